@@ -1,0 +1,48 @@
+# 预算问答 — set-up and everyday commands. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install index run test lint bench eval browser clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+index: install
+	$(BIN)/budget-qa index corpus/
+
+run: index
+	$(BIN)/budget-qa serve --host 127.0.0.1 --port 7860
+
+# Debian's Chromium for the browser test (a test tool's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/ruff check assistant tests
+	$(BIN)/ruff format --check assistant tests
+	$(BIN)/python -m pytest
+
+eval: index
+	$(BIN)/budget-qa eval ../shared/evals/dev.jsonl evals/questions.jsonl
+
+bench: index
+	$(BIN)/budget-qa bench
+
+clean:
+	rm -rf index/facts.sqlite index/chroma build *.egg-info

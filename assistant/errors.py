@@ -1,0 +1,23 @@
+"""Domain errors: each becomes a one-line message at the edges (CLI, app)."""
+
+
+class BudgetQAError(Exception):
+    """Base class; `str(err)` is a complete one-line message for a person."""
+
+    exit_code = 2
+
+
+class InputError(BudgetQAError):
+    """The input cannot be read: missing, empty, binary or too large."""
+
+
+class NotABudgetError(BudgetQAError):
+    """The text is readable but is not a budget disclosure (or is a 决算)."""
+
+
+class ParseError(BudgetQAError):
+    """A budget table was found but could not be recognised or placed."""
+
+
+class IndexMissingError(BudgetQAError):
+    """No index has been built yet, or it cannot be opened."""

@@ -119,8 +119,11 @@ class Citation:
     line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        keys = ("table", "row", "column", "value", "unit", "line") if self.source == "table" else (
-            "section", "quote", "line")
+        keys = (
+            ("table", "row", "column", "value", "unit", "line")
+            if self.source == "table"
+            else ("section", "quote", "line")
+        )
         data: dict[str, Any] = {"source": self.source, "document": self.document}
         data.update({k: getattr(self, k) for k in keys})
         return data

@@ -1,0 +1,184 @@
+"""Which column does each printed figure belong to?
+
+PDF extraction drops empty cells, so a row `1,181,680 1,181,680` under 合计 | 基本支出 | 项目支出 could be
+合计+基本支出 or 合计+项目支出. The figures keep their left-to-right order, so each row has a few
+candidate placements; the accounting identities decide between them:
+
+- row identities (合计 = 基本支出 + 项目支出 …), checked per candidate;
+- sums across rows (类 = Σ款, 款 = Σ项, 合计 row = Σ类; fixed anchors such as the income side of a
+  two-sided table), per column.
+
+The solver propagates the sums until nothing changes, then enumerates what is left. A figure is placed only
+when every solution puts it in the same column; anything else is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import combinations, product
+
+ZERO = Decimal(0)
+Placement = tuple[int, ...]  # column index of each printed figure, increasing
+
+
+@dataclass(frozen=True)
+class Problem:
+    numbers: list[tuple[Decimal, ...]]  # per row, the printed figures in order
+    ncols: int
+    identities: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # column = Σ columns
+    sums: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # row = Σ rows, every column
+    anchors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → known value
+
+
+@dataclass
+class Solution:
+    placements: list[Placement | None]  # per row: the forced placement, or None when undetermined
+    columns: list[list[int | None]]  # per row, per figure: forced column or None
+    consistent: bool  # False when no placement satisfies every identity at once
+    candidates: list[list[Placement]]  # what remained per row
+
+
+def _vector(numbers: tuple[Decimal, ...], placement: Placement, ncols: int) -> tuple[Decimal, ...]:
+    vec = [ZERO] * ncols
+    for value, col in zip(numbers, placement, strict=True):
+        vec[col] = value
+    return tuple(vec)
+
+
+def row_candidates(
+    numbers: tuple[Decimal, ...], ncols: int, identities: list[tuple[int, tuple[int, ...]]]
+) -> list[Placement]:
+    """Order-preserving placements of a row's figures that satisfy every row identity."""
+    if len(numbers) > ncols:
+        return []
+    out = []
+    for placement in combinations(range(ncols), len(numbers)):
+        vec = _vector(numbers, placement, ncols)
+        if all(vec[t] == sum((vec[p] for p in parts), ZERO) for t, parts in identities):
+            out.append(placement)
+    return out
+
+
+def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
+    sums = {ZERO}
+    for values in sets:
+        sums = {s + v for s in sums for v in values}
+        if len(sums) > cap:
+            return None
+    return sums
+
+
+class _Solver:
+    def __init__(self, problem: Problem, domains: list[list[Placement]]):
+        self.p = problem
+        self.domains = domains
+        self.vectors = {
+            (r, pl): _vector(problem.numbers[r], pl, problem.ncols)
+            for r, dom in enumerate(domains)
+            for pl in dom
+        }
+
+    def value(self, row: int, placement: Placement, col: int) -> Decimal:
+        return self.vectors[(row, placement)][col]
+
+    def apply_anchors(self) -> None:
+        for (row, col), known in self.p.anchors.items():
+            self.domains[row] = [pl for pl in self.domains[row] if self.value(row, pl, col) == known]
+
+    def propagate(self, cap: int = 20000) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for parent, children in self.p.sums:
+                for col in range(self.p.ncols):
+                    changed |= self._prune(parent, children, col, cap)
+
+    def _prune(self, parent: int, children: tuple[int, ...], col: int, cap: int) -> bool:
+        sets = [{self.value(c, pl, col) for pl in self.domains[c]} for c in children]
+        reach = _reachable(sets, cap)
+        if reach is None:
+            return False
+        changed = False
+        keep = [pl for pl in self.domains[parent] if self.value(parent, pl, col) in reach]
+        if len(keep) != len(self.domains[parent]):
+            self.domains[parent], changed = keep, True
+        targets = {self.value(parent, pl, col) for pl in self.domains[parent]}
+        for i, child in enumerate(children):
+            if len(self.domains[child]) < 2:
+                continue
+            rest = _reachable(sets[:i] + sets[i + 1 :], cap)
+            if rest is None:
+                continue
+            keep = [
+                pl
+                for pl in self.domains[child]
+                if any(t - self.value(child, pl, col) in rest for t in targets)
+            ]
+            if len(keep) != len(self.domains[child]):
+                self.domains[child], changed = keep, True
+        return changed
+
+    def holds(self, assignment: dict[int, Placement], parent: int, children: tuple[int, ...]) -> bool:
+        pv = self.vectors[(parent, assignment[parent])]
+        cvs = [self.vectors[(c, assignment[c])] for c in children]
+        return all(pv[col] == sum((cv[col] for cv in cvs), ZERO) for col in range(self.p.ncols))
+
+    def enumerate(self, limit: int = 200000, max_solutions: int = 64) -> list[dict[int, Placement]] | None:
+        """All complete assignments (None when the search is too large to finish)."""
+        open_rows = [r for r, dom in enumerate(self.domains) if len(dom) > 1]
+        fixed = {r: dom[0] for r, dom in enumerate(self.domains) if len(dom) == 1}
+        relevant = [(p, ch) for p, ch in self.p.sums if any(r in open_rows for r in (p, *ch))]
+        if not open_rows:
+            return [fixed] if all(self.holds(fixed, p, ch) for p, ch in relevant) else []
+        total = 1
+        for r in open_rows:
+            total *= len(self.domains[r])
+            if total > limit:
+                return None
+        solutions = []
+        for choice in product(*(self.domains[r] for r in open_rows)):
+            assignment = dict(fixed)
+            assignment.update(zip(open_rows, choice, strict=True))
+            if all(self.holds(assignment, p, ch) for p, ch in relevant):
+                solutions.append(assignment)
+                if len(solutions) >= max_solutions:
+                    break
+        return solutions
+
+
+def _forced(numbers: tuple[Decimal, ...], options: list[Placement]) -> list[int | None]:
+    if not options:
+        return [None] * len(numbers)
+    return [
+        options[0][i] if all(o[i] == options[0][i] for o in options) else None for i in range(len(numbers))
+    ]
+
+
+def solve(problem: Problem) -> Solution:
+    """Place every figure the identities force; leave the rest undetermined."""
+    domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
+    consistent = all(domains)
+    broken = {r for r, d in enumerate(domains) if not d}
+    if broken:  # a row no identity fits: leave it out of the sums rather than fail the whole table
+        sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]
+        problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, problem.anchors)
+    solver = _Solver(problem, [list(d) for d in domains])
+    solver.apply_anchors()
+    solver.propagate()
+    if any(not d for r, d in enumerate(solver.domains) if r not in broken):
+        # The sums do not hold together; fall back to what each row's own identities force.
+        consistent = False
+        solver = _Solver(problem, [list(d) for d in domains])
+    else:
+        solutions = solver.enumerate()
+        if solutions == []:
+            consistent = False
+            solver = _Solver(problem, [list(d) for d in domains])
+        elif solutions is not None:
+            for r in range(len(solver.domains)):
+                if r not in broken:
+                    solver.domains[r] = sorted({s[r] for s in solutions})
+    columns = [_forced(problem.numbers[r], solver.domains[r]) for r in range(len(problem.numbers))]
+    placements: list[Placement | None] = [dom[0] if len(dom) == 1 else None for dom in solver.domains]
+    return Solution(placements, columns, consistent, solver.domains)

@@ -1,0 +1,246 @@
+"""Reading a budget disclosure: bytes → normalised lines → sections and table blocks → `Document`.
+
+The text is what PDF extraction gives: table rows flattened onto one line, sentences broken at the page
+width, a table of contents that repeats every heading, sometimes whole blocks printed twice. This module
+only finds the parts and the document's identity (unit, year, kind); `tables` turns table blocks into
+cells and `narrative` reads the facts the text states.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError, NotABudgetError
+from assistant.records import Document, Section, Table
+
+DATA = Path(__file__).parent / "data"
+MAX_BYTES = 20 * 1024 * 1024
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_SENTENCE_END = ("。", "；", ";", "：", ":", "！", "？")
+_ITEM_START = re.compile(
+    r"^(\d+[、.．]|（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、)"
+)
+_SUBHEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)[^，。；：:,]{2,28}$")
+_TOC_LEADER = re.compile(r"[…\.·]{3,}\s*\d*\s*$")
+_UNIT_NAME = re.compile(r"(?:预算单位|编制单位|编制部门|预算部门)[:：]\s*(\S+?)(?:\s+单位[:：].*)?$")
+_TABLE_UNIT = re.compile(r"单位[:：]\s*(万元|元)")
+_YEAR = re.compile(r"(20\d\d)\s*年")
+
+
+@cache
+def layouts() -> dict[str, Any]:
+    """The known section headings and table templates (assistant/data/layouts.toml)."""
+    return tomllib.loads((DATA / "layouts.toml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch of lines under one heading: a narrative section or a table."""
+
+    kind: str  # "section" or "table"
+    name: str  # section name, or table template key ("" when the table is not a known one)
+    title: str
+    start: int  # 0-based index of the heading line
+    end: int  # exclusive
+
+
+def decode(data: bytes, name: str = "input") -> str:
+    """Bytes → text, refusing what is not a text document."""
+    if not data.strip():
+        raise InputError(f"{name}: the file is empty")
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{name}: the file is too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})")
+    if b"\x00" in data[:8192] or data[:5] == b"%PDF-":
+        raise InputError(f"{name}: this is a binary file, not text (extract the PDF's text first)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{name}: the file is not UTF-8 text (byte {err.start})") from None
+
+
+def normalise_line(line: str) -> str:
+    """Full-width spaces and digits → ASCII; tabs → spaces; trimmed."""
+    line = line.replace("\u3000", " ").replace("\xa0", " ").replace("\t", " ").translate(_FULLWIDTH_DIGITS)
+    return re.sub(r" {2,}", " ", line).strip()
+
+
+def source_lines(text: str) -> list[str]:
+    """Normalised lines; a leading `# source: …` provenance line is blanked (it is not content)."""
+    lines = [normalise_line(line) for line in text.splitlines()]
+    if lines and lines[0].startswith("# source:"):
+        lines[0] = ""
+    return lines
+
+
+def _is_toc_entry(lines: list[str], i: int, candidates: set[int]) -> bool:
+    if _TOC_LEADER.search(lines[i]):
+        return True
+    nxt = next((j for j in range(i + 1, min(i + 4, len(lines))) if lines[j]), None)
+    return nxt is not None and (nxt in candidates or _TOC_LEADER.search(lines[nxt]) is not None)
+
+
+def _title_text(lines: list[str], i: int) -> str:
+    """A table title, rejoined when extraction broke it (`…经济分类预` + `算表`)."""
+    title = lines[i]
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    if nxt and len(nxt) <= 3 and re.fullmatch(r"[预算表]+", nxt):
+        title += nxt
+    return title
+
+
+def _match_heading(line: str) -> tuple[str, str] | None:
+    if not line or len(line) > 80 or line.endswith(("：", ":", "。", "；")):
+        return None
+    bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", line)
+    for table in layouts()["tables"]:
+        if re.search(table["title"], bare):
+            return ("table", table["key"])
+    for section in layouts()["sections"]:
+        if re.search(section["heading"], bare):
+            return ("section", section["name"])
+    if re.search(r"预算表$|总表$", bare) and re.search(r"20\d\d年|单位|部门", bare):
+        return ("table", "")
+    return None
+
+
+def find_blocks(lines: list[str]) -> list[Block]:
+    """Headings of sections and tables, skipping the table of contents."""
+    raw: dict[int, tuple[str, str]] = {}
+    for i, line in enumerate(lines):
+        title = _title_text(lines, i)
+        found = _match_heading(title) or _match_heading(line)
+        if found:
+            raw[i] = found
+    heads = [i for i in raw if not _is_toc_entry(lines, i, set(raw))]
+    blocks = []
+    for n, i in enumerate(heads):
+        end = heads[n + 1] if n + 1 < len(heads) else len(lines)
+        kind, name = raw[i]
+        blocks.append(Block(kind, name, _title_text(lines, i), i, end))
+    return blocks
+
+
+def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:
+    """Join lines the PDF broke mid-sentence; returns (0-based first line, text) per logical line."""
+    out: list[tuple[int, str]] = []
+    for i, line in enumerate(lines, start=offset):
+        if not line:
+            continue
+        prev = out[-1][1] if out else ""
+        if (
+            out
+            and not prev.endswith(_SENTENCE_END)
+            and not _ITEM_START.match(line)
+            and not _SUBHEADING.match(prev)
+        ):
+            start, text = out[-1]
+            out[-1] = (start, text + line)
+        else:
+            out.append((i, line))
+    return out
+
+
+def dedupe(logical: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Drop lines printed again further on (the seed repeats its whole 主要职能 block)."""
+    seen: set[str] = set()
+    out = []
+    for start, text in logical:
+        key = re.sub(r"\s", "", text)
+        if len(key) >= 6 and key in seen:
+            continue
+        seen.add(key)
+        out.append((start, text))
+    return out
+
+
+def detect_identity(lines: list[str], blocks: list[Block]) -> tuple[str, int, str]:
+    """The unit (预算单位/编制单位/编制部门), the year and the kind (单位预算 / 部门预算) of a document."""
+    names = Counter(m.group(1) for line in lines if (m := _UNIT_NAME.search(line)))
+    unit_name = names.most_common(1)[0][0] if names else ""
+    titles = [b.title for b in blocks if b.kind == "table"] or [line for line in lines[:30] if "预算" in line]
+    years = Counter(int(m.group(1)) for t in titles for m in _YEAR.finditer(t))
+    if not years:
+        years = Counter(int(m.group(1)) for line in lines[:40] for m in _YEAR.finditer(line))
+    year = years.most_common(1)[0][0] if years else 0
+    head = " ".join(lines[:40]) + " ".join(titles)
+    kind = (
+        "部门预算"
+        if re.search(r"部门(财务收支|收入|支出)预算|区级部门预算|部门预算编制说明", head)
+        else "单位预算"
+    )
+    return unit_name, year, kind
+
+
+def is_final_accounts(lines: list[str]) -> bool:
+    """A 决算 (final accounts) uses 决算 in its titles; this product answers about budgets only."""
+    head = [line for line in lines[:60] if line]
+    titles = sum(1 for line in lines if re.search(r"决算(总)?表$", line))
+    return titles >= 2 or any(re.search(r"年度?部门决算|单位决算$|决算公开", line) for line in head)
+
+
+def parse_document(text: str, doc_id: str, path: str = "") -> Document:
+    """Split a disclosure into narrative sections and table blocks; tables are parsed by `tables`."""
+    from assistant.narrative import section_facts
+    from assistant.tables import parse_table
+
+    lines = source_lines(text)
+    if is_final_accounts(lines):
+        raise NotABudgetError(
+            f"{doc_id}: this is a 决算 (final accounts), not a budget; only budgets are supported"
+        )
+    blocks = find_blocks(lines)
+    if not any(b.kind == "table" and b.name for b in blocks):
+        raise NotABudgetError(
+            f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
+        )
+    unit_name, year, kind = detect_identity(lines, blocks)
+    sections: list[Section] = []
+    seen_sections: set[str] = set()
+    tables = []
+    facts = []
+    for block in blocks:
+        if block.kind == "section":
+            body = dedupe(join_broken_lines(lines[block.start + 1 : block.end], block.start + 1))
+            text_body = "\n".join(t for _, t in body)
+            if block.name in seen_sections:
+                continue  # a repeated heading: its text was printed before
+            seen_sections.add(block.name)
+            sections.append(Section(block.name, block.title, text_body, block.start + 1))
+            facts += section_facts(doc_id, unit_name, year, block.name, body)
+        elif block.name:
+            tables.append(parse_table(block, lines, year))
+    tables = [_reparse_with_anchors(t, tables, blocks, lines, year) for t in tables]
+    return Document(doc_id, path, unit_name, year, kind, sections, tables, facts, lines)
+
+
+def _reparse_with_anchors(
+    table: Table, tables: list[Table], blocks: list[Block], lines: list[str], year: int
+):
+    """Figures left undetermined may be fixed by the same figure in another table (data: `[[anchors]]`)."""
+    from assistant.tables import anchor_values, parse_table
+
+    if not table.unplaced:
+        return table
+    totals = anchor_values(table.key, tables, layouts().get("anchors", []))
+    if not totals:
+        return table
+    block = next(b for b in blocks if b.start + 1 == table.line)
+    return parse_table(block, lines, year, totals)
+
+
+def read_document(path: str | Path) -> Document:
+    """Read and parse one document file; errors are one-line `BudgetQAError`s."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not a document")
+    text = decode(p.read_bytes(), str(p))
+    return parse_document(text, p.stem, str(p))

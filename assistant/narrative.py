@@ -1,0 +1,111 @@
+"""Facts the narrative states: 政府采购预算91.96万元, 编报绩效目标的项目共2个, 比2023年预算增加11万元 …
+
+Each figure with a unit becomes a `Fact` marked as coming from the text, labelled by the words before it in
+its clause, with the sentence kept as the quote. A change against the prior year (比2023年预算增加11万元,
+与2023年预算持平) is kept as a fact about the item just named.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from assistant.records import Fact
+
+_FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|亿元|元|个|辆|台（套）|台\(套\)|台|套|家|人)")
+_CHANGE = re.compile(r"(?:比|较)(20\d\d)年(?:预算|预算执行数)?(增加|减少|增长|下降)")
+_FLAT = re.compile(r"与(20\d\d)年(?:预算)?持平|比(20\d\d)年(?:预算)?持平")
+_LEAD = re.compile(
+    r"^(其中|包括)?[:：]?\s*(\d+[.．、]|（[一二三四五六七八九十\d]+）|[一二三四五六七八九十]+、)?\s*"
+    r"(截至20\d\d年\d+月\d+日)?(20\d\d年度?)?[，,]?"
+)
+_TRAIL = re.compile(r"(共有|共计|共|合计|为|是|达到?)$")
+
+
+def _clean_label(label: str, unit_name: str) -> str:
+    label = _LEAD.sub("", label.strip())
+    if unit_name:
+        label = label.replace(unit_name, "")
+    label = re.sub(r"^(本单位|本部门|单位|部门)", "", label)
+    label = label.replace("“", "").replace("”", "").replace("科目", "")
+    label = re.sub(r"^(共有|共)", "", label)
+    return _TRAIL.sub("", label).strip("，,：: ")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。；;])", text) if s.strip()]
+
+
+def section_facts(
+    doc_id: str, unit_name: str, year: int, section: str, body: list[tuple[int, str]]
+) -> list[Fact]:
+    """The figures stated in one narrative section's logical lines ((0-based line, text) pairs)."""
+    facts: list[Fact] = []
+    for start, text in body:
+        for sentence in _sentences(text):
+            facts += _sentence_facts(doc_id, unit_name, year, section, start + 1, sentence.strip())
+    return facts
+
+
+def _sentence_facts(
+    doc_id: str, unit_name: str, year: int, section: str, line: int, sentence: str
+) -> list[Fact]:
+    facts: list[Fact] = []
+    subject = ""
+    for clause in re.split(r"[，、：:]|,(?!\d{3})", sentence.rstrip("。；;")):
+        pos = 0
+        label_start = 0
+        if (flat := _FLAT.search(clause)) and subject:
+            prior = flat.group(1) or flat.group(2)
+            facts.append(
+                _fact(
+                    doc_id,
+                    unit_name,
+                    year,
+                    section,
+                    subject,
+                    f"比{prior}年预算增减",
+                    Decimal(0),
+                    "万元",
+                    line,
+                    sentence,
+                )
+            )
+            continue
+        for m in _FIGURE.finditer(clause):
+            after = clause[m.end() : m.end() + 4]
+            if after.startswith(("（含）", "(含)", "以上", "以下")):
+                continue  # a threshold (单价100万元以上), not a figure
+            raw_label = clause[label_start : m.start()] if label_start else clause[pos : m.start()]
+            label_start = m.end()
+            pos = m.end()
+            value = Decimal(m.group(1).replace(",", ""))
+            unit = m.group(2).replace("(套)", "（套）")
+            change = _CHANGE.search(raw_label)
+            if change and subject:
+                sign = Decimal(-1) if change.group(2) in ("减少", "下降") else Decimal(1)
+                facts.append(
+                    _fact(
+                        doc_id,
+                        unit_name,
+                        year,
+                        section,
+                        subject,
+                        f"比{change.group(1)}年预算增减",
+                        sign * value,
+                        unit,
+                        line,
+                        sentence,
+                    )
+                )
+                continue
+            label = _clean_label(raw_label, unit_name)
+            if not label or re.fullmatch(r"[\d\s.,]*", label):
+                continue
+            subject = label
+            facts.append(_fact(doc_id, unit_name, year, section, label, "", value, unit, line, sentence))
+    return facts
+
+
+def _fact(doc_id, unit_name, year, section, label, column, value, unit, line, quote) -> Fact:  # noqa: ANN001
+    return Fact(doc_id, unit_name, year, section, "", label, 0, column, value, unit, line, "text", quote)

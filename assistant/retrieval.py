@@ -1,0 +1,332 @@
+"""Hybrid narrative retrieval: BM25 over jieba tokens fused with dense (Chroma) results by reciprocal rank fusion.
+
+BM25 alone works when no embedding model can be loaded; the retriever then says so (`dense_available`).
+A relevance gate built on both signals (how much of the question the best passage covers, and the dense
+similarity) lets a question the text does not address return no hit at all instead of the nearest passage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import statistics
+import time
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from assistant.chunks import chunk_document, search_text
+from assistant.records import Chunk, Document
+
+MODES = ("hybrid", "dense", "bm25")
+RRF_K = 60
+CANDIDATES = 20
+CHUNKS_FILE = "chunks.jsonl"
+CHROMA_DIR = "chroma"
+_WORDS = Path(__file__).parent / "data" / "budget_words.txt"
+_QUOTES = str.maketrans("", "", "“”‘’\"'「」『』《》")
+_STOPWORDS = frozenset(
+    ["的", "了", "是", "吗", "呢", "吧", "啊", "呀", "么", "嘛", "有", "在", "和", "与", "及", "或", "为", "对", "把", "被", "给", "让", "从", "向", "我", "你", "他", "她", "它", "我们", "你们", "他们", "这", "那", "这个", "那个", "这些", "那些", "什么", "啥", "哪些", "哪个", "哪里", "哪儿", "怎么", "怎样", "怎么样", "如何", "多少", "几", "谁", "请问", "请", "一下", "一些", "能", "会", "要", "想", "知道", "告诉", "说说", "讲讲", "介绍", "介绍一下", "是否", "有没有", "可以", "都", "也", "就", "还", "又", "等", "其", "之", "个", "中", "上", "下", "里", "吗？", "呢？", "主要", "具体", "情况", "方面", "问", "问题", "负责", "干", "做", "做些", "工作", "单位", "本", "本单位"]
+)
+
+# Relevance gate, calibrated on evals/retrieval.jsonl (see `retrieval_benchmark` and tests/test_retrieval.py):
+# the best passage must cover enough of the question's distinctive words, or be very close in embedding space.
+MIN_COVERAGE = 0.5
+MIN_BM25 = 2.0
+DENSE_SURE = {"e5-small-q4": 0.90, "use-m3": 0.55}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk; ranks are 1-based in each method's own list, None when it did not list the chunk."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass
+class Relevance:
+    """Why a query was judged relevant or not."""
+
+    relevant: bool
+    coverage: float  # share of the query's words found in the best BM25 passage
+    bm25: float
+    dense: float | None  # cosine similarity of the best dense passage
+
+
+@dataclass
+class NarrativeIndexReport:
+    """What `build_narrative_index` wrote."""
+
+    chunks: int
+    documents: int
+    embedding_model: str
+    dense: bool
+    seconds: float
+    error: str = ""
+
+
+class HybridRetriever:
+    """Search narrative chunks by BM25, dense similarity or both (reciprocal rank fusion)."""
+
+    def __init__(self, chunks: Sequence[Chunk], collection: Any | None = None, dense_error: str = "") -> None:
+        self.chunks = list(chunks)
+        self.by_id = {chunk.id: chunk for chunk in self.chunks}
+        self.collection = collection
+        self.dense_error = dense_error if collection is None else ""
+        self.model_name = _model_name(collection)
+        self._tokens = [tokenize(search_text(chunk)) for chunk in self.chunks]
+        self._bm25 = _bm25(self._tokens)
+
+    @property
+    def dense_available(self) -> bool:
+        """True when dense search is possible; else only BM25 runs (see `dense_error`)."""
+        return self.collection is not None
+
+    def search(self, query: str, k: int = 3, mode: str = "hybrid", document: str | None = None) -> list[Hit]:
+        """The k best chunks for `query` that pass the relevance gate; [] when the text does not address it."""
+        hits, relevance = self._search(query, k, mode, document)
+        return hits if relevance.relevant else []
+
+    def rank(self, query: str, k: int = 3, mode: str = "hybrid", document: str | None = None) -> list[Hit]:
+        """The k best chunks without the relevance gate (for evaluation)."""
+        return self._search(query, k, mode, document)[0]
+
+    def is_relevant(self, query: str, document: str | None = None) -> bool:
+        """Whether the narrative text addresses `query` at all."""
+        return self.relevance(query, document).relevant
+
+    def relevance(self, query: str, document: str | None = None) -> Relevance:
+        """The signals behind `is_relevant`."""
+        return self._search(query, 1, "hybrid" if self.dense_available else "bm25", document)[1]
+
+    def _search(self, query: str, k: int, mode: str, document: str | None) -> tuple[list[Hit], Relevance]:
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode != "bm25" and not self.dense_available:
+            mode = "bm25"
+        words = [t for t in tokenize(query) if t not in _STOPWORDS]
+        bm25 = self._bm25_ranking(words, document)
+        dense = self._dense_ranking(query, document) if mode != "bm25" else []
+        relevance = self._relevance(words, bm25, dense)
+        if mode == "bm25":
+            ranked = [(chunk_id, score) for chunk_id, score in bm25 if score > 0]
+        elif mode == "dense":
+            ranked = dense
+        else:
+            ranked = _fuse([bm25[:CANDIDATES], dense[:CANDIDATES]])
+        bm25_ranks = {chunk_id: i for i, (chunk_id, score) in enumerate(bm25, 1) if score > 0}
+        dense_ranks = {chunk_id: i for i, (chunk_id, _) in enumerate(dense, 1)}
+        hits = [
+            Hit(self.by_id[chunk_id], round(score, 6), dense_ranks.get(chunk_id), bm25_ranks.get(chunk_id))
+            for chunk_id, score in ranked[:k]
+            if chunk_id in self.by_id
+        ]
+        return hits, relevance
+
+    def _bm25_ranking(self, words: list[str], document: str | None) -> list[tuple[str, float]]:
+        if not words or self._bm25 is None:
+            return []
+        scores = self._bm25.get_scores(words)
+        pairs = [
+            (chunk.id, float(score))
+            for chunk, score in zip(self.chunks, scores, strict=True)
+            if document is None or chunk.document == document
+        ]
+        return sorted(pairs, key=lambda pair: -pair[1])
+
+    def _dense_ranking(self, query: str, document: str | None) -> list[tuple[str, float]]:
+        if self.collection is None or not query.strip():
+            return []
+        found = self.collection.similarity_search_with_score(
+            query,
+            k=min(CANDIDATES, max(len(self.chunks), 1)),
+            filter={"document": document} if document else None,
+        )
+        return [(doc.id, 1.0 - float(distance)) for doc, distance in found if doc.id]
+
+    def _relevance(
+        self, words: list[str], bm25: list[tuple[str, float]], dense: list[tuple[str, float]]
+    ) -> Relevance:
+        best_dense = dense[0][1] if dense else None
+        if not words or not bm25:
+            coverage, top = 0.0, 0.0
+        else:
+            top_id, top = bm25[0]
+            present = set(self._tokens[self.chunks.index(self.by_id[top_id])])
+            coverage = sum(1 for w in set(words) if w in present) / len(set(words))
+        lexical = coverage >= MIN_COVERAGE and top >= MIN_BM25
+        sure = best_dense is not None and best_dense >= DENSE_SURE.get(self.model_name, math.inf)
+        return Relevance(lexical or sure, round(coverage, 4), round(top, 4), best_dense)
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba search-mode tokens (with the budget vocabulary) of NFKC-normalised text, punctuation dropped."""
+    normal = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    return [t for t in _jieba().cut_for_search(normal) if _is_word(t)]
+
+
+def _is_word(token: str) -> bool:
+    token = token.strip()
+    return bool(token) and any(ch.isalnum() for ch in token)
+
+
+@cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(_WORDS))
+    return tokenizer
+
+
+def _bm25(corpus: list[list[str]]) -> Any:
+    if not corpus:
+        return None
+    from rank_bm25 import BM25Okapi
+
+    return BM25Okapi(corpus)
+
+
+def _fuse(rankings: Iterable[Sequence[tuple[str, float]]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: each list contributes 1 / (k + rank) to the chunks it ranks."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (chunk_id, _) in enumerate(ranking, 1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda pair: -pair[1])
+
+
+def _model_name(collection: Any | None) -> str:
+    if collection is None:
+        return ""
+    metadata = getattr(getattr(collection, "_collection", None), "metadata", None) or {}
+    return str(metadata.get("embedding_model", ""))
+
+
+# ---------------------------------------------------------------- index build and load (files and models)
+
+
+def build_narrative_index(
+    documents: Sequence[Document], index_dir: str | Path, model: str | None = None
+) -> NarrativeIndexReport:
+    """Chunk `documents`, write index_dir/chunks.jsonl and the Chroma collection in index_dir/chroma.
+
+    When no embedding model can be loaded the chunks are still written (BM25 works) and the report says why.
+    """
+    from assistant.embeddings import load_embedder
+    from assistant.errors import BudgetQAError
+    from assistant.vectors import build_collection
+
+    start = time.perf_counter()
+    chunks = [chunk for doc in documents for chunk in chunk_document(doc)]
+    chunks = list({chunk.id: chunk for chunk in chunks}.values())
+    out = Path(index_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        embedder = load_embedder(model)
+    except BudgetQAError as err:
+        _write_chunks(chunks, out / CHUNKS_FILE)
+        return NarrativeIndexReport(
+            len(chunks), len(documents), "", False, time.perf_counter() - start, str(err)
+        )
+    build_collection(chunks, out / CHROMA_DIR, embedder)
+    _write_chunks(chunks, out / CHUNKS_FILE)
+    return NarrativeIndexReport(len(chunks), len(documents), embedder.name, True, time.perf_counter() - start)
+
+
+def load_retriever(index_dir: str | Path, model: str | None = None, dense: bool = True) -> HybridRetriever:
+    """A retriever over a built index; falls back to BM25 alone when the model or collection is unavailable."""
+    from assistant.errors import BudgetQAError, IndexMissingError
+
+    chunks = read_chunks(Path(index_dir) / CHUNKS_FILE)
+    if not dense:
+        return HybridRetriever(chunks, None, "dense search switched off")
+    try:
+        from assistant.embeddings import load_embedder
+        from assistant.vectors import open_collection
+
+        collection = open_collection(Path(index_dir) / CHROMA_DIR, load_embedder(model))
+    except (BudgetQAError, IndexMissingError) as err:
+        return HybridRetriever(chunks, None, str(err))
+    return HybridRetriever(chunks, collection)
+
+
+def read_chunks(path: str | Path) -> list[Chunk]:
+    """Chunks written by `build_narrative_index`; IndexMissingError when absent."""
+    from assistant.errors import IndexMissingError
+
+    file = Path(path)
+    if not file.exists():
+        raise IndexMissingError(f"no narrative index at {file}: run `budget-qa index` first")
+    return [
+        Chunk(**json.loads(line)) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+def _write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks), encoding="utf-8"
+    )
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+@dataclass
+class _Tally:
+    ranks: list[int | None] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+
+def retrieval_benchmark(questions: Sequence[Mapping[str, Any]], retriever: HybridRetriever) -> dict[str, Any]:
+    """recall@1, recall@3, MRR (over the top 10) and latency p50/p95 per mode, plus the relevance gate's errors.
+
+    A question is {"question", "answer_contains"}; the target is the chunk whose text contains answer_contains.
+    Questions whose answer_contains is empty or null must be judged irrelevant.
+    """
+    positives = [q for q in questions if q.get("answer_contains")]
+    negatives = [q for q in questions if not q.get("answer_contains")]
+    modes = [m for m in MODES if m == "bm25" or retriever.dense_available]
+    report: dict[str, Any] = {"questions": len(positives), "negatives": len(negatives), "modes": {}}
+    for mode in modes:
+        tally = _Tally()
+        for question in positives:
+            start = time.perf_counter()
+            hits = retriever.rank(str(question["question"]), k=10, mode=mode)
+            tally.latencies.append((time.perf_counter() - start) * 1000)
+            target = str(question["answer_contains"])
+            tally.ranks.append(next((i for i, h in enumerate(hits, 1) if target in h.chunk.text), None))
+        report["modes"][mode] = _summary(tally)
+    missed = [q["id"] for q in positives if not retriever.is_relevant(str(q["question"]))]
+    accepted = [q["id"] for q in negatives if retriever.is_relevant(str(q["question"]))]
+    report["relevance"] = {"false_rejects": missed, "false_accepts": accepted}
+    return report
+
+
+def _summary(tally: _Tally) -> dict[str, Any]:
+    n = len(tally.ranks) or 1
+    latencies = sorted(tally.latencies) or [0.0]
+    return {
+        "recall@1": round(sum(1 for r in tally.ranks if r == 1) / n, 4),
+        "recall@3": round(sum(1 for r in tally.ranks if r is not None and r <= 3) / n, 4),
+        "mrr": round(sum(1 / r for r in tally.ranks if r) / n, 4),
+        "latency_ms_p50": round(statistics.median(latencies), 2),
+        "latency_ms_p95": round(latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)], 2),
+    }
+
+
+def load_questions(path: str | Path) -> list[dict[str, Any]]:
+    """A JSONL question set."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip() and not re.match(r"\s*//", line)]

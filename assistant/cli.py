@@ -1,0 +1,296 @@
+"""`budget-qa`: a thin command line over the library.
+
+JSON where machines read (`--json`, `--jsonl`), readable text for people; every domain error becomes one
+line on stderr and exit code 2. Paths come from arguments or environment variables, with defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from assistant.errors import BudgetQAError, InputError
+
+for _key, _value in (
+    ("HF_HUB_OFFLINE", "1"),
+    ("TRANSFORMERS_OFFLINE", "1"),
+    ("ANONYMIZED_TELEMETRY", "False"),
+    ("GRADIO_ANALYTICS_ENABLED", "False"),
+    ("TOKENIZERS_PARALLELISM", "false"),
+):
+    os.environ.setdefault(_key, _value)
+
+
+def index_dir(args: argparse.Namespace | None = None) -> Path:
+    given = getattr(args, "index", None) if args else None
+    return Path(given or os.environ.get("BUDGET_QA_INDEX", "index"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="budget-qa", description="预算问答: exact, cited answers about published budgets."
+    )
+    p.add_argument("--index", help="index folder (default: $BUDGET_QA_INDEX or ./index)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("index", help="build the fact store and the narrative index")
+    s.add_argument(
+        "paths", nargs="*", default=["corpus"], help="document files or folders (default: corpus/)"
+    )
+    s.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    s.add_argument(
+        "--skip-bad", action="store_true", help="skip documents that cannot be read instead of stopping"
+    )
+    s.add_argument("--no-vectors", action="store_true", help="fact store only (no embeddings)")
+    s.add_argument("--quiet", action="store_true")
+
+    s = sub.add_parser("ask", help="answer one question (or a JSONL file of questions)")
+    s.add_argument("question", nargs="?")
+    s.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    s.add_argument(
+        "--jsonl", metavar="FILE", help="read {id, question, history} lines; print one JSON line each"
+    )
+    s.add_argument("--document", help="document id to answer from (default: $BUDGET_QA_DOCUMENT)")
+
+    s = sub.add_parser("chat", help="a conversation in the terminal")
+    s.add_argument("--document")
+
+    s = sub.add_parser("facts", help="parse one document and print its facts")
+    s.add_argument("file")
+    s.add_argument("--jsonl", action="store_true", help="one JSON line per fact (default)")
+
+    s = sub.add_parser("audit", help="check the identities and cross-references of documents")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("tables", help="show a parsed table as a grid")
+    s.add_argument("file")
+    s.add_argument("--table", help="table key or part of its title")
+
+    s = sub.add_parser("eval", help="score the assistant on question sets")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--report", help="write a report (.md, .json or text)")
+    s.add_argument("--baseline", help="a previous --report .json to compare with")
+    s.add_argument("--min-accuracy", type=float, help="exit 1 below this overall accuracy (0–1)")
+
+    s = sub.add_parser("serve", help="start the web app (public chat and staff helpdesk)")
+    s.add_argument("--host", default=os.environ.get("BUDGET_QA_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("BUDGET_QA_PORT", "7860")))
+
+    s = sub.add_parser("bench", help="measure latency and cold start")
+    s.add_argument("files", nargs="*", default=["evals/questions.jsonl"])
+    s.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BudgetQAError as err:
+        print(f"budget-qa: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from assistant.index import build_index
+
+    bar = _Progress(sys.stderr, quiet=args.quiet)
+    result = build_index(
+        args.paths,
+        index_dir(args),
+        with_vectors=not args.no_vectors,
+        skip_bad=args.skip_bad,
+        force=args.force,
+        progress=bar,
+    )
+    bar.done()
+    if result.up_to_date:
+        print(f"index is up to date ({index_dir(args)}); nothing to do")
+        return 0
+    for reason in result.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    print(
+        f"indexed {len(result.documents)} document(s), {result.chunks} passages in {result.seconds:.1f}s "
+        f"→ {result.build_dir}"
+    )
+    for d in result.documents:
+        print(f"  {d['id']}: {d['unit_name']} {d['year']} {d['kind']}")
+    return 0
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from assistant.engine import Assistant
+
+    return Assistant.open(index_dir(args), getattr(args, "document", None))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.jsonl:
+        return _ask_jsonl(args)
+    if not args.question:
+        raise InputError("give a question, or --jsonl FILE")
+    result = _open(args).ask(args.question)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(result.text)
+    return 0
+
+
+def _ask_jsonl(args: argparse.Namespace) -> int:
+    path = Path(args.jsonl)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    assistant = _open(args)
+    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            question, history = record.get("question", ""), record.get("history") or []
+        except (json.JSONDecodeError, AttributeError):
+            print(json.dumps({"id": None, "line": n, "error": "not a JSON object"}, ensure_ascii=False))
+            continue
+        out = assistant.ask(question, [str(h) for h in history] if isinstance(history, list) else [])
+        print(json.dumps({"id": record.get("id"), **out.to_dict()}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    assistant = _open(args)
+    history: list[str] = []
+    print("预算问答 — 输入问题，空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            question = input("问> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        answer = assistant.ask(question, history)
+        print(answer.text + "\n")
+        history.append(question)
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    from assistant.documents import read_document
+    from assistant.store import fact_rows
+
+    doc = read_document(args.file)
+    for fact in fact_rows(doc):
+        print(json.dumps(fact, ensure_ascii=False))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from assistant.audit import audit_document, exit_code, render_audit
+    from assistant.documents import read_document
+
+    worst = 0
+    reports = []
+    for f in args.files:
+        try:
+            report = audit_document(read_document(f))
+        except BudgetQAError as err:
+            print(f"budget-qa: {err}", file=sys.stderr)
+            worst = max(worst, 2)
+            continue
+        code = exit_code(report)
+        worst = max(worst, code)
+        reports.append(report.to_dict())
+        if not args.json:
+            print(render_audit(report))
+    if args.json:
+        print(json.dumps(reports if len(reports) != 1 else reports[0], ensure_ascii=False, indent=1))
+    return worst
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from assistant.audit import render_table
+    from assistant.documents import read_document
+
+    doc = read_document(args.file)
+    chosen = [
+        t for t in doc.tables if not args.table or args.table in (t.key, t.name) or args.table in t.name
+    ]
+    if not chosen:
+        raise InputError(f"no table matches {args.table!r}; tables: " + ", ".join(t.key for t in doc.tables))
+    for table in chosen:
+        print(render_table(table) + "\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluate import eval_command
+
+    assistant = _open(args)
+    return eval_command(
+        args.files,
+        lambda q, h: assistant.ask(q, h).to_dict(),
+        as_json=args.json,
+        report_path=args.report,
+        baseline_path=args.baseline,
+        min_accuracy=args.min_accuracy,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.app import serve
+
+    serve(index_dir(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant.bench import run_bench
+
+    return run_bench(index_dir(args), args.files, as_json=args.json)
+
+
+class _Progress:
+    """A one-line progress bar on stderr (silent when not a terminal or --quiet)."""
+
+    def __init__(self, stream: TextIO, quiet: bool = False):
+        self.stream, self.quiet = stream, quiet
+        self.tty = stream.isatty()
+
+    def __call__(self, message: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        width = 24
+        filled = int(width * done / total) if total else width
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message}"
+        if self.tty:
+            self.stream.write("\r" + line[:100].ljust(100))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and not self.quiet:
+            self.stream.write("\n")
+
+
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "facts": cmd_facts,
+    "audit": cmd_audit,
+    "tables": cmd_tables,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+    "bench": cmd_bench,
+}

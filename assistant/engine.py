@@ -1,0 +1,496 @@
+"""The assistant: a question (and the conversation so far) → an `Answer` with its evidence.
+
+    understand (frame) → apply the conversation → route → execute with exact arithmetic → compose
+
+Table questions never load a model; narrative questions use the hybrid retriever, loaded on first need.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from assistant import answer as compose
+from assistant.compute import amount, per_month, percent, plain, ratio, total, yuan
+from assistant.errors import IndexMissingError
+from assistant.index import current_build
+from assistant.records import Answer, Citation, Document
+from assistant.resolve import CellRef, Item, cell, children, level_rows, resolve, text_facts
+from assistant.store import Store
+from assistant.understand import Frame, Lexicon, Mention, normalise, understand
+
+MAX_QUESTION = 500
+
+
+@dataclass
+class Context:
+    """What a conversation has established: the last items, operation and column."""
+
+    items: list[Item] = field(default_factory=list)
+    history_items: list[Item] = field(default_factory=list)
+    op: str = "lookup"
+    column: str | None = None
+    whole: Item | None = None
+    document: str = ""
+
+
+class Assistant:
+    """Answers questions about the documents of one index."""
+
+    def __init__(self, store: Store, build_dir: Path | None = None, default_document: str | None = None):
+        self.store = store
+        self.build_dir = build_dir
+        self.docs: dict[str, Document] = {d["id"]: store.load_document(d["id"]) for d in store.documents()}
+        if not self.docs:
+            raise IndexMissingError("the index holds no documents; build it with `budget-qa index`")
+        wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
+        self.default = wanted if wanted in self.docs else sorted(self.docs)[0]
+        self.lexicons = {k: Lexicon(d) for k, d in self.docs.items()}
+        self._retriever: Any = None
+        self._retriever_error = ""
+
+    @classmethod
+    def open(cls, index_dir: str | Path = "index", default_document: str | None = None) -> Assistant:
+        build = current_build(index_dir)
+        return cls(Store.open(build / "facts.sqlite"), build, default_document)
+
+    # public API
+    def ask(self, question: Any, history: list[str] | None = None) -> Answer:
+        """Answer one question; `history` holds the earlier user turns of the conversation, oldest first."""
+        started = time.perf_counter()
+        context = Context()
+        for earlier in history or []:
+            self._answer(earlier, context)
+        result = self._answer(question, context)
+        result.latency_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def documents(self) -> list[dict[str, Any]]:
+        return self.store.documents()
+
+    # the pipeline
+    def _answer(self, question: Any, context: Context) -> Answer:
+        problem = _check_input(question)
+        doc = self.docs[self.default]
+        if problem:
+            return compose.refusal(problem, self.suggestions(doc))
+        doc = self._choose_document(str(question), context)
+        lexicon = self.lexicons[doc.id]
+        frame = understand(str(question), lexicon, doc)
+        if frame.refuse:
+            result = compose.refusal(frame.refuse, self.suggestions(doc))
+        else:
+            result = self._route(frame, doc, context)
+        result.document = doc.id
+        if len(self.docs) > 1 and result.route != "refuse":
+            result.text += f"\n\n（依据：{doc.unit_name}{doc.year}年{doc.kind}）"
+        return result
+
+    def _choose_document(self, question: str, context: Context) -> Document:
+        if len(self.docs) == 1:
+            return next(iter(self.docs.values()))
+        q = normalise(question)
+        years = [int(y) for y in re.findall(r"20\d\d", q)]
+        scored = []
+        for doc in self.docs.values():
+            score = 2 if doc.unit_name and normalise(doc.unit_name) in q else 0
+            score += 1 if doc.year in years else 0
+            scored.append((score, doc.id == (context.document or self.default), doc.id))
+        best = max(scored)
+        context.document = best[2] if best[0] else (context.document or self.default)
+        return self.docs[context.document]
+
+    def _route(self, frame: Frame, doc: Document, context: Context) -> Answer:
+        items = self._items(frame, doc, context)
+        if frame.wants_text and (
+            not items or not frame.wants_figure or frame.op == "breakdown" and not items
+        ):
+            text = self._text_answer(frame, doc)
+            if text is not None:
+                if items and frame.wants_figure:
+                    return self._hybrid(text, self._execute(frame, doc, items, context))
+                return text
+        if not items and frame.op not in ("balance", "rank"):
+            text = self._text_answer(frame, doc)
+            if text is not None:
+                return text
+            return compose.refusal("文件中没有找到与问题对应的数字或说明", self.suggestions(doc))
+        result = self._execute(frame, doc, items, context)
+        if frame.wants_text and frame.wants_figure and result.route != "refuse":
+            text = self._text_answer(frame, doc)
+            if text is not None:
+                return self._hybrid(text, result)
+        return result
+
+    def _items(self, frame: Frame, doc: Document, context: Context) -> list[Item]:
+        """Resolve mentions, filling in from the conversation where the question leans on it."""
+        items = [i for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None]
+        prev = context.items
+        if frame.followup == "pair" and len(items) < 2 and len(context.history_items) >= 2:
+            items = context.history_items[-2:]
+            if frame.op == "lookup":
+                frame.op = "sum"
+        elif frame.followup == "convert" and not items and prev:
+            items = prev[-1:]
+        elif frame.followup == "other-item" and items and frame.op == "lookup" and context.op != "lookup":
+            frame.op = context.op
+            if context.op == "share" and context.whole is not None:
+                items = items[:1] + [context.whole]
+        elif frame.followup in ("reuse", "other-item") and prev:
+            if not items and frame.op != "lookup":
+                items = prev[:1] if frame.op in ("share", "breakdown", "per_month", "prior") else prev
+            elif not items and frame.op == "lookup" and len(frame.question) <= 12:
+                items = prev
+            elif frame.op == "share" and len(items) == 1 and _whole_only(frame):
+                items = prev[:1] + items
+        return items
+
+    def _resolve(self, doc: Document, mention: Mention, frame: Frame, context: Context) -> Item | None:
+        if frame.followup == "child" and context.items and context.items[0].primary:
+            parent = context.items[0].primary
+            for idx in children(parent):
+                if normalise(parent.table.rows[idx].name).endswith(mention.surface):
+                    ref = cell(parent.table, idx, parent.column)
+                    if ref:
+                        return Item(ref.name, ref.yuan, ref)
+        return resolve(doc, mention, frame)
+
+    def _execute(self, frame: Frame, doc: Document, items: list[Item], context: Context) -> Answer:
+        op = frame.op
+        handler = {
+            "sum": self._sum,
+            "difference": self._difference,
+            "share": self._share,
+            "multiple": self._multiple,
+            "rank": self._rank,
+            "breakdown": self._breakdown,
+            "per_month": self._per_month,
+            "prior": self._prior,
+            "balance": self._balance,
+            "count": self._lookup,
+        }.get(op, self._lookup)
+        result = handler(frame, doc, items)
+        if result.route != "refuse":
+            context.op = op if result.formula or op in ("lookup", "count") else context.op
+            context.column = frame.column
+            context.items = items
+            context.history_items = (
+                context.history_items + [i for i in items if i not in context.history_items]
+            )[-4:]
+            if op == "share" and len(items) > 1:
+                context.whole = items[1]
+        return result
+
+    # operations
+    def _lookup(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        items = items[:4]
+        text = compose.lookup_text(items, frame.unit)
+        return Answer(
+            text,
+            "table" if any(i.primary for i in items) else "text",
+            compose.citations(doc.id, items),
+            compose.values(items),
+        )
+
+    def _sum(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        if len(items) < 2:
+            return self._lookup(frame, doc, items)
+        s = total([i.value for i in items])
+        formula = " + ".join(compose.formula_operand(i) for i in items) + f" = {plain(s)}元"
+        names = "、".join(i.label for i in items)
+        text = f"{names}合计 **{amount(s, frame.unit)}**。\n\n计算：{formula}\n\n" + _sources(items)
+        return _table_answer(text, doc, items, formula, ("合计", s))
+
+    def _difference(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        if len(items) < 2:
+            return self._lookup(frame, doc, items)
+        a, b = items[0], items[1]
+        d = a.value - b.value
+        formula = f"{compose.formula_operand(a)} − {compose.formula_operand(b)} = {plain(d)}元"
+        more = "多" if d >= 0 else "少"
+        text = (
+            f"{a.label}比{b.label}{more} **{amount(abs(d), frame.unit)}**。\n\n计算：{formula}\n\n"
+            + _sources(items[:2])
+        )
+        return _table_answer(text, doc, items[:2], formula, ("差额", d))
+
+    def _share(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        part = items[0]
+        whole = items[1] if len(items) > 1 else self._default_whole(doc, part)
+        if whole is None:
+            return self._lookup(frame, doc, items)
+        p = percent(part.value, whole.value)
+        if p is None:
+            return compose.refusal(f"{whole.label}为0，无法计算比例", self.suggestions(doc))
+        formula = f"{compose.formula_operand(part)} ÷ {compose.formula_operand(whole)} × 100% = {p}%"
+        text = f"{part.label}占{whole.label}的 **{p}%**。\n\n计算：{formula}\n\n" + _sources([part, whole])
+        return _table_answer(text, doc, [part, whole], formula, ("占比", p), unit="%")
+
+    def _default_whole(self, doc: Document, part: Item) -> Item | None:
+        if part.primary is not None:
+            table = part.primary.table
+            total_row = next(
+                (
+                    i
+                    for i, r in enumerate(table.rows)
+                    if r.level == 0 and r.side != "收入" and re.search(r"(合计|总计)$", r.name)
+                ),
+                None,
+            )
+            if total_row is not None and total_row != part.primary.row:
+                ref = cell(table, total_row, "合计" if "合计" in table.columns else part.primary.column)
+                if ref:
+                    return Item(f"{table.name[-10:]}合计" if False else "支出合计", ref.yuan, ref)
+        return None
+
+    def _multiple(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        if len(items) < 2:
+            return self._lookup(frame, doc, items)
+        a, b = items[0], items[1]
+        r = ratio(a.value, b.value)
+        if r is None:
+            return compose.refusal(f"{b.label}为0，无法计算倍数", self.suggestions(doc))
+        formula = f"{compose.formula_operand(a)} ÷ {compose.formula_operand(b)} = {r}"
+        text = f"{a.label}是{b.label}的 **{r}倍**。\n\n计算：{formula}\n\n" + _sources([a, b])
+        return _table_answer(text, doc, [a, b], formula, ("倍数", r), unit="倍")
+
+    def _per_month(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        item = items[0]
+        m = per_month(item.value)
+        formula = f"{compose.formula_operand(item)} ÷ 12 = {m}元"
+        text = (
+            f"{item.label}全年 {amount(item.value)}，平均每月约 **{yuan(m)}**。\n\n计算：{formula}\n\n"
+            + _sources([item])
+        )
+        return _table_answer(text, doc, [item], formula, ("每月平均", m))
+
+    def _rank(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        scope = self._rank_scope(frame, doc, items)
+        if scope is None:
+            return compose.refusal("无法确定要比较哪些项目", self.suggestions(doc))
+        parent, refs = scope
+        refs = sorted(refs, key=lambda r: r.yuan, reverse=frame.order != "min")
+        top = refs[: frame.top] if frame.top else refs[:1]
+        head = "、".join(f"**{r.name}**（{yuan(r.yuan)}）" for r in top)
+        word = "最少" if frame.order == "min" else "最多"
+        title = f"{parent}中" if parent else ""
+        listing = "\n".join(f"{n}. {r.name}：{yuan(r.yuan)}" for n, r in enumerate(refs[:15], start=1))
+        text = f"{title}{word}的是{head}。\n\n排序（{refs[0].column}）：\n{listing}\n\n来源：《{refs[0].table.name}》"
+        chosen = [Item(r.name, r.yuan, r) for r in refs[:15]]
+        cites = [compose.cite_cell(doc.id, r) for r in refs[:15]]
+        return (
+            Answer(text, "table", cites, compose.values([Item(r.name, r.yuan, r) for r in top]), formula="")
+            if chosen
+            else compose.refusal("没有可比较的项目", self.suggestions(doc))
+        )
+
+    def _rank_scope(self, frame: Frame, doc: Document, items: list[Item]) -> tuple[str, list[CellRef]] | None:
+        if items and items[0].primary is not None:
+            ref = items[0].primary
+            rows = children(ref)
+            if rows:
+                refs = [c for i in rows if (c := cell(ref.table, i, ref.column))]
+                return ref.name, refs
+        for key in frame.table_hint + ["economic", "expenditure_summary"]:
+            table = doc.table(key)
+            if table is None:
+                continue
+            level = frame.level or 1
+            rows = level_rows(table, level) if table.key != "three_public" else []
+            if rows:
+                col = frame.column if frame.column in table.columns else "合计"
+                return "", [c for i in rows if (c := cell(table, i, col))]
+        return None
+
+    def _breakdown(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        item = items[0]
+        ref = item.primary
+        if ref is None:
+            return self._lookup(frame, doc, items)
+        parts = self._parts(doc, ref)
+        if not parts:
+            return self._lookup(frame, doc, items)
+        lines = []
+        for depth, part in parts:
+            lines.append(
+                f"{'  ' * depth}- {part.row_label if part.table.rows[part.row].code else part.name}："
+                f"{yuan(part.yuan)}"
+            )
+        s = total([p.yuan for d, p in parts if d == 0])
+        formula = " + ".join(f"{p.name} {plain(p.yuan)}" for d, p in parts if d == 0) + f" = {plain(s)}元"
+        text = (
+            f"**{item.label}** {amount(item.value)}，由以下部分构成：\n"
+            + "\n".join(lines)
+            + f"\n\n核对：{formula}\n\n来源：《{parts[0][1].table.name}》"
+        )
+        cites = compose.citations(doc.id, [item]) + [compose.cite_cell(doc.id, p) for _, p in parts]
+        return Answer(text, "table", cites, compose.values([item]), formula)
+
+    def _parts(self, doc: Document, ref: CellRef) -> list[tuple[int, CellRef]]:
+        """Children of a row (two levels), or the parts of a column total by the table's identities."""
+        table = ref.table
+        rows = children(ref)
+        if table.key == "three_public" or (
+            ref.column not in ("合计", "预算数") and not table.rows[ref.row].code
+        ):
+            return self._column_parts(doc, ref)
+        out = []
+        for i in rows:
+            c = cell(table, i, ref.column)
+            if c and c.yuan != 0 or len(rows) <= 3 and c:
+                out.append((0, c))
+                for j in children(c):
+                    g = cell(table, j, ref.column)
+                    if g and g.yuan != 0:
+                        out.append((1, g))
+        return out
+
+    def _column_parts(self, doc: Document, ref: CellRef) -> list[tuple[int, CellRef]]:
+        from assistant.documents import layouts
+
+        template = next(t for t in layouts()["tables"] if t["key"] == ref.table.key)
+        for layout in template["layouts"]:
+            for target, *parts in layout["identities"]:
+                if target == ref.column and all(p in ref.table.columns for p in parts):
+                    return [(0, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+        economic = doc.table("economic")
+        if economic is not None and ref.column in economic.columns:
+            rows = level_rows(economic, 1)
+            return [(0, c) for i in rows if (c := cell(economic, i, ref.column)) and c.yuan != 0]
+        return []
+
+    def _prior(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        for m in frame.mentions or [Mention(items[0].label, [], 0, 0)] if items else frame.mentions:
+            facts = text_facts(doc, m.surface, change=True)
+            if facts:
+                f = facts[0]
+                change = f.value
+                prior_year = re.search(r"20\d\d", f.column).group(0) if re.search(r"20\d\d", f.column) else ""
+                if change == 0:
+                    verdict = f"与{prior_year}年预算持平"
+                else:
+                    verdict = f"比{prior_year}年预算{'增加' if change > 0 else '减少'}{abs(change)}{f.unit}"
+                current = next((x for x in doc.text_facts if x.row_name == f.row_name and not x.column), None)
+                text = f"**{f.row_name}**{verdict}。"
+                cites = [compose.cite_fact(doc.id, f)]
+                if current is not None:
+                    now = current.value
+                    before = now - change
+                    text += (
+                        f"\n\n{doc.year}年为{now}{f.unit}，据此推算{prior_year}年预算约为 {before}{f.unit}"
+                        f"（由文中“{'持平' if change == 0 else verdict}”推算，为近似值）。"
+                        f"\n\n计算：{now} − ({change}) = {before}{f.unit}"
+                    )
+                text += f"\n\n来源：{f.table}——“{f.quote}”"
+                return Answer(text, "text", cites + [c for c in compose.citations(doc.id, items)][:3])
+        return compose.refusal("文件没有给出该项与上年相比的说明", self.suggestions(doc))
+
+    def _balance(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        table = doc.table("financial_summary") or doc.table("fiscal_summary")
+        if table is None:
+            return compose.refusal("文件中没有收支总表", self.suggestions(doc))
+        inc = next((cell(table, i, "预算数") for i, r in enumerate(table.rows) if r.name == "收入总计"), None)
+        exp_row = next((i for i, r in enumerate(table.rows) if r.name == "支出总计"), None)
+        exp = cell(table, exp_row, table.columns[0]) if exp_row is not None else None
+        if inc is None or exp is None:
+            return compose.refusal("收支总计不完整", self.suggestions(doc))
+        same = inc.yuan == exp.yuan
+        verdict = "收支平衡" if same else "收支不相等"
+        formula = f"收入总计 {plain(inc.yuan)} {'=' if same else '≠'} 支出总计 {plain(exp.yuan)}"
+        text = f"**{verdict}**：收入总计 {amount(inc.yuan)}，支出总计 {amount(exp.yuan)}。\n\n{formula}\n\n来源：《{table.name}》"
+        items = [Item("收入总计", inc.yuan, inc), Item("支出总计", exp.yuan, exp)]
+        return Answer(text, "table", compose.citations(doc.id, items), compose.values(items), formula)
+
+    # narrative
+    def retriever(self) -> Any:
+        if self._retriever is None and not self._retriever_error:
+            try:
+                from assistant.retrieval import load_retriever
+
+                dense = os.environ.get("BUDGET_QA_DENSE", "1") != "0"
+                self._retriever = load_retriever(self.build_dir, dense=dense) if self.build_dir else None
+            except Exception as err:  # noqa: BLE001 - retrieval is optional; the tables still answer
+                self._retriever_error = f"{type(err).__name__}: {err}"
+        return self._retriever
+
+    def _text_answer(self, frame: Frame, doc: Document) -> Answer | None:
+        retriever = self.retriever()
+        if retriever is None:
+            return None
+        hits = retriever.search(frame.question, k=3, document=doc.id)
+        if not hits:
+            return None
+        best = hits[0]
+        chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
+        parts = []
+        cites = []
+        for hit in chosen:
+            c = hit.chunk
+            heading = (
+                f"{c.section}" + (f" · {c.heading}" if c.heading else "") + (f" · {c.item}" if c.item else "")
+            )
+            parts.append(f"**{heading}**\n{compose.quote_block(c.text)}")
+            cites.append(Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start))
+        text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
+        return Answer(text, "text", cites)
+
+    def _hybrid(self, text: Answer, table: Answer) -> Answer:
+        return Answer(
+            table.text + "\n\n" + text.text,
+            "hybrid",
+            table.citations + text.citations,
+            table.values,
+            table.formula,
+        )
+
+    def suggestions(self, doc: Document) -> list[str]:
+        year = doc.year or ""
+        return [
+            f"{year}年支出预算总计是多少？",
+            "“三公”经费预算是多少？由哪些部分构成？",
+            "什么是机关运行经费？",
+        ]
+
+
+def _close(hit: Any, best: Any) -> bool:
+    return getattr(hit, "score", 0) >= 0.85 * getattr(best, "score", 1)
+
+
+def _whole_only(frame: Frame) -> bool:
+    q = frame.question
+    m = frame.mentions[0] if frame.mentions else None
+    return m is not None and "占" in q and q.find("占") < m.start
+
+
+def _sources(items: list[Item]) -> str:
+    return "\n".join(f"- {i.label}：{compose.where(i)[3:]}" for i in items)
+
+
+def _table_answer(
+    text: str, doc: Document, items: list[Item], formula: str, result: tuple[str, Decimal], unit: str = "元"
+) -> Answer:
+    from assistant.records import Value, format_decimal
+
+    values = compose.values(items) + [Value(result[0], format_decimal(result[1]), unit)]
+    route = "table" if any(i.primary for i in items) else "text"
+    return Answer(text, route, compose.citations(doc.id, items), values, formula)
+
+
+def _check_input(question: Any) -> str:
+    if not isinstance(question, str):
+        return "问题需要是文字"
+    q = question.strip()
+    if not q:
+        return "问题是空的，请输入一个关于预算的问题"
+    if len(q) > MAX_QUESTION:
+        return f"问题太长（{len(q)}字，上限{MAX_QUESTION}字），请精简后再问"
+    if "\x00" in q or sum(1 for ch in q if ord(ch) < 32 and ch not in "\n\t") > 0:
+        return "问题中含有无法识别的字符"
+    if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", q):
+        return "没有看懂这个问题，请用中文描述想了解的预算内容"
+    return ""

@@ -1,0 +1,167 @@
+"""Building the index: documents → fact store + Chroma collection, built aside and swapped in.
+
+Layout of the index folder:
+
+    index/CURRENT          name of the live build (one line)
+    index/build-<stamp>/   facts.sqlite and chroma/ of one build
+    index/app.sqlite       the chat app's question log (kept across builds)
+
+A build is written to a fresh folder; only when every document parsed and both stores are complete does
+`CURRENT` change (an atomic rename). A failed build leaves the previous index untouched and usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.documents import read_document
+from assistant.errors import BudgetQAError, IndexMissingError, InputError
+from assistant.records import Document
+from assistant.store import Store
+
+Progress = Callable[[str, int, int], None]  # (message, done, total)
+
+
+@dataclass
+class BuildResult:
+    build_dir: Path | None  # None when nothing changed
+    documents: list[dict] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # files that could not be read, with the reason
+    up_to_date: bool = False
+
+
+def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The document files named, folders expanded to their `*.txt` files (sorted)."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files += sorted(f for f in p.glob("*.txt") if f.is_file())
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    if not files:
+        raise InputError("no document files (*.txt) to index")
+    return files
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def current_build(index_dir: str | Path) -> Path:
+    """The live build folder; raises `IndexMissingError` when there is none."""
+    index = Path(index_dir)
+    pointer = index / "CURRENT"
+    if not pointer.exists():
+        raise IndexMissingError(f"{index}: no index yet; build it with `budget-qa index`")
+    build = index / pointer.read_text(encoding="utf-8").strip()
+    if not (build / "facts.sqlite").exists():
+        raise IndexMissingError(f"{build}: the index is incomplete; rebuild it with `budget-qa index`")
+    return build
+
+
+def fingerprint(files: list[Path], model: str) -> str:
+    entries = [(f.stem, sha256(f)) for f in files]
+    return hashlib.sha256(json.dumps([entries, model]).encode()).hexdigest()
+
+
+def build_index(
+    paths: Iterable[str | Path],
+    index_dir: str | Path,
+    *,
+    embedding_model: str | None = None,
+    with_vectors: bool = True,
+    skip_bad: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Parse, audit and store every document, embed the narrative, then swap the new build in."""
+    from assistant.audit import audit_document
+
+    started = time.perf_counter()
+    report = progress or (lambda *_: None)
+    index = Path(index_dir)
+    files = corpus_files(paths)
+    model = embedding_model or os.environ.get("BUDGET_QA_EMBEDDING_MODEL", "") or "default"
+    stamp = fingerprint(files, model if with_vectors else "none")
+    if not force:
+        try:
+            live = current_build(index)
+            if Store.open(live / "facts.sqlite").meta("fingerprint") == stamp:
+                return BuildResult(None, up_to_date=True, seconds=time.perf_counter() - started)
+        except IndexMissingError:
+            pass
+    index.mkdir(parents=True, exist_ok=True)
+    build = index / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    try:
+        docs, result = _parse_all(files, skip_bad, report)
+        store = Store.open(build / "facts.sqlite", create=True)
+        for n, (doc, digest) in enumerate(docs, start=1):
+            audit = audit_document(doc).to_dict()
+            store.add_document(doc, digest, audit)
+            report(f"stored {doc.id}", n, len(docs))
+        if with_vectors:
+            result.chunks = _build_vectors([d for d, _ in docs], build / "chroma", embedding_model, report)
+            store.set_meta("embedding_model", model)
+        store.set_meta("fingerprint", stamp)
+        result.documents = store.documents()
+        store.close()
+        _swap(index, build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    result.build_dir = build
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _parse_all(
+    files: list[Path], skip_bad: bool, report: Progress
+) -> tuple[list[tuple[Document, str]], BuildResult]:
+    result = BuildResult(None)
+    docs = []
+    for n, f in enumerate(files, start=1):
+        try:
+            docs.append((read_document(f), sha256(f)))
+        except BudgetQAError as err:
+            if not skip_bad:
+                raise
+            result.skipped.append(str(err))
+        report(f"parsed {f.name}", n, len(files))
+    if not docs:
+        raise InputError("no document could be indexed")
+    return docs, result
+
+
+def _build_vectors(docs: list[Document], chroma_dir: Path, model: str | None, report: Progress) -> int:
+    from assistant.chunks import chunk_document
+    from assistant.embeddings import load_embedder
+    from assistant.vectors import build_collection
+
+    chunks = [c for doc in docs for c in chunk_document(doc)]
+    report(f"embedding {len(chunks)} passages", 0, 1)
+    build_collection(chunks, chroma_dir, load_embedder(model))
+    report("embedded", 1, 1)
+    return len(chunks)
+
+
+def _swap(index: Path, build: Path) -> None:
+    pointer = index / "CURRENT"
+    previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
+    tmp = index / f".CURRENT.{os.getpid()}"
+    tmp.write_text(build.name + "\n", encoding="utf-8")
+    os.replace(tmp, pointer)
+    for old in index.glob("build-*"):
+        if old.name != build.name and (old.name == previous or old.is_dir()):
+            shutil.rmtree(old, ignore_errors=True)

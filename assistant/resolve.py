@@ -1,0 +1,215 @@
+"""Linking a frame's mentions to cells: which table, row and column a term means in one document.
+
+A term usually stands in several tables (社会保障和就业支出 is in five). All of them are gathered; the
+preferred table (named in the question, else the template order) gives the answer and the others are
+cited when they agree, or named when they differ.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from assistant.compute import to_yuan
+from assistant.records import Document, Fact, Table
+from assistant.understand import Frame, Mention, Target, normalise, row_key
+
+TABLE_ORDER = [
+    "expenditure_summary",
+    "economic",
+    "three_public",
+    "income_summary",
+    "financial_summary",
+    "fiscal_summary",
+    "general_function",
+    "fund_function",
+    "capital_function",
+]
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """One table cell (an empty cell counts as 0, as the identities do)."""
+
+    table: Table
+    row: int
+    column: str
+    value: Decimal  # as printed, in the table's unit
+    empty: bool = False
+
+    @property
+    def yuan(self) -> Decimal:
+        return to_yuan(self.value, self.table.unit)
+
+    @property
+    def row_label(self) -> str:
+        r = self.table.rows[self.row]
+        return f"{r.code} {r.name}".strip()
+
+    @property
+    def name(self) -> str:
+        name = re.sub(r"^([一二三四五六七八九十]+、|\d+[、.．])", "", self.table.rows[self.row].name)
+        if name in ("合计", "支出总计", "收入总计") and self.column not in ("合计", "预算数"):
+            return self.column
+        return name
+
+
+@dataclass
+class Item:
+    """A resolved term: its value in 元, the cell that gives it and the cells that say the same."""
+
+    label: str
+    value: Decimal  # in 元
+    primary: CellRef | None = None
+    agreeing: list[CellRef] = field(default_factory=list)
+    differing: list[CellRef] = field(default_factory=list)
+    fact: Fact | None = None  # when the figure comes from the text
+    unit: str = "元"  # 元 for money; 个 / 辆 / 台（套） for counts stated in the text
+
+    @property
+    def cells(self) -> list[CellRef]:
+        return ([self.primary] if self.primary else []) + self.agreeing
+
+
+def cell(table: Table, row: int, column: str) -> CellRef | None:
+    """The cell, 0 when the row is printed but the column empty; None when the figure could not be placed."""
+    value = table.value(row, column)
+    if value is not None:
+        return CellRef(table, row, column, value)
+    r = table.rows[row]
+    placed = sum(1 for c in table.cells if c.row == row)
+    if len(r.numbers) > placed and r.side != "收入":
+        return None  # a figure of this row is unplaced: do not claim the cell is empty
+    return CellRef(table, row, column, Decimal(0), empty=True)
+
+
+def default_column(table: Table, row: int) -> str:
+    if table.rows[row].side == "收入" or "合计" not in table.columns:
+        return "预算数" if table.rows[row].side == "收入" or "预算数" in table.columns else table.columns[0]
+    return "合计"
+
+
+def _row_cells(doc: Document, key: str, column: str | None) -> list[CellRef]:
+    out = []
+    for table in doc.tables:
+        for idx, row in enumerate(table.rows):
+            if row_key(row.name) != key:
+                continue
+            col = column if column else default_column(table, idx)
+            if row.side == "收入":
+                col = "预算数"
+            elif col not in table.columns:
+                continue
+            if (ref := cell(table, idx, col)) is not None:
+                out.append(ref)
+    return out
+
+
+def _concept_cells(doc: Document, target: Target, column: str | None) -> list[CellRef]:
+    out = []
+    for key, row_re, col in target.cells:
+        table = doc.table(key)
+        if table is None:
+            continue
+        idx = next((i for i, r in enumerate(table.rows) if re.search(row_re, row_key(r.name))), None)
+        if idx is None:
+            continue
+        if column and col == "合计" and column in table.columns:
+            col = column
+        if col not in table.columns and col != "预算数":
+            continue
+        if (ref := cell(table, idx, col)) is not None:
+            out.append(ref)
+    return out
+
+
+def text_facts(doc: Document, surface: str, change: bool = False) -> list[Fact]:
+    """Facts stated in the text whose label names the term (or the term contains the label)."""
+    hits = []
+    for fact in doc.text_facts:
+        label = normalise(fact.row_name)
+        if change != fact.column.startswith("比"):
+            continue
+        if (
+            label == surface
+            or (len(surface) >= 2 and surface in label)
+            or (len(label) >= 4 and label in surface)
+        ):
+            hits.append(fact)
+    hits.sort(key=lambda f: (normalise(f.row_name) != surface, len(f.row_name)))
+    return hits
+
+
+def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = None) -> Item | None:
+    """A mention → the item it means in this document, or None when nothing in the tables or text says."""
+    column = column or frame.column
+    cells: list[CellRef] = []
+    for target in mention.targets:
+        if target.kind == "row":
+            cells += _row_cells(doc, target.key, column)
+        elif target.kind == "concept":
+            cells += _concept_cells(doc, target, column)
+    cells = _unique(cells)
+    if cells:
+        order = {k: i for i, k in enumerate(frame.table_hint)}
+        concept_order = [c[0] for t in mention.targets if t.kind == "concept" for c in t.cells]
+        cells.sort(
+            key=lambda c: (
+                order.get(c.table.key, 99),
+                concept_order.index(c.table.key) if c.table.key in concept_order else 50,
+                TABLE_ORDER.index(c.table.key) if c.table.key in TABLE_ORDER else 60,
+            )
+        )
+        primary = cells[0]
+        item = Item(primary.name if column else _label(mention, primary), primary.yuan, primary)
+        for other in cells[1:]:
+            (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)
+        return item
+    facts = text_facts(doc, mention.surface)
+    if facts:
+        f = facts[0]
+        if f.unit in ("元", "万元", "亿元"):
+            return Item(f.row_name, to_yuan(f.value, f.unit), fact=f)
+        return Item(f.row_name, f.value, fact=f, unit=f.unit)
+    return None
+
+
+def _label(mention: Mention, ref: CellRef) -> str:
+    return ref.name
+
+
+def _unique(cells: list[CellRef]) -> list[CellRef]:
+    seen = set()
+    out = []
+    for c in cells:
+        key = (c.table.key, c.row, c.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def children(ref: CellRef) -> list[int]:
+    """Rows directly under a row: 款 under 类 by code, level-1 rows under a total row."""
+    table, row = ref.table, ref.table.rows[ref.row]
+    if row.code:
+        prefix = row.code + " "
+        return [i for i, r in enumerate(table.rows) if r.code.startswith(prefix) and r.level == row.level + 1]
+    if row.level == 0:
+        return [i for i, r in enumerate(table.rows) if r.level == 1 and r.side == row.side]
+    if row.level == 1:
+        out = []
+        for i in range(ref.row + 1, len(table.rows)):
+            r = table.rows[i]
+            if r.side != row.side:
+                continue
+            if r.level != 2:
+                break
+            out.append(i)
+        return out
+    return []
+
+
+def level_rows(table: Table, level: int) -> list[int]:
+    return [i for i, r in enumerate(table.rows) if r.level == level and r.side != "收入"]

@@ -37,6 +37,9 @@ class Solution:
     columns: list[list[int | None]]  # per row, per figure: forced column or None
     consistent: bool  # False when no placement satisfies every identity at once
     candidates: list[list[Placement]]  # what remained per row
+    failed: list[tuple[int, tuple[int, ...]]] = field(
+        default_factory=list
+    )  # sums/anchors (row, ()) set aside
 
 
 def _vector(numbers: tuple[Decimal, ...], placement: Placement, ncols: int) -> tuple[Decimal, ...]:
@@ -98,7 +101,7 @@ class _Solver:
         sets = [{self.value(c, pl, col) for pl in self.domains[c]} for c in children]
         reach = _reachable(sets, cap)
         if reach is None:
-            return False
+            return self._prune_bounds(parent, children, col, sets)
         changed = False
         keep = [pl for pl in self.domains[parent] if self.value(parent, pl, col) in reach]
         if len(keep) != len(self.domains[parent]):
@@ -115,6 +118,29 @@ class _Solver:
                 for pl in self.domains[child]
                 if any(t - self.value(child, pl, col) in rest for t in targets)
             ]
+            if len(keep) != len(self.domains[child]):
+                self.domains[child], changed = keep, True
+        return changed
+
+    def _prune_bounds(
+        self, parent: int, children: tuple[int, ...], col: int, sets: list[set[Decimal]]
+    ) -> bool:
+        """Interval reasoning when the subset sums are too many to list: Σmin ≤ parent ≤ Σmax."""
+        lows, highs = [min(s) for s in sets], [max(s) for s in sets]
+        low, high = sum(lows, ZERO), sum(highs, ZERO)
+        changed = False
+        keep = [pl for pl in self.domains[parent] if low <= self.value(parent, pl, col) <= high]
+        if len(keep) != len(self.domains[parent]):
+            self.domains[parent], changed = keep, True
+        if not keep:
+            return changed
+        targets = [self.value(parent, pl, col) for pl in keep]
+        t_low, t_high = min(targets), max(targets)
+        for i, child in enumerate(children):
+            if len(self.domains[child]) < 2:
+                continue
+            lo, hi = t_low - (high - highs[i]), t_high - (low - lows[i])
+            keep = [pl for pl in self.domains[child] if lo <= self.value(child, pl, col) <= hi]
             if len(keep) != len(self.domains[child]):
                 self.domains[child], changed = keep, True
         return changed
@@ -155,30 +181,52 @@ def _forced(numbers: tuple[Decimal, ...], options: list[Placement]) -> list[int 
     ]
 
 
-def solve(problem: Problem) -> Solution:
-    """Place every figure the identities force; leave the rest undetermined."""
-    domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
-    consistent = all(domains)
-    broken = {r for r, d in enumerate(domains) if not d}
-    if broken:  # a row no identity fits: leave it out of the sums rather than fail the whole table
-        sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]
-        problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, problem.anchors)
+def _settle(problem: Problem, domains: list[list[Placement]], skip: set[int]) -> list[list[Placement]] | None:
+    """Domains after anchors, propagation and enumeration; None when the sums cannot all hold."""
     solver = _Solver(problem, [list(d) for d in domains])
     solver.apply_anchors()
     solver.propagate()
-    if any(not d for r, d in enumerate(solver.domains) if r not in broken):
-        # The sums do not hold together; fall back to what each row's own identities force.
+    if any(not d for r, d in enumerate(solver.domains) if r not in skip):
+        return None
+    solutions = solver.enumerate()
+    if solutions == []:
+        return None
+    if solutions is not None:
+        for r in range(len(solver.domains)):
+            if r not in skip:
+                solver.domains[r] = sorted({s[r] for s in solutions})
+    return solver.domains
+
+
+def solve(problem: Problem) -> Solution:
+    """Place every figure the identities force; leave the rest undetermined.
+
+    A sum or anchor that cannot hold on its own (the source's own figures disagree) is set aside and
+    reported in `Solution.failed`; the remaining identities still place what they force.
+    """
+    domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
+    consistent = all(domains)
+    broken = {r for r, d in enumerate(domains) if not d}
+    sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]
+    anchors = {k: v for k, v in problem.anchors.items() if k[0] not in broken}
+    failed: list[tuple[int, tuple[int, ...]]] = []
+    for key, value in list(anchors.items()):
+        if not any(
+            _vector(problem.numbers[key[0]], pl, problem.ncols)[key[1]] == value for pl in domains[key[0]]
+        ):
+            del anchors[key]
+            failed.append((key[0], ()))
+    for group in list(sums):
+        alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
+        if _settle(alone, domains, broken) is None:
+            sums.remove(group)
+            failed.append(group)
+    problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, anchors)
+    settled = _settle(problem, domains, broken)
+    if settled is None:  # the sums do not hold together; keep what each row's own identities force
         consistent = False
-        solver = _Solver(problem, [list(d) for d in domains])
-    else:
-        solutions = solver.enumerate()
-        if solutions == []:
-            consistent = False
-            solver = _Solver(problem, [list(d) for d in domains])
-        elif solutions is not None:
-            for r in range(len(solver.domains)):
-                if r not in broken:
-                    solver.domains[r] = sorted({s[r] for s in solutions})
-    columns = [_forced(problem.numbers[r], solver.domains[r]) for r in range(len(problem.numbers))]
-    placements: list[Placement | None] = [dom[0] if len(dom) == 1 else None for dom in solver.domains]
-    return Solution(placements, columns, consistent, solver.domains)
+        settled = [list(d) for d in domains]
+    consistent = consistent and not failed
+    columns = [_forced(problem.numbers[r], settled[r]) for r in range(len(problem.numbers))]
+    placements: list[Placement | None] = [dom[0] if len(dom) == 1 else None for dom in settled]
+    return Solution(placements, columns, consistent, settled, failed)

@@ -216,23 +216,51 @@ def parse_document(text: str, doc_id: str, path: str = "") -> Document:
             facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
             tables.append(parse_table(block, lines, year))
-    tables = [_reparse_with_anchors(t, tables, blocks, lines, year) for t in tables]
+    table_blocks = [b for b in blocks if b.kind == "table" and b.name]
+    texts = [s.text for s in sections]
+    tables = settle_tables(tables, table_blocks, lines, year, facts, texts)
     return Document(doc_id, path, unit_name, year, kind, sections, tables, facts, lines)
 
 
-def _reparse_with_anchors(
-    table: Table, tables: list[Table], blocks: list[Block], lines: list[str], year: int
-):
-    """Figures left undetermined may be fixed by the same figure in another table (data: `[[anchors]]`)."""
-    from assistant.tables import anchor_values, parse_table
+def settle_tables(
+    tables: list[Table], blocks: list[Block], lines: list[str], year: int, facts: list, texts: list[str]
+) -> list[Table]:
+    """Re-place tables whose figures stay undetermined, using the same figures elsewhere (layouts.toml:
+    `[[anchors]]` income side, `[[links]]` cross-table equations, `[[text_links]]` the narrative), until
+    nothing changes; last, `[[class_rules]]` for economic rows still open (reported as a warning)."""
+    from assistant.tables import anchor_values, class_values, link_values, parse_table, text_values
 
-    if not table.unplaced:
-        return table
-    totals = anchor_values(table.key, tables, layouts().get("anchors", []))
-    if not totals:
-        return table
-    block = next(b for b in blocks if b.start + 1 == table.line)
-    return parse_table(block, lines, year, totals)
+    spec = layouts()
+    used: dict[int, dict] = {}
+    for final in (False,) * 5 + (True,) * 4:
+        changed = False
+        for n, table in enumerate(tables):
+            if not table.unplaced:
+                continue
+            totals = anchor_values(table.key, tables, spec.get("anchors", []))
+            known = link_values(table, tables, spec.get("links", []))
+            known.update(text_values(table, facts, texts, spec.get("text_links", [])))
+            extra = {}
+            if final:
+                extra = {
+                    k: v
+                    for k, v in class_values(table, spec.get("class_rules", [])).items()
+                    if k not in known
+                }
+                known.update(extra)
+            state = {"totals": totals, "known": known}
+            if state == used.get(n) or not (totals or known):
+                continue
+            used[n] = state
+            again = parse_table(blocks[n], lines, year, totals, known)
+            if final and extra and len(again.unplaced) < len(table.unplaced):
+                again.warnings.append("部分数字按经济分类科目的归属（工资福利支出属人员经费等）定列")
+            if len(again.unplaced) <= len(table.unplaced):
+                tables[n] = again
+                changed = True
+        if not changed and final:
+            break
+    return tables
 
 
 def read_document(path: str | Path) -> Document:

@@ -11,17 +11,19 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from assistant.align import Problem, solve
+from assistant.align import Problem, row_candidates, solve
 from assistant.records import Cell, Row, Table
 
 if TYPE_CHECKING:
     from assistant.documents import Block
 
-_NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
 _CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s])")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
-_SKIP = re.compile(r"^(编制(单位|部门)|预算(单位|部门)|单位[:：]|--\s*PAGE|第\s*\d+\s*页|-\s*\d+\s*-$)")
+_SKIP = re.compile(
+    r"^(注[:：]|编制(单位|部门)|预算(单位|部门)|单位[:：]|--\s*PAGE|第\s*\d+\s*页|-\s*\d+\s*-$)"
+)
 _UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _TOTAL = re.compile(r"^(合计|总计)$")
 
@@ -55,12 +57,20 @@ def split_code(text: str) -> tuple[str, str]:
     return code, text[m.end() :].strip()
 
 
+_GLUED_FIGURE = re.compile(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2})(?=[\u4e00-\u9fff])")
+
+
 def _segments(line: str, right_start: str) -> list[tuple[str, list[Decimal]]]:
-    """A two-sided line → [(label, figures), …]; a run of labels splits where the right side starts."""
+    """A two-sided line → [(label, figures), …]; a run of labels splits where the right side starts.
+
+    A figure glued to the next label (`178,830,483一、社会保障和就业支出`) is split off first.
+    """
     out: list[tuple[list[str], list[Decimal]]] = []
-    for token in line.split():
+    for token in _GLUED_FIGURE.sub(r"\1 ", line).split():
         value = parse_number(token)
-        if value is not None and out:
+        if value is not None and not out:
+            out.append(([], [value]))
+        elif value is not None:
             out[-1][1].append(value)
         elif value is None:
             starts_right = bool(re.match(right_start, token))
@@ -82,9 +92,22 @@ def _header_words(template: dict[str, Any], header_vocab: set[str]) -> set[str]:
 def _is_header(line: str, words: set[str]) -> bool:
     tokens = line.split()
     return bool(tokens) and all(
-        t in words or re.fullmatch(r"(20\d\d年)?.*(预算数|经费|费|小计|数)", t) and parse_number(t) is None
+        t in words
+        or re.fullmatch(r"(20\d\d年)?.*(预算数|经费|费|小计|数)", t)
+        and parse_number(t) is None
+        or _composed(t, words)
         for t in tokens
     )
+
+
+def _composed(token: str, words: set[str]) -> bool:
+    """True when a token is header words glued together (`一般公共预算政府性基金预算`, `类款项`)."""
+    if len(token) > 60 or any(ch.isdigit() for ch in token):
+        return False
+    ok = [True] + [False] * len(token)
+    for end in range(1, len(token) + 1):
+        ok[end] = any(ok[start] and token[start:end] in words for start in range(max(0, end - 12), end))
+    return ok[-1]
 
 
 def choose_template(title: str, header_text: str, tables: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
@@ -127,9 +150,17 @@ def anchor_values(key: str, tables: list[Table], specs: list[dict[str, str]]) ->
 
 
 def parse_table(
-    block: Block, lines: list[str], year: int = 0, totals: dict[str, Decimal] | None = None
+    block: Block,
+    lines: list[str],
+    year: int = 0,
+    totals: dict[str, Decimal] | None = None,
+    known: dict[tuple[int, str], Decimal] | None = None,
 ) -> Table:
-    """Parse one table block; cells the identities cannot place are listed in `Table.unplaced`."""
+    """Parse one table block; cells the identities cannot place are listed in `Table.unplaced`.
+
+    `totals` fixes cells of the total row by column; `known` fixes cells by (row index, column), both read
+    from other tables or the text by the caller.
+    """
     from assistant.documents import layouts
 
     spec = layouts()
@@ -159,13 +190,30 @@ def parse_table(
         _read_sides(table, lines, data, words, spec["sides"], layout)
     else:
         _read_rows(table, lines, data, words, template["hierarchy"])
-    _place(table, layout, template["hierarchy"], spec["sides"], totals or {})
+    _place(table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {})
     return table
+
+
+_TRUNCATED_CODE = re.compile(r"^\d{1,2} (\d{2}) (\d{2}) (?=\D)")
+
+
+def _repair_code(line: str, rows: list[Row]) -> str:
+    """`7 11 02 事业单位医疗` under `210 11 行政事业单位医疗`: the 类 digits were lost; take them from the 款."""
+    m = _TRUNCATED_CODE.match(line)
+    parent = rows[-1].code.split() if rows else []
+    if m and len(parent) >= 2 and parent[1] == m.group(1):
+        return f"{parent[0]} {m.group(1)} {m.group(2)} " + line[m.end() :]
+    return line
 
 
 def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str], hierarchy: str) -> None:
     for i in data:
         line = lines[i]
+        if hierarchy == "code" and (fixed := _repair_code(line, table.rows)) != line:
+            table.warnings.append(
+                f"第{i + 1}行科目编码残缺（{line.split()[0]}），按上级科目补全为{fixed[:9]}"
+            )
+            line = fixed
         code, rest = split_code(line) if hierarchy == "code" else ("", line)
         name, figures = split_figures(rest)
         if not code and not figures and (_is_header(line, words) or not _TOTAL.match(name)):
@@ -183,21 +231,91 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
         table.rows.append(Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures)))
 
 
+def _is_left(label: str, sides: dict[str, Any]) -> bool:
+    """An income-side label, also when the PDF wrapped it (`三、国有资本经营预` + `算`)."""
+    if re.search(r"支出$|支出总计$|支出合计$", label):
+        return False
+    if re.search(sides["left_label"], label):
+        return True
+    bare = _SUBITEM.sub("", _ORDINAL.sub("", label))
+    return len(bare) >= 2 and any(name.startswith(bare) for name in sides.get("left_names", []))
+
+
+def _complete(label: str, sides: dict[str, Any]) -> bool:
+    return bool(re.search(r"(支出|总计|合计)$", label)) or bool(re.search(sides["left_label"], label))
+
+
 def _read_sides(
-    table: Table, lines: list[str], data: list[int], words: set[str], sides: dict[str, str], layout: dict
+    table: Table, lines: list[str], data: list[int], words: set[str], sides: dict[str, Any], layout: dict
 ) -> None:
+    """Two-sided rows; a label the PDF wrapped keeps the figures printed beside its fragments."""
+    identities = [
+        (layout["columns"].index(t), tuple(layout["columns"].index(p) for p in parts))
+        for t, *parts in layout["identities"]
+    ]
+    ncols = len(layout["columns"])
+    pending: int | None = None  # a wrapped row still waiting for the rest of its label
     for i in data:
         line = lines[i]
         if _is_header(line, words):
             continue
         for label, figures in _segments(line, sides["right_start"]):
-            if not label:
-                continue
-            is_right = bool(re.search(r"支出$|支出总计$|支出合计$", label)) or (
-                not re.search(sides["left_label"], label) and bool(_ORDINAL.match(label))
+            numbered = bool(_ORDINAL.match(label) or _SUBITEM.match(label))
+            crossing = (
+                table.rows[pending].side == "支出" and _is_left(label, sides)
+                if pending is not None
+                else False
             )
-            level = 1 if _ORDINAL.match(label) else (2 if _SUBITEM.match(label) else 0)
-            table.rows.append(Row("", label, level, i + 1, "支出" if is_right else "收入", tuple(figures)))
+            if pending is not None and (not label or not numbered or crossing):
+                row = table.rows[pending]
+                left_share: list[Decimal] = []
+                if label and _is_left(label, sides) and row.side == "支出" and not row.numbers and figures:
+                    left_share, figures = _split_left(figures, ncols, identities)
+                    table.rows.append(Row("", label, 1, i + 1, "收入", tuple(left_share)))
+                    label = ""
+                name = row.name + (
+                    label if label and not _is_left(label, sides) or row.side == "收入" else ""
+                )
+                numbers = row.numbers + tuple(figures)
+                table.rows[pending] = Row("", name, row.level, row.line, row.side, numbers)
+                if label and name != row.name and _complete(name, sides):
+                    pending = None
+                elif label and name == row.name:
+                    pending = None
+                    table.rows.append(_side_row(label, figures, i, sides))
+                continue
+            if not label:
+                table.warnings.append(f"第{i + 1}行的数字没有对应的项目，已跳过：{line[:40]}")
+                continue
+            table.rows.append(_side_row(label, figures, i, sides))
+            if (
+                not figures
+                and not _complete(label, sides)
+                and (_ORDINAL.match(label) or _SUBITEM.match(label))
+            ):
+                pending = len(table.rows) - 1
+            elif pending is None or table.rows[pending].side == table.rows[-1].side:
+                pending = None
+
+
+def _side_row(label: str, figures: list[Decimal], i: int, sides: dict[str, Any]) -> Row:
+    level = 1 if _ORDINAL.match(label) else (2 if _SUBITEM.match(label) else 0)
+    return Row("", label, level, i + 1, "收入" if _is_left(label, sides) else "支出", tuple(figures))
+
+
+def _split_left(
+    figures: list[Decimal], ncols: int, identities: list[tuple[int, tuple[int, ...]]]
+) -> tuple[list[Decimal], list[Decimal]]:
+    """Figures beside an income label and a wrapped expenditure label: the income side takes the first
+    figure only when the rest can stand as an expenditure row by its identities (else none)."""
+    with_left = figures[1:]
+    fits_with = bool(with_left) and bool(row_candidates(tuple(with_left), ncols, identities))
+    fits_without = bool(row_candidates(tuple(figures), ncols, identities))
+    if fits_with and not fits_without:
+        return figures[:1], with_left
+    if fits_without and not fits_with:
+        return [], figures
+    return figures[:1], with_left
 
 
 def _sum_groups(rows: list[Row], hierarchy: str, side: str = "") -> list[tuple[int, tuple[int, ...]]]:
@@ -230,7 +348,12 @@ def _sum_groups(rows: list[Row], hierarchy: str, side: str = "") -> list[tuple[i
 
 
 def _place(
-    table: Table, layout: dict, hierarchy: str, sides: dict[str, str], totals: dict[str, Decimal]
+    table: Table,
+    layout: dict,
+    hierarchy: str,
+    sides: dict[str, str],
+    totals: dict[str, Decimal],
+    known: dict[tuple[int, str], Decimal],
 ) -> None:
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
@@ -244,13 +367,20 @@ def _place(
     total_row = next((r for r in rows if table.rows[r].level == 0 and _TOTAL.match(table.rows[r].name)), None)
     if total_row is not None:
         anchors.update({(local[total_row], cols.index(c)): v for c, v in totals.items() if c in cols})
+    anchors.update({(local[r], cols.index(c)): v for (r, c), v in known.items() if r in local and c in cols})
     problem = Problem([table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors)
     solution = solve(problem)
     if not solution.consistent:
         table.warnings.append("表内恒等式不能同时成立：部分数字按行内关系放置")
+    for parent, children in solution.failed:
+        row = table.rows[rows[parent]]
+        what = "与其他表或正文的同一数字不符" if not children else "不等于其下级行之和"
+        table.warnings.append(f"第{row.line}行「{row.code} {row.name}」{what}：该关系未用于定列")
     for n, r in enumerate(rows):
         row = table.rows[r]
         for value, col in zip(row.numbers, solution.columns[n], strict=True):
+            if col is None and value == 0:
+                continue  # a zero whose column is open reads the same as the empty cells it could fill
             if col is None:
                 table.unplaced.append(f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定")
             else:
@@ -278,8 +408,147 @@ def _anchors(table: Table, layout: dict, local: dict[int, int], sides: dict[str,
     if total is None:
         return anchors
     for left_word, column in layout.get("balance", []):
-        source = next((row for row in table.rows if row.side == "收入" and left_word in row.name), None)
+        source = next(
+            (
+                row
+                for row in table.rows
+                if row.side == "收入" and _ORDINAL.match(row.name) and left_word in row.name
+            ),
+            None,
+        )
         if source is not None and column in table.columns:
             value = source.numbers[0] if source.numbers else Decimal(0)
             anchors[(local[total], table.columns.index(column))] = value
     return anchors
+
+
+# ---- the same figure in other tables and in the text -------------------------------------------------------
+
+TOTAL_KEY = "总计"
+
+
+def row_keys(table: Table) -> dict[str, int]:
+    """Keys by which rows match across tables: the code, `类:<name>` for top-level rows, `总计` for the total."""
+    keys: dict[str, int] = {}
+    main = "支出" if any(r.side for r in table.rows) else ""
+    for r, row in enumerate(table.rows):
+        if row.side != main:
+            continue
+        if row.code:
+            keys[row.code] = r
+        if row.level == 1:
+            keys["类:" + _ORDINAL.sub("", row.name)] = r
+        if row.level == 0 and re.search(r"(合计|总计)$", row.name):
+            keys[TOTAL_KEY] = r
+    return keys
+
+
+def cell_known(table: Table, row: int | None, column: str) -> Decimal | None:
+    """A cell's value when it is settled: placed, or empty in a row whose figures are all placed."""
+    if column not in table.columns:
+        return None
+    if row is None:  # a row the table does not have; a table printed without figures is all zero
+        settled = not table.unplaced and not any("无法识别" in w for w in table.warnings)
+        return Decimal(0) if settled else None
+    if column not in table.columns:
+        return None
+    value = table.value(row, column)
+    if value is not None:
+        return value
+    line = table.rows[row].line
+    if any(u.startswith(f"第{line}行") for u in table.unplaced):
+        return None
+    return Decimal(0)
+
+
+def _table_total(table: Table | None, column: str) -> Decimal | None:
+    if table is None:
+        return None
+    return cell_known(table, row_keys(table).get(TOTAL_KEY), column)
+
+
+def link_values(
+    table: Table, tables: list[Table], links: list[dict[str, Any]]
+) -> dict[tuple[int, str], Decimal]:
+    """Cells of `table` fixed by a cross-table equation `target = Σ parts` whose other terms are settled."""
+    by_key = {t.key: t for t in tables}
+    known: dict[tuple[int, str], Decimal] = {}
+    mine = row_keys(table)
+    for link in links:
+        terms = [(link["target"], link["column"])] + [(k, c) for k, c in link["parts"]]
+        if table.key not in [k for k, _ in terms] or any(k not in by_key for k, _ in terms[:1]):
+            continue
+        holds = True
+        if link.get("when"):  # the equation holds when the first total equals the sum of the others
+            first, *rest = [
+                _table_total(by_key.get(k), c) if k in by_key else Decimal(0) for k, c in link["when"]
+            ]
+            holds = first is not None and None not in rest and first == sum(rest, Decimal(0))
+        for key, r in mine.items():
+            if link.get("match") == "name" and not (key.startswith("类:") or key == TOTAL_KEY):
+                continue
+            if link.get("match") == "total" and key != TOTAL_KEY:
+                continue
+            if link.get("match", "code") == "code" and key.startswith("类:"):
+                continue
+            values = []
+            for tkey, column in terms:
+                other = by_key.get(tkey)
+                if other is None:
+                    values.append(Decimal(0) if tkey != link["target"] else None)
+                elif other is table:
+                    values.append(("me", column))
+                else:
+                    values.append(cell_known(other, row_keys(other).get(key), column))
+            mine_terms = [v for v in values if isinstance(v, tuple)]
+            if len(mine_terms) != 1:
+                continue
+            column = mine_terms[0][1]
+            if column not in table.columns:
+                continue
+            if not holds or any(v is None for v in values):
+                # figures are never negative: a part of a settled zero is zero
+                if values[0] != ("me", column) and values[0] == 0:
+                    known[(r, column)] = Decimal(0)
+                continue
+            others = [v for v in values if not isinstance(v, tuple)]
+            if values[0] == ("me", column):
+                known[(r, column)] = sum(others, Decimal(0))
+            else:
+                known[(r, column)] = others[0] - sum(others[1:], Decimal(0))
+    return known
+
+
+def text_values(
+    table: Table, facts: list[Any], texts: list[str], specs: list[dict[str, Any]]
+) -> dict[tuple[int, str], Decimal]:
+    """The total row's cells as the narrative states them (same unit only: 万元 text against a 万元 table)."""
+    total = row_keys(table).get(TOTAL_KEY)
+    if total is None and len(table.rows) == 1:
+        total = 0
+    known: dict[tuple[int, str], Decimal] = {}
+    if total is None:
+        return known
+    for spec in specs:
+        if spec["table"] != table.key:
+            continue
+        for fact in facts:
+            if fact.unit == table.unit and not fact.column and re.search(spec["label"], fact.row_name):
+                known.setdefault((total, spec["column"]), fact.value)
+        if spec.get("zero") and any(re.search(spec["zero"], text) for text in texts):
+            known.setdefault((total, spec["column"]), Decimal(0))
+    return known
+
+
+def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, str], Decimal]:
+    """Columns an economic class never uses (工资福利支出 is 人员经费), for rows the identities leave open."""
+    open_lines = {int(m.group(1)) for u in table.unplaced if (m := re.match(r"第(\d+)行", u))}
+    known: dict[tuple[int, str], Decimal] = {}
+    for rule in rules:
+        if rule["table"] != table.key:
+            continue
+        for r, row in enumerate(table.rows):
+            if row.line in open_lines and row.code.split()[:1] == [rule["code"]]:
+                for column in rule["empty"]:
+                    known[(r, column)] = Decimal(0)
+    return known

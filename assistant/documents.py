@@ -204,6 +204,7 @@ def parse_document(text: str, doc_id: str, path: str = "") -> Document:
     sections: list[Section] = []
     seen_sections: set[str] = set()
     tables = []
+    table_blocks: list[Block] = []
     facts = []
     for block in blocks:
         if block.kind == "section":
@@ -215,8 +216,11 @@ def parse_document(text: str, doc_id: str, path: str = "") -> Document:
             sections.append(Section(block.name, block.title, text_body, block.start + 1))
             facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
-            tables.append(parse_table(block, lines, year))
-    table_blocks = [b for b in blocks if b.kind == "table" and b.name]
+            table = parse_table(block, lines, year)
+            if not table.rows and tables and tables[-1].key == table.key:
+                continue  # the title repeated after a page break, with no figures of its own
+            tables.append(table)
+            table_blocks.append(block)
     texts = [s.text for s in sections]
     tables = settle_tables(tables, table_blocks, lines, year, facts, texts)
     return Document(doc_id, path, unit_name, year, kind, sections, tables, facts, lines)

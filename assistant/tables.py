@@ -197,8 +197,14 @@ def parse_table(
 _TRUNCATED_CODE = re.compile(r"^\d{1,2} (\d{2}) (\d{2}) (?=\D)")
 
 
+_SHORT_PART = re.compile(r"^(\d{3}) (\d)(?= \D)")
+
+
 def _repair_code(line: str, rows: list[Row]) -> str:
-    """`7 11 02 事业单位医疗` under `210 11 行政事业单位医疗`: the 类 digits were lost; take them from the 款."""
+    """`7 11 02 事业单位医疗` under `210 11 行政事业单位医疗`: the 类 digits were lost; take them from the 款.
+    `301 2 津贴补贴`: a 款 printed without its leading zero."""
+    if short := _SHORT_PART.match(line):
+        return f"{short.group(1)} 0{short.group(2)}" + line[short.end() :]
     m = _TRUNCATED_CODE.match(line)
     parent = rows[-1].code.split() if rows else []
     if m and len(parent) >= 2 and parent[1] == m.group(1):
@@ -461,6 +467,15 @@ def cell_known(table: Table, row: int | None, column: str) -> Decimal | None:
     return Decimal(0)
 
 
+def _linked(table: Table, key: str, column: str) -> Decimal | None:
+    """The settled value of the row matching `key`; a 类 name the table lacks is unknown (names change
+    between years), a code it lacks is 0."""
+    row = row_keys(table).get(key)
+    if row is None and key.startswith("类:") and table.rows:
+        return None
+    return cell_known(table, row, column)
+
+
 def _table_total(table: Table | None, column: str) -> Decimal | None:
     if table is None:
         return None
@@ -499,7 +514,7 @@ def link_values(
                 elif other is table:
                     values.append(("me", column))
                 else:
-                    values.append(cell_known(other, row_keys(other).get(key), column))
+                    values.append(_linked(other, key, column))
             mine_terms = [v for v in values if isinstance(v, tuple)]
             if len(mine_terms) != 1:
                 continue

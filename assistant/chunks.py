@@ -106,11 +106,18 @@ def _items(units: Sequence[_Unit]) -> Iterable[tuple[str, str, str]]:
 
 
 def _terms(units: Sequence[_Unit]) -> Iterable[tuple[str, str, str]]:
-    """名词解释: one chunk per entry; the term (before the first colon) is its heading."""
+    """名词解释: one chunk per entry (unmarked lines continue the entry before); the term is its heading."""
+    entries: list[_Unit] = []
     for unit in units:
-        body = _strip_marker(unit.text)
+        if entries and not unit.marker:
+            last = entries[-1]
+            entries[-1] = _Unit(last.text + unit.text, last.marker, last.item)
+        else:
+            entries.append(unit)
+    for entry in entries:
+        body = _strip_marker(entry.text)
         term = re.split(r"[：:]", body, maxsplit=1)[0] if re.search(r"[：:]", body) else ""
-        yield unit.item, term.strip() if len(term) <= _HEADING_MAX else "", unit.text
+        yield entry.item, term.strip() if len(term) <= _HEADING_MAX else "", entry.text
 
 
 def _points(units: Sequence[_Unit]) -> Iterable[tuple[str, str, str]]:
@@ -138,9 +145,9 @@ def _units(lines: Iterable[str]) -> list[_Unit]:
     pieces: list[list[str]] = []
     for raw in lines:
         line = raw.strip().strip("\u3000").strip()
-        if not line:
+        if not _has_content(line):
             continue
-        if pieces and not _starts_item(line) and _is_open(pieces[-1][-1]):
+        if pieces and not _starts_item(line) and _is_open(pieces[-1]):
             pieces[-1].append(line)
         else:
             pieces.append([line])
@@ -152,8 +159,17 @@ def _units(lines: Iterable[str]) -> list[_Unit]:
     return units
 
 
-def _is_open(line: str) -> bool:
-    return not line.endswith(_TERMINAL) and len(line) >= _SHORT_TITLE
+def _is_open(parts: list[str]) -> bool:
+    """Whether the next line continues this one: a sentence broken by extraction, or a long "…主要用于："."""
+    last, whole = parts[-1], "".join(parts)
+    if last.endswith(("：", ":")):
+        return len(whole) > _HEADING_MAX
+    return not last.endswith(_TERMINAL) and len(last) >= _SHORT_TITLE
+
+
+def _has_content(line: str) -> bool:
+    """Page markers and rules ("-- PAGE_BREAK --", "———") hold no CJK character or digit."""
+    return any(ch.isdigit() or "\u4e00" <= ch <= "\u9fff" for ch in line)
 
 
 def _starts_item(line: str) -> bool:

@@ -22,7 +22,7 @@ from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import CellRef, Item, cell, children, level_rows, resolve, text_facts
 from assistant.store import Store
-from assistant.understand import Frame, Lexicon, Mention, normalise, understand
+from assistant.understand import Frame, Lexicon, Mention, aliases, normalise, understand
 
 MAX_QUESTION = 500
 
@@ -36,6 +36,7 @@ class Context:
     op: str = "lookup"
     column: str | None = None
     whole: Item | None = None
+    mentions: list[Mention] = field(default_factory=list)
     document: str = ""
 
 
@@ -106,7 +107,13 @@ class Assistant:
         return self.docs[context.document]
 
     def _route(self, frame: Frame, doc: Document, context: Context) -> Answer:
+        if doc.year - 1 in frame.years and frame.op in ("lookup", "count"):
+            frame.op = "prior"  # a figure of the prior year: only the text's comparison can tell
+        if frame.followup == "other-item" and context.op == "define" and not frame.wants_figure:
+            frame.wants_text = True  # 那项目支出预算呢？ after a definition: another definition
         items = self._items(frame, doc, context)
+        if frame.wants_text and not frame.mentions and context.items:
+            frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
         if frame.wants_text and (
             not items or not frame.wants_figure or frame.op == "breakdown" and not items
         ):
@@ -115,7 +122,7 @@ class Assistant:
                 if items and frame.wants_figure:
                     return self._hybrid(text, self._execute(frame, doc, items, context))
                 return text
-        if not items and frame.op not in ("balance", "rank"):
+        if not items and frame.op not in ("balance", "rank", "average"):
             text = self._text_answer(frame, doc)
             if text is not None:
                 return text
@@ -129,10 +136,23 @@ class Assistant:
 
     def _items(self, frame: Frame, doc: Document, context: Context) -> list[Item]:
         """Resolve mentions, filling in from the conversation where the question leans on it."""
-        items = [i for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None]
+        if frame.row_columns and frame.mentions:
+            row = frame.mentions[0]
+            items = [i for c in frame.row_columns if (i := resolve(doc, row, frame, column=c)) is not None]
+            if frame.op == "share" and len(items) == 1 and (whole := resolve(doc, row, frame)) is not None:
+                items.append(whole)
+            elif frame.op == "lookup" and len(items) > 1:
+                frame.op = "list"
+            return _dedupe(items)
+        items = _dedupe(
+            [i for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None]
+        )
+        items = [_money_fact(doc, i, frame) for i in items]
         prev = context.items
         if frame.followup == "pair" and len(items) < 2 and len(context.history_items) >= 2:
             items = context.history_items[-2:]
+            if frame.reverse:
+                items = items[::-1]
             if frame.op == "lookup":
                 frame.op = "sum"
         elif frame.followup == "convert" and not items and prev:
@@ -141,23 +161,24 @@ class Assistant:
             frame.op = context.op
             if context.op == "share" and context.whole is not None:
                 items = items[:1] + [context.whole]
-        elif frame.followup in ("reuse", "other-item") and prev:
+        elif frame.followup in ("reuse", "other-item", "child") and prev:
             if not items and frame.op != "lookup":
-                items = prev[:1] if frame.op in ("share", "breakdown", "per_month", "prior") else prev
+                items = prev[:1] if frame.op in ("share", "breakdown", "per_month", "prior", "rank") else prev
             elif not items and frame.op == "lookup" and len(frame.question) <= 12:
                 items = prev
-            elif frame.op == "share" and len(items) == 1 and _whole_only(frame):
+            elif frame.op == "share" and len(items) == 1 and _whole_only(frame) or frame.op in ("difference", "multiple", "sum") and len(items) == 1:
                 items = prev[:1] + items
         return items
 
     def _resolve(self, doc: Document, mention: Mention, frame: Frame, context: Context) -> Item | None:
-        if frame.followup == "child" and context.items and context.items[0].primary:
-            parent = context.items[0].primary
-            for idx in children(parent):
-                if normalise(parent.table.rows[idx].name).endswith(mention.surface):
-                    ref = cell(parent.table, idx, parent.column)
-                    if ref:
-                        return Item(ref.name, ref.yuan, ref)
+        if frame.followup == "child" and context.items:
+            parent = context.items[0]
+            column = aliases()["columns"].get(mention.surface)
+            if column and context.mentions:
+                return resolve(doc, context.mentions[0], frame, column=column)
+            for child in _children_items(doc, parent):
+                if mention.surface in normalise(child.label):
+                    return child
         return resolve(doc, mention, frame)
 
     def _execute(self, frame: Frame, doc: Document, items: list[Item], context: Context) -> Answer:
@@ -173,12 +194,15 @@ class Assistant:
             "prior": self._prior,
             "balance": self._balance,
             "count": self._lookup,
+            "list": self._lookup,
+            "average": self._average,
         }.get(op, self._lookup)
         result = handler(frame, doc, items)
         if result.route != "refuse":
             context.op = op if result.formula or op in ("lookup", "count") else context.op
             context.column = frame.column
             context.items = items
+            context.mentions = frame.mentions or context.mentions
             context.history_items = (
                 context.history_items + [i for i in items if i not in context.history_items]
             )[-4:]
@@ -271,97 +295,121 @@ class Assistant:
 
     def _rank(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
         scope = self._rank_scope(frame, doc, items)
-        if scope is None:
+        if scope is None or not scope[1]:
             return compose.refusal("无法确定要比较哪些项目", self.suggestions(doc))
-        parent, refs = scope
-        refs = sorted(refs, key=lambda r: r.yuan, reverse=frame.order != "min")
-        top = refs[: frame.top] if frame.top else refs[:1]
-        head = "、".join(f"**{r.name}**（{yuan(r.yuan)}）" for r in top)
+        parent, group = scope
+        group = sorted(group, key=lambda i: i.value, reverse=frame.order != "min")
+        top = group[: frame.top] if frame.top else group[:1]
+        head = "、".join(f"**{i.label}**（{_shown(i)}）" for i in top)
         word = "最少" if frame.order == "min" else "最多"
-        title = f"{parent}中" if parent else ""
-        listing = "\n".join(f"{n}. {r.name}：{yuan(r.yuan)}" for n, r in enumerate(refs[:15], start=1))
-        text = f"{title}{word}的是{head}。\n\n排序（{refs[0].column}）：\n{listing}\n\n来源：《{refs[0].table.name}》"
-        chosen = [Item(r.name, r.yuan, r) for r in refs[:15]]
-        cites = [compose.cite_cell(doc.id, r) for r in refs[:15]]
-        return (
-            Answer(text, "table", cites, compose.values([Item(r.name, r.yuan, r) for r in top]), formula="")
-            if chosen
-            else compose.refusal("没有可比较的项目", self.suggestions(doc))
+        listing = "\n".join(f"{n}. {i.label}：{_shown(i)}" for n, i in enumerate(group[:10], start=1))
+        if len(group) > 10:
+            listing += f"\n（共{len(group)}项，仅列前10项）"
+        text = f"{parent + '中' if parent else ''}{word}的是{head}。\n\n排序：\n{listing}\n\n" + _origin(
+            group
+        )
+        return Answer(
+            text,
+            "table" if group[0].primary else "text",
+            compose.citations(doc.id, group[:15]),
+            compose.values(top),
         )
 
-    def _rank_scope(self, frame: Frame, doc: Document, items: list[Item]) -> tuple[str, list[CellRef]] | None:
-        if items and items[0].primary is not None:
-            ref = items[0].primary
-            rows = children(ref)
-            if rows:
-                refs = [c for i in rows if (c := cell(ref.table, i, ref.column))]
-                return ref.name, refs
+    def _rank_scope(self, frame: Frame, doc: Document, items: list[Item]) -> tuple[str, list[Item]] | None:
+        """What to compare: the parts of the item named, or the rows of one level of a table."""
+        if items:
+            parts = [p for _, p in self._parts(doc, items[0], frame, depth=False)]
+            if frame.level and items[0].primary and items[0].primary.table.rows[items[0].primary.row].code:
+                ref = items[0].primary
+                rows = [
+                    i
+                    for i, r in enumerate(ref.table.rows)
+                    if r.code.startswith(ref.table.rows[ref.row].code + " ") and r.level == frame.level
+                ]
+                parts = [
+                    Item(c.name, c.yuan, c) for i in rows if (c := cell(ref.table, i, ref.column))
+                ] or parts
+            if parts:
+                return items[0].label, parts
         for key in frame.table_hint + ["economic", "expenditure_summary"]:
             table = doc.table(key)
-            if table is None:
+            if table is None or table.key == "three_public":
                 continue
-            level = frame.level or 1
-            rows = level_rows(table, level) if table.key != "three_public" else []
+            rows = level_rows(table, frame.level or 1)
             if rows:
                 col = frame.column if frame.column in table.columns else "合计"
-                return "", [c for i in rows if (c := cell(table, i, col))]
+                return "", [Item(c.name, c.yuan, c) for i in rows if (c := cell(table, i, col))]
         return None
+
+    def _average(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
+        scope = self._rank_scope(frame, doc, items if len(items) == 1 else [])
+        group = items if len(items) > 1 else (scope[1] if scope else [])
+        if not group:
+            return compose.refusal("无法确定要平均哪些项目", self.suggestions(doc))
+        s = total([i.value for i in group])
+        mean = (s / len(group)).quantize(Decimal("0.01"))
+        formula = f"({' + '.join(plain(i.value) for i in group)}) ÷ {len(group)} = {plain(mean)}元"
+        names = "、".join(i.label for i in group)
+        text = (
+            f"{names}共{len(group)}项，平均 **{amount(mean, frame.unit)}**。\n\n计算：{formula}\n\n"
+            + _sources(group)
+        )
+        return _table_answer(text, doc, group, formula, ("平均", mean))
 
     def _breakdown(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
         item = items[0]
-        ref = item.primary
-        if ref is None:
-            return self._lookup(frame, doc, items)
-        parts = self._parts(doc, ref)
+        parts = self._parts(doc, item, frame)
         if not parts:
             return self._lookup(frame, doc, items)
-        lines = []
-        for depth, part in parts:
-            lines.append(
-                f"{'  ' * depth}- {part.row_label if part.table.rows[part.row].code else part.name}："
-                f"{yuan(part.yuan)}"
-            )
-        s = total([p.yuan for d, p in parts if d == 0])
-        formula = " + ".join(f"{p.name} {plain(p.yuan)}" for d, p in parts if d == 0) + f" = {plain(s)}元"
+        lines = [f"{'  ' * depth}- {_row_title(p)}：{_shown(p)}" for depth, p in parts]
+        top = [p for d, p in parts if d == 0]
+        s = total([p.value for p in top])
+        formula = " + ".join(f"{p.label} {plain(p.value)}" for p in top) + f" = {plain(s)}元"
+        check = "" if s == item.value else f"（各项合计 {yuan(s)}）"
         text = (
-            f"**{item.label}** {amount(item.value)}，由以下部分构成：\n"
+            f"**{item.label}** {amount(item.value)}，由以下部分构成{check}：\n"
             + "\n".join(lines)
-            + f"\n\n核对：{formula}\n\n来源：《{parts[0][1].table.name}》"
+            + f"\n\n核对：{formula}\n\n"
+            + _origin([p for _, p in parts])
         )
-        cites = compose.citations(doc.id, [item]) + [compose.cite_cell(doc.id, p) for _, p in parts]
-        return Answer(text, "table", cites, compose.values([item]), formula)
+        cites = compose.citations(doc.id, [item] + [p for _, p in parts])
+        return Answer(text, "table" if item.primary else "text", cites, compose.values([item]), formula)
 
-    def _parts(self, doc: Document, ref: CellRef) -> list[tuple[int, CellRef]]:
-        """Children of a row (two levels), or the parts of a column total by the table's identities."""
-        table = ref.table
-        rows = children(ref)
-        if table.key == "three_public" or (
-            ref.column not in ("合计", "预算数") and not table.rows[ref.row].code
-        ):
-            return self._column_parts(doc, ref)
-        out = []
-        for i in rows:
-            c = cell(table, i, ref.column)
-            if c and c.yuan != 0 or len(rows) <= 3 and c:
-                out.append((0, c))
-                for j in children(c):
-                    g = cell(table, j, ref.column)
-                    if g and g.yuan != 0:
-                        out.append((1, g))
-        return out
+    def _parts(self, doc: Document, item: Item, frame: Frame, depth: bool = True) -> list[tuple[int, Item]]:
+        """The parts of an item: its child rows, the columns its identity sums, or the facts listed under it.
 
-    def _column_parts(self, doc: Document, ref: CellRef) -> list[tuple[int, CellRef]]:
-        from assistant.documents import layouts
-
-        template = next(t for t in layouts()["tables"] if t["key"] == ref.table.key)
-        for layout in template["layouts"]:
-            for target, *parts in layout["identities"]:
-                if target == ref.column and all(p in ref.table.columns for p in parts):
-                    return [(0, c) for p in parts if (c := cell(ref.table, ref.row, p))]
-        economic = doc.table("economic")
-        if economic is not None and ref.column in economic.columns:
-            rows = level_rows(economic, 1)
-            return [(0, c) for i in rows if (c := cell(economic, i, ref.column)) and c.yuan != 0]
+        A column total (人员经费, 公用经费) breaks down by economic class unless the question asks for the
+        functional classification (功能/科目); a grand total by its identity (合计 = 人员经费 + 公用经费 + 项目支出)
+        unless the question asks for classes.
+        """
+        if item.primary is None:
+            return [(0, c) for c in _children_items(doc, item)]
+        q = frame.question
+        by_function = bool(re.search(r"功能|科目", q))
+        by_rows = by_function or bool(re.search(r"类|款|项级", q))
+        cells = list(item.cells)
+        if by_function:
+            cells.sort(key=lambda c: c.table.key == "economic")
+        elif any(c.column not in ("合计", "预算数") for c in cells):
+            cells.sort(key=lambda c: c.table.key != "economic")
+        if not by_rows:
+            for ref in cells:
+                if ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public":
+                    if parts := _identity_parts(ref):
+                        return [(0, p) for p in parts]
+        for ref in cells:
+            rows = children(ref)
+            column_total = ref.column not in ("合计", "预算数")
+            out: list[tuple[int, Item]] = []
+            for i in rows:
+                c = cell(ref.table, i, ref.column)
+                if c is None or (c.yuan == 0 and (len(rows) > 3 or column_total)):
+                    continue
+                out.append((0, Item(c.name, c.yuan, c)))
+                if depth:
+                    out += _subtree(c, 1, full=column_total and not re.search(r"大类|类", q))
+            if out:
+                return out
         return []
 
     def _prior(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
@@ -437,6 +485,7 @@ class Assistant:
             parts.append(f"**{heading}**\n{compose.quote_block(c.text)}")
             cites.append(Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start))
         text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
+        self._last_text = True
         return Answer(text, "text", cites)
 
     def _hybrid(self, text: Answer, table: Answer) -> Answer:
@@ -455,6 +504,104 @@ class Assistant:
             "“三公”经费预算是多少？由哪些部分构成？",
             "什么是机关运行经费？",
         ]
+
+
+def _dedupe(items: list[Item]) -> list[Item]:
+    out: list[Item] = []
+    for i in items:
+        key = (i.primary.table.key, i.primary.row, i.primary.column) if i.primary else (i.label, i.value)
+        if all(
+            ((o.primary.table.key, o.primary.row, o.primary.column) if o.primary else (o.label, o.value))
+            != key
+            for o in out
+        ):
+            out.append(i)
+    return out
+
+
+def _money_fact(doc: Document, item: Item, frame: Frame) -> Item:
+    """A count stated in the text (项目共2个) next to its money (涉及资金196.00万元): the money when asked."""
+    if item.fact is None or item.unit == "元":
+        return item
+    if not (
+        frame.op in ("difference", "share", "sum", "multiple")
+        or re.search(r"资金|金额|多少钱", frame.question)
+    ):
+        return item
+    for fact in doc.text_facts:
+        if fact.quote == item.fact.quote and fact.unit in ("万元", "元") and not fact.column:
+            from assistant.compute import to_yuan
+
+            return Item(fact.row_name, to_yuan(fact.value, fact.unit), fact=fact)
+    return item
+
+
+def _children_items(doc: Document, item: Item) -> list[Item]:
+    """Rows under a row; for a fact stated in the text, the facts listed after it in the same sentence."""
+    if item.primary is not None:
+        return [
+            Item(c.name, c.yuan, c)
+            for i in children(item.primary)
+            if (c := cell(item.primary.table, i, item.primary.column))
+        ]
+    if item.fact is None:
+        return []
+    from assistant.compute import to_yuan
+
+    same = [f for f in doc.text_facts if f.quote == item.fact.quote and not f.column]
+    after = same[same.index(item.fact) + 1 :] if item.fact in same else []
+    return [
+        Item(
+            f.row_name,
+            to_yuan(f.value, f.unit) if f.unit in ("元", "万元") else f.value,
+            fact=f,
+            unit="元" if f.unit in ("元", "万元") else f.unit,
+        )
+        for f in after
+        if f.unit == item.fact.unit
+    ]
+
+
+def _identity_parts(ref: CellRef) -> list[Item]:
+    from assistant.documents import layouts
+
+    template = next((t for t in layouts()["tables"] if t["key"] == ref.table.key), None)
+    for layout in template["layouts"] if template else []:
+        for target, *parts in layout["identities"]:
+            if target == ref.column and all(p in ref.table.columns for p in parts):
+                return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+    return []
+
+
+def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:
+    out: list[tuple[int, Item]] = []
+    for i in children(ref):
+        c = cell(ref.table, i, ref.column)
+        if c is None or c.yuan == 0:
+            continue
+        out.append((depth, Item(c.name, c.yuan, c)))
+        if full:
+            out += _subtree(c, depth + 1, full)
+    return out
+
+
+def _shown(item: Item) -> str:
+    return yuan(item.value) if item.unit == "元" else f"{item.value}{item.unit}"
+
+
+def _row_title(item: Item) -> str:
+    if item.primary is not None and item.primary.table.rows[item.primary.row].code:
+        return item.primary.row_label if item.primary.column in ("合计", "预算数") else item.label
+    return item.label
+
+
+def _origin(items: list[Item]) -> str:
+    tables = []
+    for i in items:
+        name = f"《{i.primary.table.name}》" if i.primary else (f"{i.fact.table}" if i.fact else "")
+        if name and name not in tables:
+            tables.append(name)
+    return "来源：" + "、".join(tables)
 
 
 def _close(hit: Any, best: Any) -> bool:

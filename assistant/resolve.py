@@ -144,6 +144,11 @@ def text_facts(doc: Document, surface: str, change: bool = False) -> list[Fact]:
 def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = None) -> Item | None:
     """A mention → the item it means in this document, or None when nothing in the tables or text says."""
     column = column or frame.column
+    if frame.op == "count":  # 几辆/几台/几个: counts are stated in the text, not in the money tables
+        keys = [mention.surface] + [t.key for t in mention.targets if t.kind == "text"]
+        counted = [f for k in keys for f in text_facts(doc, k) if f.unit not in ("元", "万元", "亿元")]
+        if counted:
+            return Item(counted[0].row_name, counted[0].value, fact=counted[0], unit=counted[0].unit)
     cells: list[CellRef] = []
     for target in mention.targets:
         if target.kind == "row":
@@ -162,7 +167,9 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
             )
         )
         primary = cells[0]
-        item = Item(primary.name if column else _label(mention, primary), primary.yuan, primary)
+        concept = all(t.kind == "concept" for t in mention.targets)
+        label = primary.name if column or not concept else _label(mention, primary)
+        item = Item(label, primary.yuan, primary)
         for other in cells[1:]:
             (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)
         return item
@@ -176,7 +183,8 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
 
 
 def _label(mention: Mention, ref: CellRef) -> str:
-    return ref.name
+    """A concept is named as asked (三公经费, 收入预算), not by its cell's row (合计)."""
+    return ref.column if ref.column not in ("合计", "预算数") and mention.fuzzy else mention.surface
 
 
 def _unique(cells: list[CellRef]) -> list[CellRef]:

@@ -22,6 +22,7 @@ from assistant.records import Document
 
 DATA = Path(__file__).parent / "data"
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
+_FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项")
 _GENERIC = {
     "支出",
     "经费",
@@ -99,6 +100,10 @@ class Frame:
     years: list[int] = field(default_factory=list)
     followup: str = ""  # "other-item" | "pair" | "convert" | "child" | "" …
     whole_index: int | None = None  # for shares: which mention is the whole
+    row_columns: list[str] = field(
+        default_factory=list
+    )  # several columns of one row (人员经费、公用经费各多少)
+    reverse: bool = False  # "后者是前者的几倍": the pair in reverse order
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,23 +136,37 @@ class Lexicon:
                     )
         for fact in doc.text_facts:
             label = normalise(fact.row_name)
-            if len(label) >= 3:
+            if len(label) >= 3 or len(label) == 2 and fact.unit not in ("元", "万元", "亿元"):
                 self._add(label, Target("text", label))
         for surface, cells in spec["concepts"].items():
             parsed = tuple(tuple(part.strip() for part in c.split("|")) for c in cells)
             self._add(normalise(surface), Target("concept", normalise(surface), parsed))  # type: ignore[arg-type]
+        for code_row in self._codes(doc):
+            self._add(*code_row)
         for surface, name in spec["rows"].items():
             key = row_key(name)
-            if key in self.surfaces:
-                for target in self.surfaces[key]:
-                    self._add(normalise(surface), target)
+            for target in self.surfaces.get(key, []):
+                self._add(normalise(surface), target)
         self.ordered = sorted(self.surfaces, key=len, reverse=True)
         self.by_first: dict[str, list[str]] = {}
         for surface in self.ordered:
             self.by_first.setdefault(surface[0], []).append(surface)
         self.partial_names = self.row_names | {normalise(f.row_name) for f in doc.text_facts}
         self.units = {normalise(doc.unit_name)} if doc.unit_name else set()
-        self.full_text = normalise("".join(line for line in doc.lines if line))
+        self.full_text = normalise(
+            "".join(s.text for s in doc.sections) + "".join(line for line in doc.lines)
+        )
+
+    @staticmethod
+    def _codes(doc: Document) -> list[tuple[str, Target]]:
+        """Row codes as typed in questions: 2150805, 215 08 05 (spaces are dropped by `normalise`)."""
+        out = []
+        for table in doc.tables:
+            for row in table.rows:
+                code = row.code.replace(" ", "")
+                if len(code) >= 5:
+                    out.append((code, Target("row", row_key(row.name))))
+        return out
 
     def _add(self, surface: str, target: Target) -> None:
         bucket = self.surfaces.setdefault(surface, [])
@@ -168,6 +187,14 @@ class Lexicon:
                 ),
                 None,
             )
+            prefix = self._row_prefix(text, i)
+            if prefix and (hit is None or prefix[1] > len(hit)):
+                name, size = prefix  # 公务员医疗补助 → 公务员医疗补助缴费: the start of a row name
+                found.append(Mention(name, self.surfaces[name], i, i + size, fuzzy=True))
+                for j in range(i, i + size):
+                    taken[j] = True
+                i += size
+                continue
             if hit is None:
                 i += 1
                 continue
@@ -177,6 +204,17 @@ class Lexicon:
             i += len(hit)
         found += self._fuzzy(text, taken)
         return sorted(found, key=lambda m: m.start)
+
+    def _row_prefix(self, text: str, i: int) -> tuple[str, int] | None:
+        """The longest row name whose first ≥5 characters stand at position i."""
+        best: tuple[str, int] | None = None
+        for name in self.row_names:
+            n = 0
+            while n < len(name) and i + n < len(text) and text[i + n] == name[n]:
+                n += 1
+            if n >= 5 and n < len(name) and (best is None or n > best[1]):
+                best = (name, n)
+        return best
 
     @staticmethod
     def _plausible(text: str, surface: str, start: int) -> bool:
@@ -196,7 +234,7 @@ class Lexicon:
                     continue
                 window = text[start : start + n]
                 diff = sum(1 for a, b in zip(window, surface, strict=True) if a != b)
-                if diff == 1 and n >= 4 or (diff == 1 and n == 3 and window[:2] == surface[:2]):
+                if diff == 1 and (n >= 4 or window[:2] == surface[:2] and window[2] not in _FUNCTION_CHARS):
                     out.append(Mention(surface, self.surfaces[surface], start, start + n, fuzzy=True))
                     for i in range(start, start + n):
                         taken[i] = True
@@ -206,82 +244,59 @@ class Lexicon:
         return self._partial(text, taken)
 
     def _partial(self, text: str, taken: list[bool]) -> list[Mention]:
-        """A distinctive part of a row name (≥4 characters, not generic words) stands for the row."""
+        """A distinctive part of a row name or text label (≥4 characters, not generic) stands for it."""
         free = "".join(ch if not t else "\0" for ch, t in zip(text, taken, strict=True))
-        best: tuple[int, str, int] | None = None
+        bigrams = {free[i : i + 2] for i in range(len(free) - 1)}
+        best: tuple[float, str, int, int] | None = None
         for name in self.partial_names:
-            for size in range(min(len(name), len(free)), 3, -1):
-                if best and size <= best[0]:
-                    break
-                hit = next(
-                    (
-                        free.find(name[i : i + size])
-                        for i in range(len(name) - size + 1)
-                        if name[i : i + size] not in _GENERIC and free.find(name[i : i + size]) >= 0
-                    ),
-                    -1,
-                )
-                if hit >= 0:
-                    best = (size, name, hit)
-                    break
+            size, hit = _longest_common(name, free)
+            if size < 4:
+                continue
+            score = (
+                size
+                + 0.5 * sum(1 for i in range(len(name) - 1) if name[i : i + 2] in bigrams)
+                - 0.01 * len(name)
+            )
+            if best is None or score > best[0]:
+                best = (score, name, hit, size)
         if best is None:
             return []
-        size, name, hit = best
+        _, name, hit, size = best
         targets = self.surfaces.get(name) or [Target("text", name)]
         return [Mention(name, targets, hit, hit + size, fuzzy=True)]
 
 
-# Operations, read from the wording (first match wins, in this order).
-_OPS: list[tuple[str, str]] = [
-    ("balance", r"(收支|收入和支出|收入与支出).{0,4}(平衡|相等|一致|持平)"),
-    (
-        "prior",
-        r"(比|较|相比|对比|与)(去年|上年|上一年|20\d\d年?).{0,8}(增|减|多|少|变化|持平|涨|降)|"
-        r"(增加|减少|增长|下降|变化|持平)(了)?(多少|还是|吗|情况)|同比|较上年|比上年",
-    ),
-    ("share", r"占.{0,24}(比例|比重|百分|多少|几成|%|份额|占比)|占比|比例|比重|百分之|百分比|%"),
-    ("multiple", r"几倍|多少倍|倍数|是.{1,20}的几"),
-    (
-        "difference",
-        r"相差|差额|差多少|差距|多多少|少多少|多出|少了多少|高多少|低多少|多几|相比.{0,4}多|比.{1,20}(多|少)",
-    ),
-    ("sum", r"一共|总共|合计|加起来|加在一起|之和|总和|共计|加上|\+|合起来|总计是多少|两项.{0,4}和"),
-    (
-        "rank",
-        r"最多|最少|最大|最小|最高|最低|排名|排序|前[一二三四五六七八九十\d]+|第一|哪[一个项类款]+.{0,6}(多|少|大|小|高|低)",
-    ),
-    (
-        "breakdown",
-        r"包括|包含|由哪些|哪些部分|构成|组成|明细|细分|分项|有哪些|分别|结构|具体.{0,4}(项|内容)|下设|下属科目",
-    ),
-    ("per_month", r"每月|每个月|平均每月|月均"),
-    ("count", r"几个|多少个|几辆|多少辆|几台|多少台|几项|多少项|数量|几家"),
-]
-_TEXT = (
-    r"什么是|是什么|指什么|指的是|含义|定义|意思|解释|概念|职能|职责|负责|做什么|干什么|干嘛|任务|"
-    r"主要用于|用于什么|用途|用在|原因|为什么|为何|机构设置|内设机构|设置了|内设|如何|怎么|怎样|哪些方面|作用"
-)
-_FIGURE = r"多少|金额|数额|预算数|预算额|几|钱|万元|元|数字|规模|安排了|比例|占比|合计|总额"
-_REFUSE: list[tuple[str, str]] = [
-    ("决算", "文件是预算，不含决算或实际执行数"),
-    ("执行数|执行情况|实际支出|实际花|实际使用|花了多少", "文件是预算，不含实际执行数"),
-    ("地址|电话|联系方式|邮编|网址|邮箱|在哪里办公|在哪办公|怎么去|位置在", "文件不含联系方式或地址"),
-    (
-        "笑话|天气|股票|基金净值|彩票号码|写诗|写一首|作诗|写代码|编程|写一篇|写篇|小说|讲个故事|唱歌|翻译成",
-        "这超出了预算文件的范围",
-    ),
-    (
-        "局长|主任是谁|领导是谁|负责人是谁|叫什么名字|姓名|谁是|人员名单|几个人|多少人|编制人数|员工人数|在职人数",
-        "文件不含人员信息",
-    ),
-    ("^(你好|您好|hi|hello|在吗|谢谢|再见)[!！。.?？]*$", "你好！我可以回答本预算文件中的问题"),
-    ("你是谁|你叫什么|你能做什么", "我是预算问答，只回答已收录预算文件中的问题"),
-]
+def _longest_common(name: str, text: str) -> tuple[int, int]:
+    """Length and position in `text` of the longest non-generic substring of `name` found in `text`."""
+    for size in range(min(len(name), len(text)), 3, -1):
+        for i in range(len(name) - size + 1):
+            part = name[i : i + size]
+            if part in _GENERIC:
+                continue
+            at = text.find(part)
+            if at >= 0:
+                return size, at
+    return 0, -1
+
+
+@cache
+def wording() -> dict[str, Any]:
+    """Operation, passage, figure and refusal patterns (assistant/data/wording.toml)."""
+    return tomllib.loads((DATA / "wording.toml").read_text(encoding="utf-8"))
+
+
 _ORG = re.compile(
-    r"([\u4e00-\u9fff]{2,14}?(局|委员会|委|厅|办公室|中心|研究院|学院|学校|医院|公司|政府|街道|法院|检察院))"
+    r"([\u4e00-\u9fff]{2,14}?(局|委员会|委|厅|办公室|中心|研究院|学院|学校|医院|公司|人民政府|街道办事处|法院|检察院))"
 )
+_BUDGET_WORDS = re.compile(r"预算|支出|收入|经费|采购|拨款|费|资金|资产|年度|项目")
 _LEVELS = {"类": 1, "款": 2, "项": 3}
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def expand(text: str) -> str:
+    for short, full in aliases()["abbreviations"].items():
+        text = text.replace(short, full)
+    return text
 
 
 def translate_english(text: str) -> str:
@@ -289,13 +304,19 @@ def translate_english(text: str) -> str:
     lowered = text.lower()
     if not re.search(r"[a-z]{3,}", lowered):
         return text
+    # "what share of X is Y" asks for Y ÷ X
+    lowered = re.sub(
+        r"(?:share|percentage|percent|proportion) of (.+?) (?:is|are|does|do) (.+?)\??$",
+        r"\2 占 \1 的比例",
+        lowered,
+    )
     for phrase, zh in sorted(aliases()["english"].items(), key=lambda kv: len(kv[0]), reverse=True):
         lowered = lowered.replace(phrase, f" {zh} ")
     return lowered
 
 
 def detect_op(q: str) -> str:
-    for op, pattern in _OPS:
+    for op, pattern in wording()["ops"]:
         if re.search(pattern, q):
             return op
     return "lookup"
@@ -305,17 +326,17 @@ def understand(
     question: str, lexicon: Lexicon, doc: Document, text_mentions: set[str] | None = None
 ) -> Frame:
     """One question → a frame; conversation context is applied later by the engine."""
-    q = normalise(translate_english(question))
+    q = expand(normalise(translate_english(question)))
     frame = Frame(q)
-    frame.years = [int(y) for y in re.findall(r"(20\d\d)", q)]
-    for pattern, reason in _REFUSE:
+    frame.years = [int(y) for y in re.findall(r"(20\d\d)年(?!\d+月)", q)]
+    for pattern, reason in wording()["refuse"]:
         if re.search(pattern, q):
             frame.refuse = reason
             break
     frame.mentions = lexicon.find(_mask_years(q))
     frame.op = detect_op(q)
-    frame.wants_text = bool(re.search(_TEXT, q))
-    frame.wants_figure = bool(re.search(_FIGURE, q))
+    frame.wants_text = bool(re.search(wording()["text"], q))
+    frame.wants_figure = bool(re.search(wording()["figure"], q))
     if re.search(r"亿元", q):
         frame.unit = "亿元"
     elif re.search(r"万元|万块|以万为单位|换算成万|折合万", q):
@@ -335,17 +356,23 @@ def _mask_years(q: str) -> str:
 
 
 def _columns(frame: Frame) -> None:
-    """A column word next to a row item picks that column (卫生健康支出中人员经费)."""
+    """Column words next to one row item pick its columns (卫生健康支出中人员经费 / 人员经费、公用经费各多少)."""
     cols = aliases()["columns"]
-    rows = [m for m in frame.mentions if any(t.kind == "row" for t in m.targets)]
-    if not rows:
+    rows = [m for m in frame.mentions if any(t.kind == "row" for t in m.targets) and m.surface not in cols]
+    words = [m for m in frame.mentions if m.surface in cols and m not in rows]
+    if len(rows) != 1 or not words or words[0].start < rows[0].start:
         return
-    for m in list(frame.mentions):
-        name = cols.get(m.surface)
-        if name and m not in rows and frame.op in ("lookup", "rank", "breakdown", "sum", "difference"):
-            frame.column = name
-            frame.mentions.remove(m)
+    if frame.op == "share" and (at := frame.question.find("占")) >= 0:
+        words = [m for m in words if m.start < at]  # after 占 a column word names the whole, not a column
+        if not words:
             return
+    for m in words:
+        frame.mentions.remove(m)
+    names = [cols[m.surface] for m in words]
+    if len(names) == 1 and frame.op != "share":
+        frame.column = names[0]
+    else:
+        frame.row_columns = names
 
 
 def _ranking(frame: Frame, q: str) -> None:
@@ -356,10 +383,10 @@ def _ranking(frame: Frame, q: str) -> None:
     if m := re.search(r"前([一二三四五六七八九十两\d]+)", q):
         n = m.group(1)
         frame.top = int(n) if n.isdigit() else _CN_NUM.get(n, 3)
-    if m := re.search(r"(哪一?|每一?|各|按)([类款项])", q):
-        frame.level = _LEVELS[m.group(2)]
-    elif m := re.search(r"(类|款|项)级", q):
+    if m := re.search(r"(类|款|项)级", q):
         frame.level = _LEVELS[m.group(1)]
+    elif re.search(r"(哪一?|每一?|各|按|个|几)类|大类", q):
+        frame.level = 1
 
 
 def _hints(frame: Frame, q: str) -> None:
@@ -381,15 +408,20 @@ def _hints(frame: Frame, q: str) -> None:
 
 
 def _followup(frame: Frame, q: str) -> None:
-    if re.search(r"两者|二者|这两|两项|它们|他们|两个|前两|上述", q):
+    if re.search(r"两者|二者|这两|两项|它们|他们|两个|前两|上述|前者|后者", q):
         frame.followup = "pair"
-    elif re.search(r"^(那|那么|那个|还有|再看|再问)|呢[?？]?$", q) and frame.mentions:
-        frame.followup = "other-item"
+        frame.reverse = q.find("后者") >= 0 and (q.find("前者") < 0 or q.find("后者") < q.find("前者"))
     elif re.search(r"^其中|其中.{0,10}呢", q):
         frame.followup = "child"
+    elif re.search(r"^(那|那么|那个|还有|再看|再问)|呢[?？]?$", q) and frame.mentions:
+        frame.followup = "other-item"
     elif not frame.mentions and re.search(r"换算|折合|万元|亿元|多少元", q) and len(q) < 16:
         frame.followup = "convert"
-    elif not frame.mentions or re.search(r"^(占|是)", q):
+    elif not frame.mentions or re.search(r"^(占|是)", q) or (
+        len(frame.mentions) == 1
+        and frame.op in ("difference", "multiple", "share", "sum")
+        and re.match(r"^(比|和|与|跟|占|是|加|再加|减)", q)
+    ):
         frame.followup = "reuse"
 
 
@@ -398,6 +430,8 @@ def _out_of_scope(frame: Frame, q: str, lexicon: Lexicon, doc: Document) -> str:
     for m in _ORG.finditer(q):
         org = m.group(1)
         org = re.sub(r"^(这个|那个|请问|本|该|贵)", "", org)
+        if _BUDGET_WORDS.search(org):
+            continue
         if len(org) >= 4 and org not in full and not any(org in u for u in lexicon.units):
             return f"文件只涉及{doc.unit_name}，不含「{org}」的预算"
     other_years = [y for y in frame.years if y not in (doc.year, doc.year - 1)]

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.chunks import search_text
 from assistant.embeddings import Embedder, langchain_embeddings
 from assistant.errors import IndexMissingError
 from assistant.records import Chunk
@@ -98,7 +97,7 @@ def _add(store: Chroma, chunks: Sequence[Chunk]) -> None:
     if not chunks:
         return
     store.add_texts(
-        texts=[search_text(chunk) for chunk in chunks],
+        texts=[chunk.text for chunk in chunks],
         metadatas=[_metadata(chunk) for chunk in chunks],
         ids=[chunk.id for chunk in chunks],
     )

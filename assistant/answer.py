@@ -43,6 +43,7 @@ def citations(document: str, items: list[Item]) -> list[Citation]:
         out += [cite_cell(document, c) for c in item.cells]
         if item.fact is not None:
             out.append(cite_fact(document, item.fact))
+        out += [cite_fact(document, f) for f in item.stated]
     seen = set()
     unique = []
     for c in out:
@@ -68,6 +69,8 @@ def where(item: Item) -> str:
             text += "等"
     for other in item.differing[:2]:
         text += f"；另：{source(other)}为{yuan(other.yuan)}"
+    for fact in item.stated:
+        text += f"；{fact.table}中也写明：“{fact.quote}”"
     return text
 
 

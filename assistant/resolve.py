@@ -66,6 +66,7 @@ class Item:
     differing: list[CellRef] = field(default_factory=list)
     fact: Fact | None = None  # when the figure comes from the text
     unit: str = "元"  # 元 for money; 个 / 辆 / 台（套） for counts stated in the text
+    stated: list[Fact] = field(default_factory=list)  # the same figure stated in the text
 
     @property
     def cells(self) -> list[CellRef]:
@@ -172,6 +173,7 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
         item = Item(label, primary.yuan, primary)
         for other in cells[1:]:
             (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)
+        item.stated = [f for f in text_facts(doc, normalise(item.label)) if _same_figure(f, item.value)][:1]
         return item
     facts = text_facts(doc, mention.surface)
     if facts:
@@ -180,6 +182,15 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
             return Item(f.row_name, to_yuan(f.value, f.unit), fact=f)
         return Item(f.row_name, f.value, fact=f, unit=f.unit)
     return None
+
+
+def _same_figure(fact: Fact, value: Decimal) -> bool:
+    """A figure in the text equals a table figure, allowing the text's rounding to its printed decimals."""
+    if fact.unit not in ("元", "万元", "亿元") or fact.column:
+        return False
+    stated = to_yuan(fact.value, fact.unit)
+    step = to_yuan(Decimal(1).scaleb(fact.value.as_tuple().exponent), fact.unit)
+    return abs(stated - value) <= step / 2
 
 
 def _label(mention: Mention, ref: CellRef) -> str:

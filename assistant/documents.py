@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError, NotABudgetError
+from assistant.errors import InputError, NotABudgetError, ParseError
 from assistant.records import Document, Section, Table
 
 DATA = Path(__file__).parent / "data"
@@ -223,7 +223,20 @@ def parse_document(text: str, doc_id: str, path: str = "") -> Document:
             table_blocks.append(block)
     texts = [s.text for s in sections]
     tables = settle_tables(tables, table_blocks, lines, year, facts, texts)
+    _require_totals(doc_id, tables)
     return Document(doc_id, path, unit_name, year, kind, sections, tables, facts, lines)
+
+
+def _require_totals(doc_id: str, tables: list[Table]) -> None:
+    """Every table with figures ends with its total row; one without it was cut off (a truncated file)."""
+    from assistant.tables import TOTAL_KEY, row_keys
+
+    for table in tables:
+        if table.rows and table.key != "three_public" and TOTAL_KEY not in row_keys(table):
+            raise ParseError(
+                f"{doc_id}: the table {table.name} (line {table.line}) ends without its total row; "
+                "the document looks truncated"
+            )
 
 
 def settle_tables(

@@ -394,9 +394,9 @@ class Assistant:
             cells.sort(key=lambda c: c.table.key != "economic")
         if not by_rows:
             for ref in cells:
-                if ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public":
-                    if parts := _identity_parts(ref):
-                        return [(0, p) for p in parts]
+                top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
+                if top and (parts := _identity_parts(ref)):
+                    return [(0, p) for p in parts]
         for ref in cells:
             rows = children(ref)
             column_total = ref.column not in ("合计", "预算数")

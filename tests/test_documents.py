@@ -1,0 +1,98 @@
+"""Reading documents: identity, sections, the 决算 refusal and bad inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.documents import decode, parse_document, read_document
+from assistant.errors import BudgetQAError, InputError, NotABudgetError, ParseError
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
+SHANGHAI = ROOT.parent / "shared" / "corpus" / "shanghai"
+FINAL_ACCOUNTS = SHANGHAI / "sh_putuo_caizhengju_2024_juesuan.txt"
+
+
+def test_seed_identity_and_tables():
+    doc = read_document(SEED)
+    assert (doc.unit_name, doc.year, doc.kind) == ("上海市促进中小企业发展协调办公室", 2024, "单位预算")
+    assert [t.key for t in doc.tables] == [
+        "financial_summary",
+        "income_summary",
+        "expenditure_summary",
+        "fiscal_summary",
+        "general_function",
+        "fund_function",
+        "capital_function",
+        "economic",
+        "three_public",
+    ]
+    assert [s.name for s in doc.sections][:2] == ["主要职能", "机构设置"]
+
+
+def test_seed_mistitled_table_is_decided_by_its_header():
+    table = read_document(SEED).table("capital_function")
+    assert "政府性基金" in table.title
+    assert table.name == "2024年预算单位国有资本经营预算支出功能分类预算表"
+    assert table.warnings and "国有资本经营预算支出" in table.warnings[0]
+
+
+@pytest.mark.skipif(not FINAL_ACCOUNTS.exists(), reason="shared corpus not present")
+def test_final_accounts_are_refused_clearly():
+    with pytest.raises(NotABudgetError, match="决算") as err:
+        read_document(FINAL_ACCOUNTS)
+    assert "\n" not in str(err.value)
+
+
+def _seed_cut_mid_table() -> str:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    cut = next(i for i, line in enumerate(lines) if line.startswith("215 08 05")) + 1
+    return "\n".join(lines[:cut])
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error", "words"),
+    [
+        ("empty.txt", b"", InputError, "empty"),
+        ("blank.txt", b"  \n\n ", InputError, "empty"),
+        ("binary.bin", bytes(range(256)) * 4, InputError, "binary"),
+        ("doc.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", InputError, "binary"),
+        ("latin1.txt", "预算".encode("gb18030"), InputError, "UTF-8"),
+        (
+            "poem.txt",
+            "床前明月光，疑是地上霜。\n举头望明月，低头思故乡。\n".encode(),
+            NotABudgetError,
+            "no budget table",
+        ),
+    ],
+)
+def test_bad_inputs_give_one_line_errors(tmp_path, name, data, error, words):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(error) as err:
+        read_document(path)
+    assert words in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_document(tmp_path / "nothing.txt")
+    with pytest.raises(InputError, match="folder"):
+        read_document(tmp_path)
+
+
+def test_truncated_table_is_a_one_line_parse_error():
+    with pytest.raises(ParseError, match="收入预算总表 \\(line 166\\) ends without its total row") as err:
+        parse_document(_seed_cut_mid_table(), "cut")
+    assert "\n" not in str(err.value)
+
+
+def test_decode_accepts_utf8_with_bom():
+    assert decode("\ufeff预算".encode(), "x") == "预算"
+
+
+def test_every_error_is_a_budget_error():
+    assert issubclass(InputError, BudgetQAError) and issubclass(NotABudgetError, BudgetQAError)

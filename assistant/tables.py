@@ -22,7 +22,8 @@ _CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s])")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
 _SKIP = re.compile(
-    r"^(注[:：]|编制(单位|部门)|预算(单位|部门)|单位[:：]|--\s*PAGE|第\s*\d+\s*页|-\s*\d+\s*-$)"
+    r"^(注[:：]|无$|(单位|部门)预算\d+表$|(单位|部门)预算表\d+$|编制(单位|部门)|预算(单位|部门)|单位[:：]"
+    r"|--\s*PAGE|第\s*\d+\s*页|-\s*\d+\s*-$)"
 )
 _UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _TOTAL = re.compile(r"^(合计|总计)$")
@@ -213,6 +214,10 @@ def _repair_code(line: str, rows: list[Row]) -> str:
 
 
 def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str], hierarchy: str) -> None:
+    """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
+    `出`) is put back together."""
+    fragment = ""  # a name fragment printed on the line before a row that has a code but no name
+    split_row = -1  # the row whose name still waits for the tail printed after it
     for i in data:
         line = lines[i]
         if hierarchy == "code" and (fixed := _repair_code(line, table.rows)) != line:
@@ -222,6 +227,20 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
             line = fixed
         code, rest = split_code(line) if hierarchy == "code" else ("", line)
         name, figures = split_figures(rest)
+        if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
+            if split_row == len(table.rows) - 1 >= 0:
+                prev = table.rows[-1]
+                table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", prev.numbers)
+                split_row = -1
+                continue
+            if not _TOTAL.match(name):
+                fragment = name
+                continue
+        if code and not name and fragment:
+            name, fragment, split_row = fragment, "", len(table.rows)
+        elif fragment:
+            table.warnings.append(f"第{i}行无法识别，已跳过：{fragment[:40]}")
+            fragment = ""
         if not code and not figures and (_is_header(line, words) or not _TOTAL.match(name)):
             if hierarchy == "code" and not _is_header(line, words):
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")

@@ -103,7 +103,7 @@ def build_index(
         except IndexMissingError:
             pass
     index.mkdir(parents=True, exist_ok=True)
-    build = index / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    build = index / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**9:09d}"
     try:
         docs, result = _parse_all(files, skip_bad, report)
         store = Store.open(build / "facts.sqlite", create=True)

@@ -208,7 +208,7 @@ class Lexicon:
     def _row_prefix(self, text: str, i: int) -> tuple[str, int] | None:
         """The longest row name whose first ≥5 characters stand at position i."""
         best: tuple[str, int] | None = None
-        for name in self.row_names:
+        for name in sorted(self.row_names, key=lambda s: (len(s), s)):
             n = 0
             while n < len(name) and i + n < len(text) and text[i + n] == name[n]:
                 n += 1
@@ -248,7 +248,7 @@ class Lexicon:
         free = "".join(ch if not t else "\0" for ch, t in zip(text, taken, strict=True))
         bigrams = {free[i : i + 2] for i in range(len(free) - 1)}
         best: tuple[float, str, int, int] | None = None
-        for name in self.partial_names:
+        for name in sorted(self.partial_names, key=lambda s: (len(s), s)):
             size, hit = _longest_common(name, free)
             if size < 4:
                 continue

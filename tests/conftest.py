@@ -1,0 +1,67 @@
+"""Shared fixtures: the seed document indexed once (fact store only) and the assistant over it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+for _key, _value in (
+    ("HF_HUB_OFFLINE", "1"),
+    ("TRANSFORMERS_OFFLINE", "1"),
+    ("ANONYMIZED_TELEMETRY", "False"),
+    ("GRADIO_ANALYTICS_ENABLED", "False"),
+    ("TOKENIZERS_PARALLELISM", "false"),
+):
+    os.environ.setdefault(_key, _value)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
+SEED_ID = "shanghai-sme-office-2024"
+SHANGHAI = ROOT.parent / "shared" / "corpus" / "shanghai"
+OTHER = SHANGHAI / "sh_shenjiju_2026.txt"  # 上海市审计局 2026, audits clean
+OTHER_ID = "sh_shenjiju_2026"
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index folder holding the seed only (no vectors: table questions never need them)."""
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("seed-index")
+    build_index([SEED], index, with_vectors=False)
+    return index
+
+
+@pytest.fixture(scope="session")
+def assistant(seed_index: Path):
+    from assistant.engine import Assistant
+
+    return Assistant.open(seed_index)
+
+
+@pytest.fixture(scope="session")
+def seed_doc():
+    from assistant.documents import read_document
+
+    return read_document(SEED)
+
+
+@pytest.fixture(scope="session")
+def lexicon(seed_doc):
+    from assistant.understand import Lexicon
+
+    return Lexicon(seed_doc)
+
+
+@pytest.fixture(scope="session")
+def two_doc_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed next to another Shanghai budget (skipped when the shared corpus is absent)."""
+    if not OTHER.exists():
+        pytest.skip("shared Shanghai corpus not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("two-doc-index")
+    build_index([SEED, OTHER], index, with_vectors=False)
+    return index

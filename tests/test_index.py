@@ -1,0 +1,193 @@
+"""Building the index: up-to-date re-runs, build aside and swap, failures that leave the live index alone."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import Assistant
+from assistant.errors import BudgetQAError, IndexMissingError, InputError, NotABudgetError
+from assistant.index import build_index, corpus_files, current_build
+from assistant.store import Store
+
+from .conftest import SEED, SEED_ID
+
+
+def _builds(index: Path) -> list[str]:
+    return sorted(p.name for p in index.glob("build-*"))
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+@pytest.fixture()
+def built(tmp_path: Path, corpus: Path) -> Path:
+    index = tmp_path / "index"
+    result = build_index([corpus], index, with_vectors=False)
+    assert result.build_dir is not None and not result.up_to_date
+    return index
+
+
+def test_build_writes_a_live_build(built: Path) -> None:
+    live = current_build(built)
+    assert (built / "CURRENT").read_text(encoding="utf-8").strip() == live.name
+    assert (live / "facts.sqlite").exists()
+    assert _builds(built) == [live.name]
+    store = Store.open(live / "facts.sqlite")
+    assert [d["id"] for d in store.documents()] == [SEED_ID]
+    assert store.meta("fingerprint")
+    store.close()
+
+
+def test_rerun_with_unchanged_files_does_nothing(built: Path, corpus: Path) -> None:
+    before = current_build(built)
+    result = build_index([corpus], built, with_vectors=False)
+    assert result.up_to_date and result.build_dir is None
+    assert current_build(built) == before
+    assert _builds(built) == [before.name]
+
+
+def test_changed_file_rebuilds_and_removes_the_old_build(built: Path, corpus: Path) -> None:
+    before = current_build(built)
+    doc = corpus / SEED.name
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    result = build_index([corpus], built, with_vectors=False)
+    assert not result.up_to_date
+    assert result.build_dir is not None and result.build_dir != before
+    assert current_build(built) == result.build_dir
+    assert _builds(built) == [result.build_dir.name]
+
+
+def test_force_rebuilds(built: Path, corpus: Path) -> None:
+    before = current_build(built)
+    result = build_index([corpus], built, with_vectors=False, force=True)
+    assert not result.up_to_date and current_build(built) == result.build_dir != before
+
+
+def _bad_files(folder: Path) -> dict[str, Path]:
+    folder.mkdir(exist_ok=True)
+    files = {
+        "empty": folder / "empty.txt",
+        "binary": folder / "binary.txt",
+        "not-a-budget": folder / "notes.txt",
+    }
+    files["empty"].write_text("", encoding="utf-8")
+    files["binary"].write_bytes(bytes(range(256)) * 8)
+    files["not-a-budget"].write_text("今天天气很好，我们去公园散步。\n没有任何表格。\n", encoding="utf-8")
+    return files
+
+
+@pytest.mark.parametrize("kind", ["empty", "binary", "not-a-budget"])
+def test_a_failing_build_leaves_the_previous_index_usable(
+    tmp_path: Path, built: Path, corpus: Path, kind: str
+):
+    before = current_build(built)
+    pointer = (built / "CURRENT").read_text(encoding="utf-8")
+    bad = _bad_files(tmp_path / "bad")[kind]
+    with pytest.raises(BudgetQAError) as err:
+        build_index([corpus, bad], built, with_vectors=False, force=True)
+    assert bad.name in str(err.value) or bad.stem in str(err.value)
+    assert "\n" not in str(err.value)
+    assert (built / "CURRENT").read_text(encoding="utf-8") == pointer
+    assert before.exists() and (before / "facts.sqlite").exists()
+    assert _builds(built) == [before.name]  # the failed build was cleaned up
+    assert Assistant.open(built).ask("办公费是多少？").values[0].value == "300000"
+
+
+def test_a_failing_build_in_the_same_second_keeps_the_live_build(tmp_path: Path, corpus: Path) -> None:
+    """Two builds started within one second must not share a folder (the failed one is deleted)."""
+    bad = _bad_files(tmp_path / "bad")["empty"]
+    index = tmp_path / "index"
+    build_index([corpus], tmp_path / "warm", with_vectors=False)  # imports and caches warmed up
+    while time.time() % 1 > 0.2:
+        time.sleep(0.01)
+    build_index([corpus], index, with_vectors=False)
+    with pytest.raises(InputError):
+        build_index([corpus, bad], index, with_vectors=False, force=True)
+    assert Assistant.open(index).ask("办公费是多少？").values[0].value == "300000"
+
+
+def test_skip_bad_indexes_the_good_documents(tmp_path: Path, corpus: Path) -> None:
+    bad = _bad_files(tmp_path / "bad")
+    index = tmp_path / "index"
+    result = build_index([corpus, *bad.values()], index, with_vectors=False, skip_bad=True)
+    assert [d["id"] for d in result.documents] == [SEED_ID]
+    assert len(result.skipped) == 3
+    for path in bad.values():
+        assert sum(path.name in reason or path.stem in reason for reason in result.skipped) == 1
+    assert Assistant.open(index).ask("物业管理费是多少？").values[0].value == "850000"
+
+
+def test_skip_bad_with_nothing_good_fails_and_builds_nothing(tmp_path: Path) -> None:
+    bad = _bad_files(tmp_path / "bad")
+    index = tmp_path / "index"
+    with pytest.raises(InputError, match="no document could be indexed"):
+        build_index(list(bad.values()), index, with_vectors=False, skip_bad=True)
+    assert _builds(index) == []
+    with pytest.raises(IndexMissingError):
+        current_build(index)
+
+
+def test_without_skip_bad_the_first_bad_file_stops_the_build(tmp_path: Path, corpus: Path) -> None:
+    bad = _bad_files(tmp_path / "bad")["not-a-budget"]
+    with pytest.raises(NotABudgetError):
+        build_index([corpus, bad], tmp_path / "index", with_vectors=False)
+    assert not (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_corpus_files_expands_folders_sorted(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("b.txt", "a.txt", "c.pdf"):
+        (folder / name).write_text("x", encoding="utf-8")
+    (folder / "sub.txt").mkdir()
+    single = tmp_path / "single.md"
+    single.write_text("x", encoding="utf-8")
+    assert corpus_files([folder, single]) == [folder / "a.txt", folder / "b.txt", single]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: [tmp / "missing.txt"], "no such file or folder"),
+        (lambda tmp: [], "no document files"),
+        (lambda tmp: [(tmp / "emptydir").mkdir() or tmp / "emptydir"], "no document files"),
+    ],
+)
+def test_corpus_files_errors(tmp_path: Path, make, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        corpus_files(make(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda index: None, "no index yet"),
+        (lambda index: (index / "CURRENT").write_text("build-gone\n", encoding="utf-8"), "incomplete"),
+    ],
+)
+def test_current_build_errors(tmp_path: Path, setup, message: str) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    setup(index)
+    with pytest.raises(IndexMissingError, match=message):
+        current_build(index)
+    with pytest.raises(IndexMissingError):
+        Assistant.open(index)
+
+
+def test_progress_is_reported(tmp_path: Path, corpus: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    build_index(
+        [corpus], tmp_path / "index", with_vectors=False, progress=lambda m, d, t: seen.append((m, d, t))
+    )
+    assert (f"parsed {SEED.name}", 1, 1) in seen
+    assert (f"stored {SEED_ID}", 1, 1) in seen

@@ -1,0 +1,447 @@
+"""The web app: a public chat at `/` and the staff helpdesk at `/helpdesk`, one server.
+
+The chat keeps the conversation's earlier questions and passes them to the engine, renders each answer with
+a collapsible 来源 listing every cited cell or passage, draws a bar chart (inline SVG, no network) for
+composition and comparison answers, and stores 有用/有误 feedback in the question log. The helpdesk lives
+in `assistant.helpdesk` and is only mounted behind a login.
+
+    budget-qa serve [--host 127.0.0.1] [--port 7860]
+    python -m assistant.app hash-password [USER]      # one "user:bcrypt-hash" line for the helpdesk
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+for _key, _value in (
+    ("HF_HUB_OFFLINE", "1"),
+    ("TRANSFORMERS_OFFLINE", "1"),
+    ("ANONYMIZED_TELEMETRY", "False"),
+    ("GRADIO_ANALYTICS_ENABLED", "False"),
+    ("TOKENIZERS_PARALLELISM", "false"),
+):
+    os.environ.setdefault(_key, _value)
+
+from assistant.records import Answer, Citation  # noqa: E402
+
+MAX_CHARS = 500
+MAX_HISTORY = 12
+CONCURRENCY = 4
+QUEUE_SIZE = 64
+UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+EXAMPLES = (
+    "2024年支出预算总计是多少？",
+    "物业管理费是多少？",
+    "“三公”经费由哪些部分构成？",
+    "支出结构是怎样的？",
+    "经济分类中哪一类支出最多？",
+    "什么是机关运行经费？",
+)
+TOO_LONG = f"问题太长了：请把问题精简到 {MAX_CHARS} 字以内再问（例如只问一个科目或一个数字）。"
+FAILED = "抱歉，这个问题暂时没能回答，已记录下来供工作人员查看。请换个说法再试，或问一个具体科目的预算数。"
+NO_CHART = (
+    '<div class="bqa-chart-empty">问构成或比较类问题（如“支出结构”“三公经费构成”）时，这里显示图表。</div>'
+)
+
+
+# pure rendering: answers, sources, charts
+def fmt_amount(value: str | Decimal) -> str:
+    """A decimal figure with thousands separators, as printed in the tables ("850000" → "850,000")."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"{number:,}"
+
+
+def to_yuan(value: str, unit: str) -> Decimal | None:
+    """The figure in 元, or None when it is not money or not a number."""
+    factor = UNIT_FACTORS.get(unit)
+    try:
+        return Decimal(value) * factor if factor is not None else None
+    except InvalidOperation:
+        return None
+
+
+def citation_line(c: Citation) -> str:
+    """One source as plain text: 《表》 行 · 列：数值 单位（第N行）, or 「引文」（章节，第N行）."""
+    where = f"第{c.line}行" if c.line else ""
+    if c.source == "table":
+        parts = " · ".join(x for x in (c.row, c.column) if x)
+        tail = f"（{where}）" if where else ""
+        return f"《{c.table}》{parts}：{fmt_amount(c.value)}{c.unit}{tail}"
+    note = "，".join(x for x in (c.section, where) if x)
+    return f"「{c.quote}」（{note}）" if note else f"「{c.quote}」"
+
+
+def escape_text(text: str) -> str:
+    """Text shown as typed: no HTML or script is interpreted."""
+    return html.escape(text, quote=False)
+
+
+def sources_html(citations: Sequence[Citation]) -> str:
+    """A collapsible 来源 block listing every cited cell or passage (escaped)."""
+    if not citations:
+        return ""
+    items = "".join(f"<li>{escape_text(citation_line(c))}</li>" for c in citations)
+    return (
+        f'<details class="bqa-sources"><summary>来源（{len(citations)}）</summary><ul>{items}</ul></details>'
+    )
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat message for an answer: the engine's markdown (HTML escaped), then the 来源 block."""
+    body = answer.text.replace("&", "&amp;").replace("<", "&lt;")
+    sources = sources_html(answer.citations)
+    return f"{body}\n\n{sources}" if sources else body
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal  # 元
+
+
+def chart_bars(answer: Answer) -> list[Bar]:
+    """The parts of a composition, ranking or comparison answer, read from its citations (pure).
+
+    The cells of the last cited table are taken; the whole (a 合计 column, a total row, or a row whose code
+    heads all the others) is dropped, then the shallowest level is kept. Fewer than two parts: no chart.
+    """
+    if answer.route not in ("table", "hybrid"):
+        return []
+    cells = [c for c in answer.citations if c.source == "table" and to_yuan(c.value, c.unit) is not None]
+    if len(cells) < 2:
+        return []
+    table = cells[-1].table
+    group = _unique([c for c in cells if c.table == table])
+    rows = {c.row for c in group}
+    columns = {c.column for c in group}
+    if len(rows) == 1:
+        parts = [c for c in group if c.column != "合计"] if len(columns) > 2 else group
+        bars = [Bar(c.column, to_yuan(c.value, c.unit) or Decimal(0)) for c in parts]
+    else:
+        if len(columns) > 1:
+            return [
+                Bar(f"{_name(c.row)} · {c.column}", to_yuan(c.value, c.unit) or Decimal(0)) for c in group
+            ]
+        parts = _shallowest(group)
+        bars = [Bar(_name(c.row), to_yuan(c.value, c.unit) or Decimal(0)) for c in parts]
+    return bars if len(bars) >= 2 else []
+
+
+def _unique(cells: list[Citation]) -> list[Citation]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in cells:
+        if (c.row, c.column) not in seen:
+            seen.add((c.row, c.column))
+            out.append(c)
+    return out
+
+
+def _code(row: str) -> tuple[str, ...]:
+    head: list[str] = []
+    for token in row.split():
+        if not token.isdigit():
+            break
+        head.append(token)
+    return tuple(head)
+
+
+def _name(row: str) -> str:
+    return " ".join(row.split()[len(_code(row)) :]) or row
+
+
+def _shallowest(group: list[Citation]) -> list[Citation]:
+    coded = [c for c in group if _code(c.row)]
+    if len(coded) < 2:
+        return group
+    parts = coded
+    while len(parts) > 1:
+        codes = [_code(c.row) for c in parts]
+        heads = [
+            c for c, code in zip(parts, codes, strict=True) if all(o[: len(code)] == code for o in codes)
+        ]
+        if not heads:
+            break
+        parts = [c for c in parts if c not in heads]
+    if not parts:
+        return []
+    depth = min(len(_code(c.row)) for c in parts)
+    return [c for c in parts if len(_code(c.row)) == depth]
+
+
+def bar_chart_svg(bars: Sequence[Bar], title: str = "") -> str:
+    """A horizontal bar chart as inline SVG (labels escaped, figures in 元 with thousands separators)."""
+    if not bars:
+        return NO_CHART
+    top = max((b.value for b in bars), default=Decimal(0)) or Decimal(1)
+    row_h, label_w, bar_w, pad = 30, 170, 220, 8
+    height = row_h * len(bars) + pad * 2 + (24 if title else 0)
+    y0 = pad + (24 if title else 0)
+    parts = [
+        f'<svg class="bqa-chart" xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
+        f'viewBox="0 0 {label_w + bar_w + 130} {height}" font-size="13">'
+    ]
+    if title:
+        parts.append(f'<text x="{pad}" y="{pad + 14}" font-weight="bold">{escape_text(title)}</text>')
+    for n, bar in enumerate(bars):
+        y = y0 + n * row_h
+        width = max(1, int(bar_w * (bar.value / top))) if bar.value > 0 else 0
+        label = bar.label if len(bar.label) <= 12 else bar.label[:11] + "…"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end"><title>{escape_text(bar.label)}</title>'
+            f"{escape_text(label)}</text>"
+            f'<rect x="{label_w}" y="{y + 6}" width="{width}" height="18" fill="#3b82f6" rx="2"/>'
+            f'<text x="{label_w + width + 6}" y="{y + 19}">{fmt_amount(_plain(bar.value))}元</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """150000.00 → 150000, 12.50 → 12.5 (never an exponent)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def chart_html(answer: Answer) -> str:
+    bars = chart_bars(answer)
+    title = answer.values[0].label if answer.values else ""
+    return bar_chart_svg(bars, f"{title}（元）" if title else "金额（元）") if bars else NO_CHART
+
+
+# the public chat
+class ChatService:
+    """What the chat does with one message; kept apart from the page so it is easy to reason about."""
+
+    def __init__(self, assistant: Any, log: Any):
+        self.assistant = assistant
+        self.log = log
+
+    def respond(
+        self, message: Any, messages: list[dict[str, Any]] | None, questions: list[str] | None
+    ) -> tuple[list[dict[str, Any]], str, str, list[str], int | None]:
+        """(messages, cleared textbox, chart html, earlier questions, log id of this answer)."""
+        messages, questions = list(messages or []), list(questions or [])
+        text = str(message or "").strip()
+        if not text:
+            return messages, "", NO_CHART, questions, None
+        if len(text) > MAX_CHARS:
+            entry = self.log.record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG)
+            shown = escape_text(text[:120]) + f"…（共 {len(text)} 字）"
+            messages += [_message("user", shown), _message("assistant", TOO_LONG)]
+            return messages, "", NO_CHART, questions, entry
+        messages.append(_message("user", escape_text(text)))
+        started = time.perf_counter()
+        try:
+            answer = self.assistant.ask(text, questions[-MAX_HISTORY:])
+        except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
+            detail = f"{type(err).__name__}: {err}"
+            entry = self.log.record(
+                text,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                status="error",
+                error=detail + "\n" + traceback.format_exc(limit=3)[-600:],
+            )
+            messages.append(_message("assistant", FAILED))
+            return messages, "", NO_CHART, questions, entry
+        entry = self.log.record(text, answer.route, answer.latency_ms, answer=answer.text)
+        questions.append(text)
+        messages.append(_message("assistant", answer_markdown(answer)))
+        return messages, "", chart_html(answer), questions, entry
+
+    def feedback(self, entry: int | None, verdict: str) -> str:
+        if entry is None:
+            return "先提一个问题，再评价回答。"
+        if self.log.feedback(int(entry), verdict):
+            return f"已记录：{verdict}。谢谢！"
+        return "这条回答已无法评价。"
+
+
+def _message(role: str, content: str) -> dict[str, Any]:
+    return {"role": role, "content": content}
+
+
+CSS = """
+.bqa-sources summary { cursor: pointer; color: #2563eb; }
+.bqa-chart-empty { color: #6b7280; font-size: 0.9em; padding: 1em; }
+"""
+
+
+def build_chat(service: ChatService, intro: str) -> Any:
+    """The public page: chat, examples, chart beside the answer, feedback buttons."""
+    import gradio as gr
+
+    with gr.Blocks(title="预算问答") as demo:
+        gr.Markdown(f"# 预算问答\n{intro}")
+        questions = gr.State([])
+        conversation = gr.State([])
+        entry = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="对话",
+                    height=460,
+                    feedback_options=None,
+                    latex_delimiters=[],
+                    elem_id="bqa-chat",
+                    buttons=["copy_all"],
+                    placeholder="请提问，例如：物业管理费是多少？",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        placeholder=f"输入问题（{MAX_CHARS} 字以内），回车发送",
+                        show_label=False,
+                        scale=5,
+                        elem_id="bqa-input",
+                    )
+                    send = gr.Button("发送", variant="primary", scale=1, elem_id="bqa-send")
+                with gr.Row():
+                    useful = gr.Button("有用", size="sm", elem_id="bqa-useful")
+                    wrong = gr.Button("有误", size="sm", elem_id="bqa-wrong")
+                    clear = gr.Button("新对话", size="sm", elem_id="bqa-clear")
+                note = gr.Markdown("", elem_id="bqa-note")
+                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="示例问题")
+            with gr.Column(scale=2):
+                chart = gr.HTML(NO_CHART, label="图表", elem_id="bqa-chart")
+
+        def ask(message: str, messages: list[dict[str, Any]], earlier: list[str]) -> tuple[Any, ...]:
+            out = service.respond(message, messages, earlier)
+            return out[0], out[1], out[2], out[0], out[3], out[4], ""
+
+        outputs = [chatbot, box, chart, conversation, questions, entry, note]
+        send.click(ask, [box, conversation, questions], outputs, api_name="chat")
+        box.submit(ask, [box, conversation, questions], outputs, api_visibility="private")
+        useful.click(lambda e: service.feedback(e, "有用"), [entry], [note], api_name="useful")
+        wrong.click(lambda e: service.feedback(e, "有误"), [entry], [note], api_name="wrong")
+        chatbot.clear(
+            lambda: ([], [], None, NO_CHART, ""),
+            None,
+            [conversation, questions, entry, chart, note],
+            api_visibility="private",
+        )
+        clear.click(lambda: ([], "", NO_CHART, [], [], None, ""), None, outputs, api_visibility="private")
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo
+
+
+def intro_text(assistant: Any) -> str:
+    docs = [f"{d.unit_name} {d.year}年{d.kind}" for d in assistant.docs.values()]
+    return (
+        "依据公开的预算文件回答：" + "；".join(escape_text(d) for d in docs) + "。"
+        "每个数字都标明来源表格的行与列；文件中没有的内容会直接说明无法回答。"
+    )
+
+
+# the server
+def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any:
+    """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice) and the chat at /."""
+    import fastapi
+    import gradio as gr
+
+    from assistant.applog import AppLog, log_path
+    from assistant.engine import Assistant
+    from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
+
+    assistant = Assistant.open(index_dir)
+    log = AppLog(log_db or log_path(index_dir))
+    users = load_users()
+    app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    common: dict[str, Any] = {
+        "footer_links": [],
+        "run_history": False,
+        "ssr_mode": False,
+        "show_error": False,
+    }
+    if users:
+        desk = build_helpdesk(assistant, log)
+        gr.mount_gradio_app(
+            app, desk, "/helpdesk", auth=checker(users), auth_message="预算问答 · 服务台：请登录", **common
+        )
+    else:
+        gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
+    chat = build_chat(ChatService(assistant, log), intro_text(assistant))
+    gr.mount_gradio_app(app, chat, "/", css=CSS, **common)
+    app.state.assistant, app.state.log = assistant, log
+    return app
+
+
+class RunningServer:
+    """A server running in a background thread (for tests and embedding); `close()` stops it."""
+
+    def __init__(self, app: Any, host: str, port: int):
+        import uvicorn
+
+        self.app = app
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.url = f"http://{host}:{port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the web app did not start on {self.url}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, log_db: str | Path | None = None):
+    """Build and start the app in a background thread; returns a `RunningServer`."""
+    return RunningServer(build_server(index_dir, log_db), host, port)
+
+
+def serve(index_dir: Path, host: str, port: int) -> None:
+    """Serve the public chat at / and the helpdesk at /helpdesk until interrupted."""
+    import uvicorn
+
+    from assistant.helpdesk import load_users
+
+    app = build_server(index_dir)
+    desk = "on (login required)" if load_users() else "off (no accounts configured)"
+    print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m assistant.app hash-password [USER]`: prompt for a password, print `user:bcrypt-hash`."""
+    import getpass
+    import sys
+
+    from assistant.helpdesk import hash_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "hash-password":
+        print("usage: python -m assistant.app hash-password [USER]", file=sys.stderr)
+        return 2
+    user = args[1] if len(args) > 1 else input("user: ").strip()
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        print(hash_line(user, password))
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

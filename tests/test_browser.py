@@ -1,0 +1,137 @@
+"""End to end in Debian's Chromium: a question and a follow-up in the public chat, the rendered answer, its
+来源 and chart, and the helpdesk's login refusing a wrong password. Saves a screenshot and prints its path
+(`$BUDGET_QA_SCREENSHOTS`, default index/screenshots/)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import pytest
+
+from assistant.app import start
+from assistant.index import build_index
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+USER, PASSWORD = "staff", "correct-horse-9"
+TIMEOUT = 30_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (`make browser` installs it)")
+    folder = tmp_path_factory.mktemp("index")
+    build_index([CORPUS], folder, with_vectors=False)
+    saved = os.environ.get("BUDGET_QA_HELPDESK_USERS")
+    os.environ["BUDGET_QA_HELPDESK_USERS"] = (
+        f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}"
+    )
+    try:
+        running = start(folder, "127.0.0.1", free_port(), log_db=folder / "app.sqlite")
+    finally:
+        if saved is None:
+            os.environ.pop("BUDGET_QA_HELPDESK_USERS", None)
+        else:
+            os.environ["BUDGET_QA_HELPDESK_USERS"] = saved
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def ask(page: Any, question: str, expect: str) -> Any:
+    """Type a question, send it, wait until the newest bot message holds `expect`; returns that message."""
+    page.locator("#bqa-input textarea").fill(question)
+    page.locator("#bqa-send").click()
+    bot = page.locator("#bqa-chat .message.bot").last
+    bot.filter(has_text=expect).wait_for(timeout=TIMEOUT)
+    return bot
+
+
+def test_question_follow_up_source_and_chart(server: Any, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(server.url + "/", timeout=TIMEOUT)
+    page.get_by_text("示例问题").wait_for(timeout=TIMEOUT)
+
+    bot = ask(page, "物业管理费是多少？", "850,000元")
+    summary = bot.locator("details.bqa-sources summary")
+    assert summary.inner_text().startswith("来源")
+    summary.click()
+    source = bot.locator("details.bqa-sources li").first
+    source.wait_for(state="visible", timeout=TIMEOUT)
+    assert "经济分类预算表" in source.inner_text() and "302 09 物业管理费" in source.inner_text()
+
+    bot = ask(page, "换算成万元", "85.00万元")
+    assert "物业管理费" in bot.inner_text()
+    assert page.locator("#bqa-chat .message.bot").count() == 2
+
+    ask(page, "<b>三公</b>经费由哪些部分构成？", "公务接待费")
+    assert "<b>三公</b>" in page.locator("#bqa-chat .message.user").last.inner_text()
+    chart = page.locator("#bqa-chart svg.bqa-chart")
+    chart.wait_for(timeout=TIMEOUT)
+    assert chart.locator("rect").count() == 3
+
+    page.locator("#bqa-useful").click()
+    page.locator("#bqa-note").filter(has_text="已记录：有用").wait_for(timeout=TIMEOUT)
+
+    shots = Path(os.environ.get("BUDGET_QA_SCREENSHOTS", ROOT / "index" / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_helpdesk_asks_for_a_login_and_refuses_a_wrong_password(server: Any, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(server.url + "/helpdesk/", timeout=TIMEOUT)
+    password = page.locator("input[type=password]")
+    password.wait_for(timeout=TIMEOUT)
+    assert page.get_by_text("预算问答 · 服务台：请登录").is_visible()
+    page.locator("input[type=text]").first.fill(USER)
+    password.fill(PASSWORD + "x")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=TIMEOUT)
+    assert page.get_by_role("tab", name="问题追溯").count() == 0
+
+    page.locator("input[type=text]").first.fill(USER)  # the form clears both fields after a failure
+    password.fill(PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.get_by_role("heading", name="预算问答 · 服务台").wait_for(timeout=TIMEOUT)
+    page.get_by_role("tab", name="问题追溯").first.wait_for(timeout=TIMEOUT)
+    page.locator("#desk-question textarea").fill("物业管理费是多少？")
+    page.get_by_role("button", name="追溯").click()
+    page.get_by_text("路由：table").wait_for(timeout=TIMEOUT)
+    assert "302 09 物业管理费" in page.locator("body").inner_text()
+    page.close()

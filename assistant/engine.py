@@ -22,7 +22,7 @@ from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import CellRef, Item, cell, children, level_rows, resolve, text_facts
 from assistant.store import Store
-from assistant.understand import Frame, Lexicon, Mention, aliases, normalise, understand
+from assistant.understand import Frame, Lexicon, Mention, aliases, normalise, understand, wording
 
 MAX_QUESTION = 500
 
@@ -114,25 +114,24 @@ class Assistant:
         items = self._items(frame, doc, context)
         if frame.wants_text and not frame.mentions and context.items:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
-        if frame.wants_text and (
-            not items or not frame.wants_figure or frame.op == "breakdown" and not items
-        ):
-            text = self._text_answer(frame, doc)
-            if text is not None:
-                if items and frame.wants_figure:
-                    return self._hybrid(text, self._execute(frame, doc, items, context))
-                return text
-        if not items and frame.op not in ("balance", "rank", "average"):
-            text = self._text_answer(frame, doc)
-            if text is not None:
-                return text
-            return compose.refusal("文件中没有找到与问题对应的数字或说明", self.suggestions(doc))
-        result = self._execute(frame, doc, items, context)
-        if frame.wants_text and frame.wants_figure and result.route != "refuse":
-            text = self._text_answer(frame, doc)
-            if text is not None:
-                return self._hybrid(text, result)
-        return result
+        passage_first = bool(re.search(wording()["passage_first"], frame.question))
+        if items and frame.op not in ("lookup", "count", "prior", "list") and not passage_first:
+            result = self._execute(frame, doc, items, context)  # arithmetic, ranking, breakdown: the tables
+            if re.search(wording()["definition"], frame.question) and result.route != "refuse":
+                text = self._text_answer(frame, doc, items)
+                return self._hybrid(text, result) if text is not None else result
+            return result
+        if frame.wants_text and (text := self._text_answer(frame, doc, items)) is not None:
+            _remember_text(context, frame, items)
+            if items and frame.wants_figure:
+                return self._hybrid(text, self._execute(frame, doc, items, context))
+            return text
+        if items or frame.op in ("balance", "rank", "average"):
+            return self._execute(frame, doc, items, context)
+        if not frame.wants_figure and (text := self._text_answer(frame, doc, items)) is not None:
+            _remember_text(context, frame, items)
+            return text
+        return compose.refusal("文件中没有找到与问题对应的数字或说明", self.suggestions(doc))
 
     def _items(self, frame: Frame, doc: Document, context: Context) -> list[Item]:
         """Resolve mentions, filling in from the conversation where the question leans on it."""
@@ -157,7 +156,12 @@ class Assistant:
                 frame.op = "sum"
         elif frame.followup == "convert" and not items and prev:
             items = prev[-1:]
-        elif frame.followup == "other-item" and items and frame.op == "lookup" and context.op != "lookup":
+        elif (
+            frame.followup == "other-item"
+            and items
+            and frame.op == "lookup"
+            and context.op not in ("lookup", "define")
+        ):
             frame.op = context.op
             if context.op == "share" and context.whole is not None:
                 items = items[:1] + [context.whole]
@@ -166,7 +170,13 @@ class Assistant:
                 items = prev[:1] if frame.op in ("share", "breakdown", "per_month", "prior", "rank") else prev
             elif not items and frame.op == "lookup" and len(frame.question) <= 12:
                 items = prev
-            elif frame.op == "share" and len(items) == 1 and _whole_only(frame) or frame.op in ("difference", "multiple", "sum") and len(items) == 1:
+            elif (
+                frame.op == "share"
+                and len(items) == 1
+                and _whole_only(frame)
+                or frame.op in ("difference", "multiple", "sum")
+                and len(items) == 1
+            ):
                 items = prev[:1] + items
         return items
 
@@ -386,12 +396,14 @@ class Assistant:
             return [(0, c) for c in _children_items(doc, item)]
         q = frame.question
         by_function = bool(re.search(r"功能|科目", q))
-        by_rows = by_function or bool(re.search(r"类|款|项级", q))
+        by_rows = by_function or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
         cells = list(item.cells)
         if by_function:
             cells.sort(key=lambda c: c.table.key == "economic")
         elif any(c.column not in ("合计", "预算数") for c in cells):
             cells.sort(key=lambda c: c.table.key != "economic")
+        if not by_rows:  # an income item breaks down by source of funds, as the income side lists them
+            cells.sort(key=lambda c: c.table.rows[c.row].side != "收入")
         if not by_rows:
             for ref in cells:
                 top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
@@ -407,7 +419,9 @@ class Assistant:
                     continue
                 out.append((0, Item(c.name, c.yuan, c)))
                 if depth:
-                    out += _subtree(c, 1, full=column_total and not re.search(r"大类|类", q))
+                    out += _subtree(
+                        c, 1, full=column_total and not re.search(r"大类|[哪几各按个]一?类|哪些类", q)
+                    )
             if out:
                 return out
         return []
@@ -466,13 +480,25 @@ class Assistant:
                 self._retriever_error = f"{type(err).__name__}: {err}"
         return self._retriever
 
-    def _text_answer(self, frame: Frame, doc: Document) -> Answer | None:
+    def _text_answer(self, frame: Frame, doc: Document, items: list[Item] | None = None) -> Answer | None:
         retriever = self.retriever()
         if retriever is None:
             return None
         hits = retriever.search(frame.question, k=3, document=doc.id)
-        if not hits:
-            return None
+        # passages that name the item asked about come first, then the section the wording points to
+        names = {m.surface for m in frame.mentions if not m.fuzzy}
+        ranked = retriever.rank(frame.question, k=8, document=doc.id)
+        naming = [h for h in ranked if any(n and n in normalise(h.chunk.text) for n in names)]
+        if not hits and not naming:
+            return None  # nothing relevant: refuse rather than quote something unrelated
+        wanted = next(
+            (sec for pattern, sec in wording()["sections"] if re.search(pattern, frame.question)), None
+        )
+        pool = naming or hits
+        preferred = [h for h in (naming or ranked) if h.chunk.section == wanted]
+        if preferred:
+            pool = preferred + [h for h in pool if h not in preferred]
+        hits = pool
         best = hits[0]
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         parts = []
@@ -485,7 +511,6 @@ class Assistant:
             parts.append(f"**{heading}**\n{compose.quote_block(c.text)}")
             cites.append(Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start))
         text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
-        self._last_text = True
         return Answer(text, "text", cites)
 
     def _hybrid(self, text: Answer, table: Answer) -> Answer:
@@ -504,6 +529,12 @@ class Assistant:
             "“三公”经费预算是多少？由哪些部分构成？",
             "什么是机关运行经费？",
         ]
+
+
+def _remember_text(context: Context, frame: Frame, items: list[Item]) -> None:
+    context.op = "define"
+    context.items = items or context.items
+    context.mentions = frame.mentions or context.mentions
 
 
 def _dedupe(items: list[Item]) -> list[Item]:

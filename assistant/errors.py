@@ -21,3 +21,7 @@ class ParseError(BudgetQAError):
 
 class IndexMissingError(BudgetQAError):
     """No index has been built yet, or it cannot be opened."""
+
+
+class IndexBuildError(BudgetQAError):
+    """The index could not be built; the previous one is still in place."""

@@ -112,8 +112,10 @@ def build_index(
             store.add_document(doc, digest, audit)
             report(f"stored {doc.id}", n, len(docs))
         if with_vectors:
-            result.chunks = _build_vectors([d for d, _ in docs], build / "chroma", embedding_model, report)
+            result.chunks = _build_vectors([d for d, _ in docs], build, embedding_model, report)
             store.set_meta("embedding_model", model)
+        else:
+            result.chunks = _write_passages([d for d, _ in docs], build)
         store.set_meta("fingerprint", stamp)
         result.documents = store.documents()
         store.close()
@@ -144,15 +146,24 @@ def _parse_all(
     return docs, result
 
 
-def _build_vectors(docs: list[Document], chroma_dir: Path, model: str | None, report: Progress) -> int:
-    from assistant.chunks import chunk_document
-    from assistant.embeddings import load_embedder
-    from assistant.vectors import build_collection
+def _build_vectors(docs: list[Document], build: Path, model: str | None, report: Progress) -> int:
+    from assistant.retrieval import build_narrative_index
 
-    chunks = [c for doc in docs for c in chunk_document(doc)]
-    report(f"embedding {len(chunks)} passages", 0, 1)
-    build_collection(chunks, chroma_dir, load_embedder(model))
-    report("embedded", 1, 1)
+    report("embedding the narrative", 0, 1)
+    result = build_narrative_index(docs, build, model)
+    if result.error:  # the passages are still searchable with BM25
+        report(f"no embedding model ({result.error}); narrative search uses BM25 only", 1, 1)
+    else:
+        report(f"embedded {result.chunks} passages ({result.embedding_model})", 1, 1)
+    return result.chunks
+
+
+def _write_passages(docs: list[Document], build: Path) -> int:
+    from assistant.chunks import chunk_document
+    from assistant.retrieval import CHUNKS_FILE, write_chunks
+
+    chunks = list({c.id: c for doc in docs for c in chunk_document(doc)}.values())
+    write_chunks(chunks, build / CHUNKS_FILE)
     return len(chunks)
 
 

@@ -292,12 +292,12 @@ def build_narrative_index(
     try:
         embedder = load_embedder(model)
     except BudgetQAError as err:
-        _write_chunks(chunks, out / CHUNKS_FILE)
+        write_chunks(chunks, out / CHUNKS_FILE)
         return NarrativeIndexReport(
             len(chunks), len(documents), "", False, time.perf_counter() - start, str(err)
         )
     build_collection(chunks, out / CHROMA_DIR, embedder)
-    _write_chunks(chunks, out / CHUNKS_FILE)
+    write_chunks(chunks, out / CHUNKS_FILE)
     return NarrativeIndexReport(len(chunks), len(documents), embedder.name, True, time.perf_counter() - start)
 
 
@@ -330,7 +330,7 @@ def read_chunks(path: str | Path) -> list[Chunk]:
     ]
 
 
-def _write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
+def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
         "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks), encoding="utf-8"

@@ -233,6 +233,8 @@ class Lexicon:
                 if any(taken[start : start + n]):
                     continue
                 window = text[start : start + n]
+                if not re.fullmatch(r"[\u4e00-\u9fff]+", window) or window in self.full_text:
+                    continue  # a typo is not a word the document itself uses (办公室 is not 办公费)
                 diff = sum(1 for a, b in zip(window, surface, strict=True) if a != b)
                 if diff == 1 and (n >= 4 or window[:2] == surface[:2] and window[2] not in _FUNCTION_CHARS):
                     out.append(Mention(surface, self.surfaces[surface], start, start + n, fuzzy=True))
@@ -417,10 +419,14 @@ def _followup(frame: Frame, q: str) -> None:
         frame.followup = "other-item"
     elif not frame.mentions and re.search(r"换算|折合|万元|亿元|多少元", q) and len(q) < 16:
         frame.followup = "convert"
-    elif not frame.mentions or re.search(r"^(占|是)", q) or (
-        len(frame.mentions) == 1
-        and frame.op in ("difference", "multiple", "share", "sum")
-        and re.match(r"^(比|和|与|跟|占|是|加|再加|减)", q)
+    elif (
+        not frame.mentions
+        or re.search(r"^(占|是)", q)
+        or (
+            len(frame.mentions) == 1
+            and frame.op in ("difference", "multiple", "share", "sum")
+            and re.match(r"^(比|和|与|跟|占|是|加|再加|减)", q)
+        )
     ):
         frame.followup = "reuse"
 

@@ -31,7 +31,7 @@ run: index
 
 # Debian's Chromium for the browser test (a test tool's own browser download does not work offline).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 test: install browser
 	$(BIN)/ruff check assistant tests

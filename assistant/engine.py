@@ -22,7 +22,7 @@ from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import CellRef, Item, cell, children, level_rows, resolve, text_facts
 from assistant.store import Store
-from assistant.understand import Frame, Lexicon, Mention, aliases, normalise, understand, wording
+from assistant.understand import Frame, Lexicon, Mention, aliases, normalise, understand, unit_match, wording
 
 MAX_QUESTION = 500
 
@@ -93,14 +93,15 @@ class Assistant:
         return result
 
     def _choose_document(self, question: str, context: Context) -> Document:
+        """The document a question names (by unit, even partly: 审计局; and by year), else the conversation's
+        document, else the default."""
         if len(self.docs) == 1:
             return next(iter(self.docs.values()))
         q = normalise(question)
-        years = [int(y) for y in re.findall(r"20\d\d", q)]
+        years = [int(y) for y in re.findall(r"(20\d\d)年", q)]
         scored = []
         for doc in self.docs.values():
-            score = 2 if doc.unit_name and normalise(doc.unit_name) in q else 0
-            score += 1 if doc.year in years else 0
+            score = unit_match(doc.unit_name, q) * 10 + (1 if doc.year in years else 0)
             scored.append((score, doc.id == (context.document or self.default), doc.id))
         best = max(scored)
         context.document = best[2] if best[0] else (context.document or self.default)
@@ -262,7 +263,10 @@ class Assistant:
         if p is None:
             return compose.refusal(f"{whole.label}为0，无法计算比例", self.suggestions(doc))
         formula = f"{compose.formula_operand(part)} ÷ {compose.formula_operand(whole)} × 100% = {p}%"
-        text = f"{part.label}占{whole.label}的 **{p}%**。\n\n计算：{formula}\n\n" + _sources([part, whole])
+        note = "" if len(items) > 1 else f"（问题未说明占什么的比例，按{whole.label}计算）"
+        text = f"{part.label}占{whole.label}的 **{p}%**{note}。\n\n计算：{formula}\n\n" + _sources(
+            [part, whole]
+        )
         return _table_answer(text, doc, [part, whole], formula, ("占比", p), unit="%")
 
     def _default_whole(self, doc: Document, part: Item) -> Item | None:
@@ -279,7 +283,13 @@ class Assistant:
             if total_row is not None and total_row != part.primary.row:
                 ref = cell(table, total_row, "合计" if "合计" in table.columns else part.primary.column)
                 if ref:
-                    return Item(f"{table.name[-10:]}合计" if False else "支出合计", ref.yuan, ref)
+                    return Item(f"{_short(table.name)}合计", ref.yuan, ref)
+            if part.primary.row == total_row and part.primary.column != "合计" and "合计" in table.columns:
+                ref = cell(
+                    table, total_row, "合计"
+                )  # a column total (人员经费) as a share of the table total
+                if ref:
+                    return Item(f"{table.rows[total_row].name}", ref.yuan, ref)
         return None
 
     def _multiple(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
@@ -529,6 +539,14 @@ class Assistant:
             "“三公”经费预算是多少？由哪些部分构成？",
             "什么是机关运行经费？",
         ]
+
+
+def _short(table_name: str) -> str:
+    """《2024年预算单位一般公共预算基本支出部门预算经济分类预算表》 → 经济分类预算表"""
+    for word in ("经济分类", "功能分类", "支出预算总表", "收入预算总表", "财务收支", "财政拨款收支", "三公"):
+        if word in table_name:
+            return table_name[table_name.index(word) :]
+    return table_name
 
 
 def _remember_text(context: Context, frame: Frame, items: list[Item]) -> None:

@@ -79,6 +79,8 @@ def cell(table: Table, row: int, column: str) -> CellRef | None:
     if value is not None:
         return CellRef(table, row, column, value)
     r = table.rows[row]
+    if r.side == "收入" and r.level == 0 and not r.numbers:
+        return None  # a blank income total is missing in the source, not zero
     placed = sum(1 for c in table.cells if c.row == row)
     if len(r.numbers) > placed and r.side != "收入":
         return None  # a figure of this row is unplaced: do not claim the cell is empty
@@ -169,7 +171,8 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
         )
         primary = cells[0]
         concept = all(t.kind == "concept" for t in mention.targets)
-        label = primary.name if column or not concept else _label(mention, primary)
+        total_row = primary.name in ("合计", "支出总计", "收入总计")
+        label = primary.name if column or not (concept or total_row) else _label(mention, primary)
         item = Item(label, primary.yuan, primary)
         for other in cells[1:]:
             (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)

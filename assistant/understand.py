@@ -135,6 +135,8 @@ class Lexicon:
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
         for fact in doc.text_facts:
+            if fact.table not in ("预算编制说明", "其他相关情况说明"):
+                continue
             label = normalise(fact.row_name)
             if len(label) >= 3 or len(label) == 2 and fact.unit not in ("元", "万元", "亿元"):
                 self._add(label, Target("text", label))
@@ -151,8 +153,11 @@ class Lexicon:
         self.by_first: dict[str, list[str]] = {}
         for surface in self.ordered:
             self.by_first.setdefault(surface[0], []).append(surface)
-        self.partial_names = self.row_names | {normalise(f.row_name) for f in doc.text_facts}
+        self.partial_names = self.row_names | {
+            normalise(f.row_name) for f in doc.text_facts if f.table in ("预算编制说明", "其他相关情况说明")
+        }
         self.units = {normalise(doc.unit_name)} if doc.unit_name else set()
+        self.unit_names = [doc.unit_name] if doc.unit_name else []
         self.full_text = normalise(
             "".join(s.text for s in doc.sections) + "".join(line for line in doc.lines)
         )
@@ -335,7 +340,7 @@ def understand(
         if re.search(pattern, q):
             frame.refuse = reason
             break
-    frame.mentions = lexicon.find(_mask_years(q))
+    frame.mentions = lexicon.find(_mask_units(_mask_years(q), lexicon))
     frame.op = detect_op(q)
     frame.wants_text = bool(re.search(wording()["text"], q))
     frame.wants_figure = bool(re.search(wording()["figure"], q))
@@ -350,6 +355,37 @@ def understand(
     if not frame.refuse:
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
     return frame
+
+
+_UNIT_PREFIX = re.compile(r"^(上海市|上海|[\u4e00-\u9fff]{2}区)?(人民政府)?")
+
+
+def unit_core(unit_name: str) -> str:
+    """上海市普陀区人民政府万里街道办事处 → 万里街道办事处: the part of a unit's name people say."""
+    core = _UNIT_PREFIX.sub("", normalise(unit_name))
+    return re.sub(r"[(（].*?[)）]", "", core)
+
+
+def unit_match(unit_name: str, q: str) -> int:
+    """How many characters of a unit's name the question uses (≥3 in a row, or 0)."""
+    core = unit_core(unit_name)
+    if not core:
+        return 0
+    if normalise(unit_name) in q or core in q:
+        return len(core)
+    for size in range(len(core) - 1, 2, -1):
+        if any(core[i : i + size] in q for i in range(len(core) - size + 1)):
+            return size
+    return 0
+
+
+def _mask_units(q: str, lexicon: Lexicon) -> str:
+    """The unit's own name is not a budget item (万里街道办事处的公务接待费)."""
+    for name in lexicon.unit_names:
+        for part in sorted({name, unit_core(name)}, key=len, reverse=True):
+            if len(part) >= 3 and part in q:
+                q = q.replace(part, "\0" * len(part))
+    return q
 
 
 def _mask_years(q: str) -> str:

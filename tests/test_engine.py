@@ -125,17 +125,7 @@ CASES = [
     ("后者是前者的几倍？", ["办公费是多少？", "印刷费是多少？"], "table", ["0.07倍"], "302 02 印刷费", True),
     ("换算成万元", ["办公费是多少？"], "table", ["30.00万元"], "302 01 办公费", False),
     ("其中住房公积金呢？", ["住房保障支出是多少？"], "table", ["510,800元"], "住房公积金", False),
-    pytest.param(
-        "人员经费和公用经费分别是多少？",
-        [],
-        "table",
-        ["6,720,000元", "1,855,000元"],
-        "公用经费",
-        False,
-        marks=XFAIL(
-            strict=True, reason="分别 makes it a breakdown of the first item only; 公用经费 is dropped"
-        ),
-    ),
+    ("人员经费和公用经费分别是多少？", [], "table", ["6,720,000元", "1,855,000元"], "公用经费", False),
 ]
 
 
@@ -256,20 +246,12 @@ def test_citations_are_not_repeated(assistant: Assistant) -> None:
     assert len(keys) == len(set(keys))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a concept with a text fact of the same name is labelled by its cell's row (合计)"
-)
 def test_a_concept_is_named_as_asked(assistant: Assistant) -> None:
     answer = assistant.ask("收入预算是多少？")
     assert "10,555,000元" in answer.text
-    assert not answer.text.startswith("**合计**")
+    assert answer.text.startswith("**收入预算**")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_default_whole labels the economic table's total (基本支出 8,575,000) '支出合计', "
-    "which reads as total spending (10,555,000)",
-)
 def test_a_share_without_a_named_whole_names_its_whole_truly(assistant: Assistant) -> None:
     answer = assistant.ask("物业管理费占比多少？")
     assert "支出合计 8,575,000" not in answer.formula

@@ -306,7 +306,7 @@ class Assistant:
     def _per_month(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
         item = items[0]
         m = per_month(item.value)
-        formula = f"{compose.formula_operand(item)} ÷ 12 = {m}元"
+        formula = f"{compose.formula_operand(item)} ÷ 12 = {plain(m)}元"
         text = (
             f"{item.label}全年 {amount(item.value)}，平均每月约 **{yuan(m)}**。\n\n计算：{formula}\n\n"
             + _sources([item])
@@ -337,6 +337,14 @@ class Assistant:
 
     def _rank_scope(self, frame: Frame, doc: Document, items: list[Item]) -> tuple[str, list[Item]] | None:
         """What to compare: the parts of the item named, or the rows of one level of a table."""
+        if (
+            items
+            and items[0].primary
+            and frame.table_hint
+            and items[0].primary.table.key not in frame.table_hint
+        ):
+            if items[0].primary.table.rows[items[0].primary.row].level == 0:
+                items = []  # 哪个功能分类科目的支出最多: the table named, not the grand total
         if items:
             parts = [p for _, p in self._parts(doc, items[0], frame, depth=False)]
             if frame.level and items[0].primary and items[0].primary.table.rows[items[0].primary.row].code:
@@ -459,7 +467,8 @@ class Assistant:
                         f"\n\n计算：{now} − ({change}) = {before}{f.unit}"
                     )
                 text += f"\n\n来源：{f.table}——“{f.quote}”"
-                return Answer(text, "text", cites + [c for c in compose.citations(doc.id, items)][:3])
+                extra = [c for c in compose.citations(doc.id, items) if c not in cites][:3]
+                return Answer(text, "text", cites + extra)
         return compose.refusal("文件没有给出该项与上年相比的说明", self.suggestions(doc))
 
     def _balance(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
@@ -511,14 +520,17 @@ class Assistant:
         hits = pool
         best = hits[0]
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
+        if best.chunk.section == "主要职能" and re.search(wording()["mandate"], frame.question):
+            chosen = _mandate(retriever, doc.id, frame.question)
         parts = []
         cites = []
+        group = None
         for hit in chosen:
             c = hit.chunk
-            heading = (
-                f"{c.section}" + (f" · {c.heading}" if c.heading else "") + (f" · {c.item}" if c.item else "")
-            )
-            parts.append(f"**{heading}**\n{compose.quote_block(c.text)}")
+            if (c.section, c.heading) != group:
+                group = (c.section, c.heading)
+                parts.append(f"**{c.section}" + (f" · {c.heading}" if c.heading else "") + "**")
+            parts.append(compose.quote_block(c.text))
             cites.append(Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start))
         text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
         return Answer(text, "text", cites)
@@ -539,6 +551,20 @@ class Assistant:
             "“三公”经费预算是多少？由哪些部分构成？",
             "什么是机关运行经费？",
         ]
+
+
+def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
+    """Every 职能 item, in document order; only one office's when the question names it."""
+    from assistant.retrieval import Hit
+
+    chunks = [c for c in retriever.chunks if c.document == document and c.section == "主要职能"]
+    headings = {c.heading for c in chunks if c.heading}
+    named = [h for h in headings if re.sub(r"主要职能.*$", "", normalise(h)) in question and "主要职能" in h]
+    if named:
+        longest = max(named, key=len)
+        chunks = [c for c in chunks if c.heading == longest]
+    chunks.sort(key=lambda c: c.line_start)
+    return [Hit(c, 1.0, None, None) for c in chunks]
 
 
 def _short(table_name: str) -> str:

@@ -145,6 +145,7 @@ class Lexicon:
             self._add(normalise(surface), Target("concept", normalise(surface), parsed))  # type: ignore[arg-type]
         for code_row in self._codes(doc):
             self._add(*code_row)
+        self._merge_column_names()
         for surface, name in spec["rows"].items():
             key = row_key(name)
             for target in self.surfaces.get(key, []):
@@ -161,6 +162,21 @@ class Lexicon:
         self.full_text = normalise(
             "".join(s.text for s in doc.sections) + "".join(line for line in doc.lines)
         )
+
+    def _merge_column_names(self) -> None:
+        """因公出国(境)费 (a column of the 三公 table) and 因公出国(境)费用 (an economic row) name one thing."""
+        concepts = [s for s, ts in self.surfaces.items() if any(t.kind == "concept" for t in ts)]
+        for surface in concepts:
+            for row in self.row_names:
+                if (
+                    row != surface
+                    and (row.startswith(surface) or surface.startswith(row))
+                    and abs(len(row) - len(surface)) <= 1
+                ):
+                    for target in list(self.surfaces[surface]):
+                        self._add(row, target)
+                    for target in list(self.surfaces[row]):
+                        self._add(surface, target)
 
     @staticmethod
     def _codes(doc: Document) -> list[tuple[str, Target]]:
@@ -349,6 +365,9 @@ def understand(
     elif re.search(r"万元|万块|以万为单位|换算成万|折合万", q):
         frame.unit = "万元"
     _columns(frame)
+    _part_and_whole(frame)
+    if frame.op == "breakdown" and len(frame.mentions) >= 2 and re.search(r"分别|各(是|为)?多少|各自", q):
+        frame.op = "list"  # 人员经费和公用经费分别是多少: each figure, not the parts of the first
     _ranking(frame, q)
     _hints(frame, q)
     _followup(frame, q)
@@ -413,6 +432,20 @@ def _columns(frame: Frame) -> None:
         frame.row_columns = names
 
 
+def _part_and_whole(frame: Frame) -> None:
+    """三公经费中因公出国费占多少: both before 占, the whole first: the part is the one next to 占."""
+    at = frame.question.find("占")
+    if frame.op != "share" or at < 0 or len(frame.mentions) < 2:
+        return
+    before = [m for m in frame.mentions if m.end <= at]
+    if len(before) >= 2:
+        part, whole = before[-1], before[-2]
+        if frame.question[whole.end : part.start].startswith("在"):
+            part, whole = whole, part  # 公务接待费在三公经费中占多少
+        rest = [m for m in frame.mentions if m not in (part, whole)]
+        frame.mentions = [part, whole, *rest]
+
+
 def _ranking(frame: Frame, q: str) -> None:
     if re.search(r"最少|最小|最低|倒数", q):
         frame.order = "min"
@@ -474,7 +507,7 @@ def _out_of_scope(frame: Frame, q: str, lexicon: Lexicon, doc: Document) -> str:
         org = re.sub(r"^(这个|那个|请问|本|该|贵)", "", org)
         if _BUDGET_WORDS.search(org):
             continue
-        if len(org) >= 4 and org not in full and not any(org in u for u in lexicon.units):
+        if len(org) >= 3 and org not in full and not any(org in u for u in lexicon.units):
             return f"文件只涉及{doc.unit_name}，不含「{org}」的预算"
     other_years = [y for y in frame.years if y not in (doc.year, doc.year - 1)]
     if other_years:

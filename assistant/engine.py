@@ -337,14 +337,14 @@ class Assistant:
 
     def _rank_scope(self, frame: Frame, doc: Document, items: list[Item]) -> tuple[str, list[Item]] | None:
         """What to compare: the parts of the item named, or the rows of one level of a table."""
+        first = items[0].primary if items else None
         if (
-            items
-            and items[0].primary
+            first
             and frame.table_hint
-            and items[0].primary.table.key not in frame.table_hint
+            and first.table.key not in frame.table_hint
+            and first.table.rows[first.row].level == 0
         ):
-            if items[0].primary.table.rows[items[0].primary.row].level == 0:
-                items = []  # 哪个功能分类科目的支出最多: the table named, not the grand total
+            items = []  # 哪个功能分类科目的支出最多: the table named, not the grand total
         if items:
             parts = [p for _, p in self._parts(doc, items[0], frame, depth=False)]
             if frame.level and items[0].primary and items[0].primary.table.rows[items[0].primary.row].code:

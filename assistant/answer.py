@@ -92,7 +92,8 @@ def formula_operand(item: Item) -> str:
 
 def refusal(reason: str, suggestions: list[str]) -> Answer:
     tips = "\n".join(f"- {s}" for s in suggestions[:3])
-    return Answer(f"抱歉，{reason}，无法回答。\n\n可以这样问：\n{tips}", "refuse")
+    head = reason if reason.endswith(("。", "！")) else f"抱歉，{reason}，无法回答。"
+    return Answer(f"{head}\n\n可以这样问：\n{tips}", "refuse")
 
 
 def quote_block(text: str) -> str:

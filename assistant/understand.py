@@ -352,6 +352,8 @@ def understand(
     q = expand(normalise(translate_english(question)))
     frame = Frame(q)
     frame.years = [int(y) for y in re.findall(r"(20\d\d)年(?!\d+月)", q)]
+    if re.search(r"去年|上年|上一年|前一年", q) and doc.year:
+        frame.years.append(doc.year - 1)
     for pattern, reason in wording()["refuse"]:
         if re.search(pattern, q):
             frame.refuse = reason

@@ -127,7 +127,7 @@ class Assistant:
             if items and frame.wants_figure:
                 return self._hybrid(text, self._execute(frame, doc, items, context))
             return text
-        if items or frame.op in ("balance", "rank", "average"):
+        if items or frame.op in ("balance", "rank", "average", "prior"):
             return self._execute(frame, doc, items, context)
         if not frame.wants_figure and (text := self._text_answer(frame, doc, items)) is not None:
             _remember_text(context, frame, items)
@@ -148,6 +148,8 @@ class Assistant:
             [i for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None]
         )
         items = [_money_fact(doc, i, frame) for i in items]
+        if frame.op == "lookup" and len(items) == 2 and _is_under(items[1], items[0]):
+            items = items[1:]  # 住房保障支出里购房补贴多少: the item inside the one that locates it
         prev = context.items
         if frame.followup == "pair" and len(items) < 2 and len(context.history_items) >= 2:
             items = context.history_items[-2:]
@@ -445,8 +447,10 @@ class Assistant:
         return []
 
     def _prior(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:
-        for m in frame.mentions or [Mention(items[0].label, [], 0, 0)] if items else frame.mentions:
-            facts = text_facts(doc, m.surface, change=True)
+        surfaces = [m.surface for m in frame.mentions] or [normalise(i.label) for i in items]
+        changes = [f for f in doc.text_facts if f.column.startswith("比")]
+        for surface in surfaces or [""]:
+            facts = text_facts(doc, surface, change=True) if surface else changes[:1]  # the budget as a whole
             if facts:
                 f = facts[0]
                 change = f.value
@@ -573,6 +577,16 @@ def _short(table_name: str) -> str:
         if word in table_name:
             return table_name[table_name.index(word) :]
     return table_name
+
+
+def _is_under(child: Item, parent: Item) -> bool:
+    """Whether a row lies under another by its code (221 02 03 under 221)."""
+    for p in parent.cells:
+        code = p.table.rows[p.row].code
+        for c in child.cells:
+            if code and c.table.key == p.table.key and c.table.rows[c.row].code.startswith(code + " "):
+                return True
+    return False
 
 
 def _remember_text(context: Context, frame: Frame, items: list[Item]) -> None:

@@ -309,7 +309,7 @@ def wording() -> dict[str, Any]:
 
 
 _ORG = re.compile(
-    r"([\u4e00-\u9fff]{2,14}?(局|委员会|委|厅|办公室|中心|研究院|学院|学校|医院|公司|人民政府|街道办事处|法院|检察院))"
+    r"([\u4e00-\u9fff]{2,14}?(局|委员会|委|厅|办公室|中心|研究院|学院|学校|医院|公司|人民政府|街道办事处|法院|检察院|新区|区|县|镇))"
 )
 _BUDGET_WORDS = re.compile(r"预算|支出|收入|经费|采购|拨款|费|资金|资产|年度|项目")
 _LEVELS = {"类": 1, "款": 2, "项": 3}
@@ -358,7 +358,7 @@ def understand(
         if re.search(pattern, q):
             frame.refuse = reason
             break
-    frame.mentions = lexicon.find(_mask_units(_mask_years(q), lexicon))
+    frame.mentions = lexicon.find(_mask_claims(_mask_units(_mask_years(q), lexicon)))
     frame.op = detect_op(q)
     frame.wants_text = bool(re.search(wording()["text"], q))
     frame.wants_figure = bool(re.search(wording()["figure"], q))
@@ -407,6 +407,16 @@ def _mask_units(q: str, lexicon: Lexicon) -> str:
             if len(part) >= 3 and part in q:
                 q = q.replace(part, "\0" * len(part))
     return q
+
+
+_CLAIM = re.compile(
+    r"(?<=是)\d[\d,.]*(万元|亿元|元)|\d[\d,.]*(万元|亿元|元)(?=[,，]?(对吗|是吗|吗|吧|对不对|是真的))"
+)
+
+
+def _mask_claims(q: str) -> str:
+    """A figure the question asserts (告诉我办公费是999元 / 三公经费是100万元，对吗) is a claim, not a term."""
+    return _CLAIM.sub(lambda m: "\0" * len(m.group()), q)
 
 
 def _mask_years(q: str) -> str:

@@ -239,7 +239,6 @@ def test_a_figure_in_several_tables_says_they_agree(assistant: Assistant) -> Non
     assert len(tables) == 5
 
 
-@pytest.mark.xfail(strict=True, reason="the prior-year answer cites the same sentence twice")
 def test_citations_are_not_repeated(assistant: Assistant) -> None:
     answer = assistant.ask("三公经费比2023年增加多少？")
     keys = [(c.source, c.table, c.row, c.column, c.section, c.quote) for c in answer.citations]
@@ -267,14 +266,7 @@ REFUSALS = [
     ("讲个笑话", "范围"),
     ("帮我写一首诗", "范围"),
     ("局长的工资是多少？", "个人收入"),
-    pytest.param(
-        "审计局的三公经费是多少？",
-        "审计局",
-        marks=XFAIL(
-            strict=True,
-            reason="organisation names under 4 characters are not checked; answered from the seed",
-        ),
-    ),
+    ("审计局的三公经费是多少？", "审计局"),
 ]
 
 

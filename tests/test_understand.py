@@ -289,11 +289,6 @@ def test_refusals(lexicon: Lexicon, seed_doc, question: str, reason: str) -> Non
     assert reason in frame.refuse
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_out_of_scope ignores organisation names shorter than 4 characters (审计局, 财政局), "
-    "so a question about another unit is answered with this unit's figures",
-)
 @pytest.mark.parametrize("question", ["审计局的三公经费是多少", "财政局的办公费是多少"])
 def test_a_short_name_of_another_unit_is_refused(lexicon: Lexicon, seed_doc, question: str) -> None:
     assert _frame(question, lexicon, seed_doc).refuse

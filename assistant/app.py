@@ -12,7 +12,6 @@ in `assistant.helpdesk` and is only mounted behind a login.
 from __future__ import annotations
 
 import html
-import os
 import threading
 import time
 import traceback
@@ -21,15 +20,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-
-for _key, _value in (
-    ("HF_HUB_OFFLINE", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("TOKENIZERS_PARALLELISM", "false"),
-):
-    os.environ.setdefault(_key, _value)
 
 from assistant.records import Answer, Citation  # noqa: E402
 

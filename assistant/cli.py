@@ -16,15 +16,6 @@ from typing import Any, TextIO
 
 from assistant.errors import BudgetQAError, InputError
 
-for _key, _value in (
-    ("HF_HUB_OFFLINE", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("TOKENIZERS_PARALLELISM", "false"),
-):
-    os.environ.setdefault(_key, _value)
-
 
 def index_dir(args: argparse.Namespace | None = None) -> Path:
     given = getattr(args, "index", None) if args else None

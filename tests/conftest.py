@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-for _key, _value in (
-    ("HF_HUB_OFFLINE", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("TOKENIZERS_PARALLELISM", "false"),
-):
-    os.environ.setdefault(_key, _value)
+from assistant import OFFLINE_ENV  # noqa: F401  (importing the package sets the offline environment)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "shanghai-sme-office-2024.txt"

@@ -50,7 +50,7 @@ class Assistant:
         if not self.docs:
             raise IndexMissingError("the index holds no documents; build it with `budget-qa index`")
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
-        self.default = wanted if wanted in self.docs else sorted(self.docs)[0]
+        self.default = wanted if wanted in self.docs else store.first_document()
         self.lexicons = {k: Lexicon(d) for k, d in self.docs.items()}
         self._retriever: Any = None
         self._retriever_error = ""
@@ -129,7 +129,8 @@ class Assistant:
             return text
         if items or frame.op in ("balance", "rank", "average", "prior"):
             return self._execute(frame, doc, items, context)
-        if not frame.wants_figure and (text := self._text_answer(frame, doc, items)) is not None:
+        worded = len(re.findall(r"[\u4e00-\u9fff]|[a-z]{3,}", frame.question)) >= 2
+        if worded and not frame.wants_figure and (text := self._text_answer(frame, doc, items)) is not None:
             _remember_text(context, frame, items)
             return text
         return compose.refusal("文件中没有找到与问题对应的数字或说明", self.suggestions(doc))
@@ -460,19 +461,21 @@ class Assistant:
                 else:
                     verdict = f"比{prior_year}年预算{'增加' if change > 0 else '减少'}{abs(change)}{f.unit}"
                 current = next((x for x in doc.text_facts if x.row_name == f.row_name and not x.column), None)
+                formula = ""
                 text = f"**{f.row_name}**{verdict}。"
                 cites = [compose.cite_fact(doc.id, f)]
                 if current is not None:
                     now = current.value
                     before = now - change
+                    formula = f"{now} − ({change}) = {before}{f.unit}"
                     text += (
                         f"\n\n{doc.year}年为{now}{f.unit}，据此推算{prior_year}年预算约为 {before}{f.unit}"
                         f"（由文中“{'持平' if change == 0 else verdict}”推算，为近似值）。"
-                        f"\n\n计算：{now} − ({change}) = {before}{f.unit}"
+                        f"\n\n计算：{formula}"
                     )
                 text += f"\n\n来源：{f.table}——“{f.quote}”"
                 extra = [c for c in compose.citations(doc.id, items) if c not in cites][:3]
-                return Answer(text, "text", cites + extra)
+                return Answer(text, "text", cites + extra, formula=formula)
         return compose.refusal("文件没有给出该项与上年相比的说明", self.suggestions(doc))
 
     def _balance(self, frame: Frame, doc: Document, items: list[Item]) -> Answer:

@@ -183,6 +183,11 @@ class Store:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
+    def first_document(self) -> str:
+        """The document indexed first (the first path given to `budget-qa index`): the default to answer from."""
+        row = self.conn.execute("SELECT id FROM documents ORDER BY rowid LIMIT 1").fetchone()
+        return row[0] if row else ""
+
     def facts(self, document: str | None = None, source: str | None = None) -> list[Fact]:
         sql = (
             "SELECT document, unit_name, year, table_name, row_code, row_name, row_level, column_name, value,"

@@ -90,6 +90,7 @@ class HybridRetriever:
         self._tokens = [tokenize(search_text(chunk)) + tokenize(chunk.heading) for chunk in self.chunks]
         self._bm25 = _bm25(self._tokens)
         self._idf = _idf(self._tokens)
+        self._dense_cache: dict[tuple[str, str | None], list[tuple[str, float]]] = {}
 
     @property
     def dense_available(self) -> bool:
@@ -163,6 +164,14 @@ class HybridRetriever:
     def _dense_ranking(self, query: str, document: str | None) -> list[tuple[str, float]]:
         if self.collection is None or not query.strip():
             return []
+        key = (query, document)
+        if key not in self._dense_cache:  # a question is often searched twice (gate, then ranking)
+            if len(self._dense_cache) > 256:
+                self._dense_cache.clear()
+            self._dense_cache[key] = self._dense_query(query, document)
+        return self._dense_cache[key]
+
+    def _dense_query(self, query: str, document: str | None) -> list[tuple[str, float]]:
         found = self.collection.similarity_search_with_score(
             query,
             k=min(CANDIDATES, max(len(self.chunks), 1)),

@@ -112,6 +112,8 @@ class Assistant:
             frame.op = "prior"  # a figure of the prior year: only the text's comparison can tell
         if frame.followup == "other-item" and context.op == "define" and not frame.wants_figure:
             frame.wants_text = True  # 那项目支出预算呢？ after a definition: another definition
+        if frame.unknown and not frame.mentions and not frame.wants_text:
+            return compose.refusal(f"文件中没有「{frame.unknown}」这一项", self.suggestions(doc))
         items = self._items(frame, doc, context)
         if frame.wants_text and not frame.mentions and context.items:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
@@ -170,7 +172,13 @@ class Assistant:
             if context.op == "share" and context.whole is not None:
                 items = items[:1] + [context.whole]
         elif frame.followup in ("reuse", "other-item", "child") and prev:
-            if not items and frame.op != "lookup":
+            if (
+                not items
+                and frame.op in ("sum", "difference", "multiple")
+                and len(context.history_items) >= 2
+            ):
+                items = context.history_items[-2:]  # 加起来是多少？ after two items
+            elif not items and frame.op != "lookup":
                 items = prev[:1] if frame.op in ("share", "breakdown", "per_month", "prior", "rank") else prev
             elif not items and frame.op == "lookup" and len(frame.question) <= 12:
                 items = prev
@@ -362,7 +370,7 @@ class Assistant:
                 ] or parts
             if parts:
                 return items[0].label, parts
-        for key in frame.table_hint + ["economic", "expenditure_summary"]:
+        for key in frame.table_hint + ["expenditure_summary", "economic"]:
             table = doc.table(key)
             if table is None or table.key == "three_public":
                 continue

@@ -173,6 +173,8 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
         concept = all(t.kind == "concept" for t in mention.targets)
         total_row = primary.name in ("合计", "支出总计", "收入总计")
         label = primary.name if column or not (concept or total_row) else _label(mention, primary)
+        if column and column not in ("合计", "预算数") and label != column:
+            label = f"{label}（{column}）"
         item = Item(label, primary.yuan, primary)
         for other in cells[1:]:
             (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)

@@ -97,6 +97,7 @@ class Frame:
     wants_text: bool = False  # a definition / mandate / explanation question
     wants_figure: bool = False  # asks for an amount
     refuse: str = ""  # reason, when the documents cannot answer
+    unknown: str = ""  # an item-like term the documents do not have (培训费)
     years: list[int] = field(default_factory=list)
     followup: str = ""  # "other-item" | "pair" | "convert" | "child" | "" …
     whole_index: int | None = None  # for shares: which mention is the whole
@@ -240,8 +241,10 @@ class Lexicon:
     @staticmethod
     def _plausible(text: str, surface: str, start: int) -> bool:
         # bare 收入 / 支出 name the whole budget only when nothing item-like stands right before them
-        if surface in ("收入", "支出") and start > 0:
-            return bool(re.search(r"(总|年|的|位|算|门|室|本|请问|问|是|看)$", text[:start]))
+        if surface.startswith(("收入", "支出")) and surface not in ("收入预算", "支出预算") and start > 0:
+            return not re.search(r"[\u4e00-\u9fff]$", text[:start]) or bool(
+                re.search(r"[总年的位算门室本问是看占比和与及中里了在对为\0]$", text[:start])
+            )
         return True
 
     def _fuzzy(self, text: str, taken: list[bool]) -> list[Mention]:
@@ -255,6 +258,8 @@ class Lexicon:
                     continue
                 window = text[start : start + n]
                 if not re.fullmatch(r"[\u4e00-\u9fff]+", window) or window in self.full_text:
+                    continue  # a typo is not a word the document itself uses (办公室 is not 办公费)
+                if not self._plausible(text, surface, start):
                     continue  # a typo is not a word the document itself uses (办公室 is not 办公费)
                 diff = sum(1 for a, b in zip(window, surface, strict=True) if a != b)
                 if diff == 1 and (n >= 4 or window[:2] == surface[:2] and window[2] not in _FUNCTION_CHARS):
@@ -375,6 +380,8 @@ def understand(
     _followup(frame, q)
     if not frame.refuse:
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
+    if frame.op in ("lookup", "count", "sum", "difference", "share", "multiple", "per_month"):
+        frame.unknown = _unknown_term(q, frame.mentions)
     return frame
 
 
@@ -510,6 +517,25 @@ def _followup(frame: Frame, q: str) -> None:
         )
     ):
         frame.followup = "reuse"
+
+
+_TERM = re.compile(
+    r"((?:(?![哪中的和与按类个各几最多少是占比有没那么请问里在对其])[\u4e00-\u9fff]){1,8}?"
+    r"(费|支出|经费|收入|补助|补贴|资金|缴费))"
+)
+
+
+def _unknown_term(q: str, mentions: list[Mention]) -> str:
+    """An item-like term (…费, …支出) that no mention covers: the document does not have it."""
+    covered = [False] * len(q)
+    for m in mentions:
+        for i in range(m.start, min(m.end, len(q))):
+            covered[i] = True
+    for m in _TERM.finditer(q):
+        term = re.sub(r"^(那|那么|还有|请问|预算里有没有|有没有|是否有|的)", "", m.group(1))
+        if len(term) >= 3 and not any(covered[m.start() : m.end()]) and term not in _GENERIC:
+            return term
+    return ""
 
 
 def _out_of_scope(frame: Frame, q: str, lexicon: Lexicon, doc: Document) -> str:

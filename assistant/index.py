@@ -103,6 +103,8 @@ def build_index(
         except IndexMissingError:
             pass
     index.mkdir(parents=True, exist_ok=True)
+    if with_vectors:
+        _warm_imports()
     build = index / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**9:09d}"
     try:
         docs, result = _parse_all(files, skip_bad, report)
@@ -165,6 +167,21 @@ def _write_passages(docs: list[Document], build: Path) -> int:
     chunks = list({c.id: c for doc in docs for c in chunk_document(doc)}.values())
     write_chunks(chunks, build / CHUNKS_FILE)
     return len(chunks)
+
+
+def _warm_imports() -> None:
+    """Import the embedding stack in the background while the documents are parsed (it takes seconds)."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for name in ("sentence_transformers", "langchain_chroma"):
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the build reports a missing model itself, later
+                return
+
+    threading.Thread(target=load, daemon=True).start()
 
 
 def _swap(index: Path, build: Path) -> None:

@@ -33,9 +33,11 @@ run: index
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: install browser
+lint: install
 	$(BIN)/ruff check assistant tests
 	$(BIN)/ruff format --check assistant tests
+
+test: install browser lint
 	$(BIN)/python -m pytest
 
 eval: index

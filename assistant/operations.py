@@ -1,0 +1,388 @@
+"""The operations an answer can need: lookup, sum, difference, share, multiple, per-month and plain averages,
+ranking, breakdown, prior-year comparison and balance. Each takes the understood frame, the document and
+the resolved items and returns an `Answer` whose every figure is a cell or a `Decimal` computation over cells.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from assistant import answer as compose
+from assistant.compute import amount, percent, plain, ratio, total, yuan
+from assistant.compute import per_month as monthly
+from assistant.records import Answer, Document, Value, format_decimal
+from assistant.resolve import CellRef, Item, cell, children, level_rows, text_facts
+from assistant.understand import Frame, normalise
+
+
+def lookup(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    items = items[:4]
+    text = compose.lookup_text(items, frame.unit)
+    return Answer(
+        text,
+        "table" if any(i.primary for i in items) else "text",
+        compose.citations(doc.id, items),
+        compose.values(items),
+    )
+
+
+def sum_of(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    if len(items) < 2:
+        return lookup(frame, doc, items)
+    s = total([i.value for i in items])
+    formula = " + ".join(compose.formula_operand(i) for i in items) + f" = {plain(s)}元"
+    names = "、".join(i.label for i in items)
+    text = f"{names}合计 **{amount(s, frame.unit)}**。\n\n计算：{formula}\n\n" + _sources(items)
+    return _table_answer(text, doc, items, formula, ("合计", s))
+
+
+def difference(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    if len(items) < 2:
+        return lookup(frame, doc, items)
+    a, b = items[0], items[1]
+    d = a.value - b.value
+    formula = f"{compose.formula_operand(a)} − {compose.formula_operand(b)} = {plain(d)}元"
+    more = "多" if d >= 0 else "少"
+    text = f"{a.label}比{b.label}{more} **{amount(abs(d), frame.unit)}**。\n\n计算：{formula}\n\n" + _sources(
+        items[:2]
+    )
+    return _table_answer(text, doc, items[:2], formula, ("差额", d))
+
+
+def share(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    part = items[0]
+    whole = items[1] if len(items) > 1 else default_whole(doc, part)
+    if whole is None:
+        return lookup(frame, doc, items)
+    p = percent(part.value, whole.value)
+    if p is None:
+        return compose.refusal(f"{whole.label}为0，无法计算比例", suggestions(doc))
+    formula = f"{compose.formula_operand(part)} ÷ {compose.formula_operand(whole)} × 100% = {p}%"
+    note = "" if len(items) > 1 else f"（问题未说明占什么的比例，按{whole.label}计算）"
+    text = f"{part.label}占{whole.label}的 **{p}%**{note}。\n\n计算：{formula}\n\n" + _sources([part, whole])
+    return _table_answer(text, doc, [part, whole], formula, ("占比", p), unit="%")
+
+
+def default_whole(doc: Document, part: Item) -> Item | None:
+    if part.primary is not None:
+        table = part.primary.table
+        total_row = next(
+            (
+                i
+                for i, r in enumerate(table.rows)
+                if r.level == 0 and r.side != "收入" and re.search(r"(合计|总计)$", r.name)
+            ),
+            None,
+        )
+        if total_row is not None and total_row != part.primary.row:
+            ref = cell(table, total_row, "合计" if "合计" in table.columns else part.primary.column)
+            if ref:
+                return Item(f"{_short(table.name)}合计", ref.yuan, ref)
+        if part.primary.row == total_row and part.primary.column != "合计" and "合计" in table.columns:
+            ref = cell(table, total_row, "合计")  # a column total (人员经费) as a share of the table total
+            if ref:
+                return Item(f"{table.rows[total_row].name}", ref.yuan, ref)
+    return None
+
+
+def multiple(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    if len(items) < 2:
+        return lookup(frame, doc, items)
+    a, b = items[0], items[1]
+    r = ratio(a.value, b.value)
+    if r is None:
+        return compose.refusal(f"{b.label}为0，无法计算倍数", suggestions(doc))
+    formula = f"{compose.formula_operand(a)} ÷ {compose.formula_operand(b)} = {r}"
+    text = f"{a.label}是{b.label}的 **{r}倍**。\n\n计算：{formula}\n\n" + _sources([a, b])
+    return _table_answer(text, doc, [a, b], formula, ("倍数", r), unit="倍")
+
+
+def per_month(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    item = items[0]
+    m = monthly(item.value)
+    formula = f"{compose.formula_operand(item)} ÷ 12 = {plain(m)}元"
+    text = (
+        f"{item.label}全年 {amount(item.value)}，平均每月约 **{yuan(m)}**。\n\n计算：{formula}\n\n"
+        + _sources([item])
+    )
+    return _table_answer(text, doc, [item], formula, ("每月平均", m))
+
+
+def rank(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    scope = rank_scope(frame, doc, items)
+    if scope is None or not scope[1]:
+        return compose.refusal("无法确定要比较哪些项目", suggestions(doc))
+    parent, group = scope
+    group = sorted(group, key=lambda i: i.value, reverse=frame.order != "min")
+    top = group[: frame.top] if frame.top else group[:1]
+    head = "、".join(f"**{i.label}**（{_shown(i)}）" for i in top)
+    word = "最少" if frame.order == "min" else "最多"
+    listing = "\n".join(f"{n}. {i.label}：{_shown(i)}" for n, i in enumerate(group[:10], start=1))
+    if len(group) > 10:
+        listing += f"\n（共{len(group)}项，仅列前10项）"
+    text = f"{parent + '中' if parent else ''}{word}的是{head}。\n\n排序：\n{listing}\n\n" + _origin(group)
+    return Answer(
+        text,
+        "table" if group[0].primary else "text",
+        compose.citations(doc.id, group[:15]),
+        compose.values(top),
+    )
+
+
+def rank_scope(frame: Frame, doc: Document, items: list[Item]) -> tuple[str, list[Item]] | None:
+    """What to compare: the parts of the item named, or the rows of one level of a table."""
+    first = items[0].primary if items else None
+    if (
+        first
+        and frame.table_hint
+        and first.table.key not in frame.table_hint
+        and first.table.rows[first.row].level == 0
+    ):
+        items = []  # 哪个功能分类科目的支出最多: the table named, not the grand total
+    if items:
+        parts = [p for _, p in parts_of(doc, items[0], frame, depth=False)]
+        if frame.level and items[0].primary and items[0].primary.table.rows[items[0].primary.row].code:
+            ref = items[0].primary
+            rows = [
+                i
+                for i, r in enumerate(ref.table.rows)
+                if r.code.startswith(ref.table.rows[ref.row].code + " ") and r.level == frame.level
+            ]
+            parts = [Item(c.name, c.yuan, c) for i in rows if (c := cell(ref.table, i, ref.column))] or parts
+        if parts:
+            return items[0].label, parts
+    for key in frame.table_hint + ["expenditure_summary", "economic"]:
+        table = doc.table(key)
+        if table is None or table.key == "three_public":
+            continue
+        rows = level_rows(table, frame.level or 1)
+        if rows:
+            col = frame.column if frame.column in table.columns else "合计"
+            return "", [Item(c.name, c.yuan, c) for i in rows if (c := cell(table, i, col))]
+    return None
+
+
+def average(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    scope = rank_scope(frame, doc, items if len(items) == 1 else [])
+    group = items if len(items) > 1 else (scope[1] if scope else [])
+    if not group:
+        return compose.refusal("无法确定要平均哪些项目", suggestions(doc))
+    s = total([i.value for i in group])
+    mean = (s / len(group)).quantize(Decimal("0.01"))
+    formula = f"({' + '.join(plain(i.value) for i in group)}) ÷ {len(group)} = {plain(mean)}元"
+    names = "、".join(i.label for i in group)
+    text = (
+        f"{names}共{len(group)}项，平均 **{amount(mean, frame.unit)}**。\n\n计算：{formula}\n\n"
+        + _sources(group)
+    )
+    return _table_answer(text, doc, group, formula, ("平均", mean))
+
+
+def breakdown(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    item = items[0]
+    parts = parts_of(doc, item, frame)
+    if not parts:
+        return lookup(frame, doc, items)
+    lines = [f"{'  ' * depth}- {_row_title(p)}：{_shown(p)}" for depth, p in parts]
+    top = [p for d, p in parts if d == 0]
+    s = total([p.value for p in top])
+    formula = " + ".join(f"{p.label} {plain(p.value)}" for p in top) + f" = {plain(s)}元"
+    check = "" if s == item.value else f"（各项合计 {yuan(s)}）"
+    text = (
+        f"**{item.label}** {amount(item.value)}，由以下部分构成{check}：\n"
+        + "\n".join(lines)
+        + f"\n\n核对：{formula}\n\n"
+        + _origin([p for _, p in parts])
+    )
+    cites = compose.citations(doc.id, [item] + [p for _, p in parts])
+    return Answer(text, "table" if item.primary else "text", cites, compose.values([item]), formula)
+
+
+def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> list[tuple[int, Item]]:
+    """The parts of an item: its child rows, the columns its identity sums, or the facts listed under it.
+
+    A column total (人员经费, 公用经费) breaks down by economic class unless the question asks for the
+    functional classification (功能/科目); a grand total by its identity (合计 = 人员经费 + 公用经费 + 项目支出)
+    unless the question asks for classes.
+    """
+    if item.primary is None:
+        return [(0, c) for c in children_items(doc, item)]
+    q = frame.question
+    by_function = bool(re.search(r"功能|科目", q))
+    by_rows = by_function or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
+    cells = list(item.cells)
+    if by_function:
+        cells.sort(key=lambda c: c.table.key == "economic")
+    elif any(c.column not in ("合计", "预算数") for c in cells):
+        cells.sort(key=lambda c: c.table.key != "economic")
+    if not by_rows:  # an income item breaks down by source of funds, as the income side lists them
+        cells.sort(key=lambda c: c.table.rows[c.row].side != "收入")
+    if not by_rows:
+        for ref in cells:
+            top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
+            if top and (parts := _identity_parts(ref)):
+                return [(0, p) for p in parts]
+    for ref in cells:
+        rows = children(ref)
+        column_total = ref.column not in ("合计", "预算数")
+        out: list[tuple[int, Item]] = []
+        for i in rows:
+            c = cell(ref.table, i, ref.column)
+            if c is None or (c.yuan == 0 and (len(rows) > 3 or column_total)):
+                continue
+            out.append((0, Item(c.name, c.yuan, c)))
+            if depth:
+                out += _subtree(
+                    c, 1, full=column_total and not re.search(r"大类|[哪几各按个]一?类|哪些类", q)
+                )
+        if out:
+            return out
+    return []
+
+
+def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    surfaces = [m.surface for m in frame.mentions] or [normalise(i.label) for i in items]
+    changes = [f for f in doc.text_facts if f.column.startswith("比")]
+    for surface in surfaces or [""]:
+        facts = text_facts(doc, surface, change=True) if surface else changes[:1]  # the budget as a whole
+        if facts:
+            f = facts[0]
+            change = f.value
+            prior_year = re.search(r"20\d\d", f.column).group(0) if re.search(r"20\d\d", f.column) else ""
+            if change == 0:
+                verdict = f"与{prior_year}年预算持平"
+            else:
+                verdict = f"比{prior_year}年预算{'增加' if change > 0 else '减少'}{abs(change)}{f.unit}"
+            current = next((x for x in doc.text_facts if x.row_name == f.row_name and not x.column), None)
+            formula = ""
+            text = f"**{f.row_name}**{verdict}。"
+            cites = [compose.cite_fact(doc.id, f)]
+            if current is not None:
+                now = current.value
+                before = now - change
+                formula = f"{now} − ({change}) = {before}{f.unit}"
+                text += (
+                    f"\n\n{doc.year}年为{now}{f.unit}，据此推算{prior_year}年预算约为 {before}{f.unit}"
+                    f"（由文中“{'持平' if change == 0 else verdict}”推算，为近似值）。"
+                    f"\n\n计算：{formula}"
+                )
+            text += f"\n\n来源：{f.table}——“{f.quote}”"
+            extra = [c for c in compose.citations(doc.id, items) if c not in cites][:3]
+            return Answer(text, "text", cites + extra, formula=formula)
+    return compose.refusal("文件没有给出该项与上年相比的说明", suggestions(doc))
+
+
+def balance(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    table = doc.table("financial_summary") or doc.table("fiscal_summary")
+    if table is None:
+        return compose.refusal("文件中没有收支总表", suggestions(doc))
+    inc = next((cell(table, i, "预算数") for i, r in enumerate(table.rows) if r.name == "收入总计"), None)
+    exp_row = next((i for i, r in enumerate(table.rows) if r.name == "支出总计"), None)
+    exp = cell(table, exp_row, table.columns[0]) if exp_row is not None else None
+    if inc is None or exp is None:
+        return compose.refusal("收支总计不完整", suggestions(doc))
+    same = inc.yuan == exp.yuan
+    verdict = "收支平衡" if same else "收支不相等"
+    formula = f"收入总计 {plain(inc.yuan)} {'=' if same else '≠'} 支出总计 {plain(exp.yuan)}"
+    text = f"**{verdict}**：收入总计 {amount(inc.yuan)}，支出总计 {amount(exp.yuan)}。\n\n{formula}\n\n来源：《{table.name}》"
+    items = [Item("收入总计", inc.yuan, inc), Item("支出总计", exp.yuan, exp)]
+    return Answer(text, "table", compose.citations(doc.id, items), compose.values(items), formula)
+
+
+def suggestions(doc: Document) -> list[str]:
+    year = doc.year or ""
+    return [
+        f"{year}年支出预算总计是多少？",
+        "“三公”经费预算是多少？由哪些部分构成？",
+        "什么是机关运行经费？",
+    ]
+
+
+def _short(table_name: str) -> str:
+    """《2024年预算单位一般公共预算基本支出部门预算经济分类预算表》 → 经济分类预算表"""
+    for word in ("经济分类", "功能分类", "支出预算总表", "收入预算总表", "财务收支", "财政拨款收支", "三公"):
+        if word in table_name:
+            return table_name[table_name.index(word) :]
+    return table_name
+
+
+def children_items(doc: Document, item: Item) -> list[Item]:
+    """Rows under a row; for a fact stated in the text, the facts listed after it in the same sentence."""
+    if item.primary is not None:
+        return [
+            Item(c.name, c.yuan, c)
+            for i in children(item.primary)
+            if (c := cell(item.primary.table, i, item.primary.column))
+        ]
+    if item.fact is None:
+        return []
+    from assistant.compute import to_yuan
+
+    same = [f for f in doc.text_facts if f.quote == item.fact.quote and not f.column]
+    after = same[same.index(item.fact) + 1 :] if item.fact in same else []
+    return [
+        Item(
+            f.row_name,
+            to_yuan(f.value, f.unit) if f.unit in ("元", "万元") else f.value,
+            fact=f,
+            unit="元" if f.unit in ("元", "万元") else f.unit,
+        )
+        for f in after
+        if f.unit == item.fact.unit
+    ]
+
+
+def _identity_parts(ref: CellRef) -> list[Item]:
+    from assistant.documents import layouts
+
+    template = next((t for t in layouts()["tables"] if t["key"] == ref.table.key), None)
+    for layout in template["layouts"] if template else []:
+        for target, *parts in layout["identities"]:
+            if target == ref.column and all(p in ref.table.columns for p in parts):
+                return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+    return []
+
+
+def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:
+    out: list[tuple[int, Item]] = []
+    for i in children(ref):
+        c = cell(ref.table, i, ref.column)
+        if c is None or c.yuan == 0:
+            continue
+        out.append((depth, Item(c.name, c.yuan, c)))
+        if full:
+            out += _subtree(c, depth + 1, full)
+    return out
+
+
+def _shown(item: Item) -> str:
+    return yuan(item.value) if item.unit == "元" else f"{item.value}{item.unit}"
+
+
+def _row_title(item: Item) -> str:
+    if item.primary is not None and item.primary.table.rows[item.primary.row].code:
+        return item.primary.row_label if item.primary.column in ("合计", "预算数") else item.label
+    return item.label
+
+
+def _origin(items: list[Item]) -> str:
+    tables = []
+    for i in items:
+        name = f"《{i.primary.table.name}》" if i.primary else (f"{i.fact.table}" if i.fact else "")
+        if name and name not in tables:
+            tables.append(name)
+    return "来源：" + "、".join(tables)
+
+
+def _sources(items: list[Item]) -> str:
+    return "\n".join(f"- {i.label}：{compose.where(i)[3:]}" for i in items)
+
+
+def _table_answer(
+    text: str, doc: Document, items: list[Item], formula: str, result: tuple[str, Decimal], unit: str = "元"
+) -> Answer:
+
+    values = compose.values(items) + [Value(result[0], format_decimal(result[1]), unit)]
+    route = "table" if any(i.primary for i in items) else "text"
+    return Answer(text, route, compose.citations(doc.id, items), values, formula)

@@ -396,11 +396,15 @@ def start(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, log_
 
 def serve(index_dir: Path, host: str, port: int) -> None:
     """Serve the public chat at / and the helpdesk at /helpdesk until interrupted."""
+    import threading
+
     import uvicorn
 
     from assistant.helpdesk import load_users
 
     app = build_server(index_dir)
+    # load the narrative model in the background, so the first passage question does not wait for it
+    threading.Thread(target=app.state.assistant.warm_up, daemon=True).start()
     desk = "on (login required)" if load_users() else "off (no accounts configured)"
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

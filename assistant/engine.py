@@ -233,6 +233,12 @@ class Assistant:
         return result
 
     # narrative
+    def warm_up(self) -> None:
+        """Load the narrative retriever and its model now rather than on the first passage question."""
+        retriever = self.retriever()
+        if retriever is not None:
+            retriever.search("名词解释", k=1, document=self.default)
+
     def retriever(self) -> Any:
         if self._retriever is None and not self._retriever_error:
             try:

@@ -42,12 +42,11 @@ HANDLERS = {
 
 @dataclass
 class Context:
-    """What a conversation has established: the last items, operation and column."""
+    """What a conversation has established: the last items, operation, mentions and document."""
 
     items: list[Item] = field(default_factory=list)
     history_items: list[Item] = field(default_factory=list)
     op: str = "lookup"
-    column: str | None = None
     whole: Item | None = None
     mentions: list[Mention] = field(default_factory=list)
     document: str = ""
@@ -222,7 +221,6 @@ class Assistant:
         result = handler(frame, doc, items)
         if result.route != "refuse":
             context.op = op if result.formula or op in ("lookup", "count") else context.op
-            context.column = frame.column
             context.items = items
             context.mentions = frame.mentions or context.mentions
             context.history_items = (

@@ -145,7 +145,6 @@ class Answer:
     formula: str = ""
     latency_ms: float = 0.0
     document: str = ""
-    frame: dict[str, Any] | None = None  # the understood question, reused by follow-ups
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -100,21 +100,10 @@ class Frame:
     unknown: str = ""  # an item-like term the documents do not have (培训费)
     years: list[int] = field(default_factory=list)
     followup: str = ""  # "other-item" | "pair" | "convert" | "child" | "" …
-    whole_index: int | None = None  # for shares: which mention is the whole
     row_columns: list[str] = field(
         default_factory=list
     )  # several columns of one row (人员经费、公用经费各多少)
     reverse: bool = False  # "后者是前者的几倍": the pair in reverse order
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "op": self.op,
-            "mentions": [m.surface for m in self.mentions],
-            "column": self.column,
-            "unit": self.unit,
-            "order": self.order,
-            "followup": self.followup,
-        }
 
 
 class Lexicon:

@@ -37,6 +37,7 @@ HANDLERS = {
     "prior": operations.prior,
     "balance": operations.balance,
     "average": operations.average,
+    "count": operations.count,
 }
 
 
@@ -163,7 +164,7 @@ class Assistant:
             [i for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None]
         )
         items = [_money_fact(doc, i, frame) for i in items]
-        if frame.op == "lookup" and len(items) == 2 and _is_under(items[1], items[0]):
+        if frame.op == "lookup" and len(items) == 2 and (_is_under(items[1], items[0]) or _within(frame)):
             items = items[1:]  # 住房保障支出里购房补贴多少: the item inside the one that locates it
         prev = context.items
         if frame.followup == "pair" and len(items) < 2 and len(context.history_items) >= 2:
@@ -306,6 +307,18 @@ def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
         chunks = [c for c in chunks if c.heading == longest]
     chunks.sort(key=lambda c: c.line_start)
     return [Hit(c, 1.0, None, None) for c in chunks]
+
+
+def _within(frame: Frame) -> bool:
+    """基本支出中人员经费 / 三公经费里公务用车购置及运行费: the first term only locates the second."""
+    if len(frame.mentions) != 2:
+        return False
+    first, second = frame.mentions
+    return bool(
+        re.fullmatch(
+            r"(中|里|当中|之中|中的|里的|里面|下面的?|其中)", frame.question[first.end : second.start]
+        )
+    )
 
 
 def _is_under(child: Item, parent: Item) -> bool:

@@ -116,8 +116,11 @@ def rank(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     parent, group = scope
     group = sorted(group, key=lambda i: i.value, reverse=frame.order != "min")
     top = group[: frame.top] if frame.top else group[:1]
-    head = "、".join(f"**{i.label}**（{_shown(i)}）" for i in top)
     word = "最少" if frame.order == "min" else "最多"
+    if frame.nth and frame.nth <= len(group):
+        top = [group[frame.nth - 1]]
+        word = f"第{frame.nth}{'少' if frame.order == 'min' else '多'}"
+    head = "、".join(f"**{i.label}**（{_shown(i)}）" for i in top)
     listing = "\n".join(f"{n}. {i.label}：{_shown(i)}" for n, i in enumerate(group[:10], start=1))
     if len(group) > 10:
         listing += f"\n（共{len(group)}项，仅列前10项）"
@@ -179,9 +182,16 @@ def average(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     return _table_answer(text, doc, group, formula, ("平均", mean))
 
 
-def breakdown(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+def count(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    """几个/几项: a count stated in the text, or how many rows stand under a row (工资福利支出下面有几项)."""
+    if items and items[0].primary is not None and parts_of(doc, items[0], frame, depth=False):
+        return breakdown(frame, doc, items, counted=True)
+    return lookup(frame, doc, items)
+
+
+def breakdown(frame: Frame, doc: Document, items: list[Item], counted: bool = False) -> Answer:
     item = items[0]
-    parts = parts_of(doc, item, frame)
+    parts = parts_of(doc, item, frame, depth=not counted)
     if not parts:
         return lookup(frame, doc, items)
     lines = [f"{'  ' * depth}- {_row_title(p)}：{_shown(p)}" for depth, p in parts]
@@ -189,8 +199,9 @@ def breakdown(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     s = total([p.value for p in top])
     formula = " + ".join(f"{p.label} {plain(p.value)}" for p in top) + f" = {plain(s)}元"
     check = "" if s == item.value else f"（各项合计 {yuan(s)}）"
+    number = f"共{len(top)}项，" if counted else ""
     text = (
-        f"**{item.label}** {amount(item.value)}，由以下部分构成{check}：\n"
+        f"**{item.label}** {amount(item.value)}，{number}由以下部分构成{check}：\n"
         + "\n".join(lines)
         + f"\n\n核对：{formula}\n\n"
         + _origin([p for _, p in parts])

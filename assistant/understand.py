@@ -104,6 +104,7 @@ class Frame:
         default_factory=list
     )  # several columns of one row (人员经费、公用经费各多少)
     reverse: bool = False  # "后者是前者的几倍": the pair in reverse order
+    nth: int | None = None  # 排第二的: the n-th of a ranking
 
 
 class Lexicon:
@@ -457,8 +458,12 @@ def _part_and_whole(frame: Frame) -> None:
 def _ranking(frame: Frame, q: str) -> None:
     if re.search(r"最少|最小|最低|倒数", q):
         frame.order = "min"
-    elif re.search(r"最多|最大|最高|排名|排序|前[一二三四五六七八九十\d]+|第一|哪", q):
+    elif re.search(r"最多|最大|最高|排名|排序|前[一二三四五六七八九十\d]+|第一[多大高名位]|哪", q):
         frame.order = "max"
+    if m := re.search(r"第([二三四五六七八九十\d])(多|大|高|少|小|低|名|位)|排第([二三四五六七八九十\d])", q):
+        n = m.group(1) or m.group(3)
+        frame.nth = int(n) if n.isdigit() else _CN_NUM.get(n)
+        frame.op = "rank" if frame.op in ("lookup", "count") else frame.op
     if m := re.search(r"前([一二三四五六七八九十两\d]+)", q):
         n = m.group(1)
         frame.top = int(n) if n.isdigit() else _CN_NUM.get(n, 3)

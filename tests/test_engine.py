@@ -20,6 +20,21 @@ XFAIL = pytest.mark.xfail
 # (question, history, route, figures that must appear in the text, a substring of one citation's
 #  "table|row|column|section", whether a formula is expected)
 CASES = [
+    # the first term only locates the second; rankings by position; counts of rows under a row
+    ("基本支出中人员经费是多少？", [], "table", ["6,720,000元"], "人员经费", False),
+    ("住房保障支出里购房补贴多少？", [], "table", ["650,000元"], "221 02 03 购房补贴", False),
+    (
+        "商品和服务支出中第三多的是什么？",
+        [],
+        "table",
+        ["其他交通费用", "129,380元"],
+        "302 39 其他交通费用",
+        False,
+    ),
+    ("工资福利支出下面有几项？", [], "table", ["共10项", "基本工资"], "301 01 基本工资", True),
+    ("三公经费中因公出国费占多少比例？", [], "table", ["80.00%"], "三公", True),
+    ("公务接待费在三公经费中占多少？", [], "table", ["20.00%"], "三公", True),
+    ("加起来是多少？", ["公务接待费多少？", "因公出国费呢？"], "table", ["150,000元"], "三公", True),
     # lookup, aliases, typos, codes, English
     ("办公费是多少？", [], "table", ["300,000元", "30.00万元"], "经济分类预算表|302 01 办公费|合计", False),
     ("2150805是多少？", [], "table", ["830,000元"], "|215 08 05 中小企业发展专项|合计", False),
@@ -264,6 +279,11 @@ REFUSALS = [
     ("帮我写一首诗", "范围"),
     ("局长的工资是多少？", "个人收入"),
     ("审计局的三公经费是多少？", "审计局"),
+    ("培训费是多少？", "培训费"),
+    ("那培训费呢？", "培训费"),
+    ("教育支出是多少？", "教育支出"),
+    ("第一季度的办公费是多少？", "季度"),
+    ("浦东新区的三公经费是多少？", "浦东新区"),
 ]
 
 

@@ -126,7 +126,8 @@ class Lexicon:
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
         for fact in doc.text_facts:
-            if fact.table not in ("预算编制说明", "其他相关情况说明"):
+            counted = fact.unit not in ("元", "万元", "亿元")
+            if fact.table not in ("预算编制说明", "其他相关情况说明") and not (counted and fact.table == "机构设置"):
                 continue
             label = normalise(fact.row_name)
             if len(label) >= 3 or len(label) == 2 and fact.unit not in ("元", "万元", "亿元"):
@@ -224,7 +225,7 @@ class Lexicon:
             n = 0
             while n < len(name) and i + n < len(text) and text[i + n] == name[n]:
                 n += 1
-            if n >= 5 and n < len(name) and (best is None or n > best[1]):
+            if n >= 4 and n < len(name) and (best is None or n > best[1]):
                 best = (name, n)
         return best
 
@@ -241,7 +242,7 @@ class Lexicon:
         out: list[Mention] = []
         for surface in self.ordered:
             n = len(surface)
-            if n < 3 or surface in _GENERIC:
+            if n < 3 or surface in _GENERIC or surface in aliases()["weak"]:
                 continue
             for start in range(0, len(text) - n + 1):
                 if any(taken[start : start + n]):
@@ -304,7 +305,7 @@ def wording() -> dict[str, Any]:
 
 
 _ORG = re.compile(
-    r"([\u4e00-\u9fff]{2,14}?(局|委员会|委|厅|办公室|中心|研究院|学院|学校|医院|公司|人民政府|街道办事处|法院|检察院|新区|区|县|镇))"
+    r"([\u4e00-\u9fff]{2,14}?(局|委员会|委|厅|办公室|中心|研究院|学院|学校|医院|公司|人民政府|街道办事处|法院|检察院|新区|(?<![社小园片城地辖街景])区|县|镇))"
 )
 _BUDGET_WORDS = re.compile(r"预算|支出|收入|经费|采购|拨款|费|资金|资产|年度|项目")
 _LEVELS = {"类": 1, "款": 2, "项": 3}
@@ -324,7 +325,7 @@ def translate_english(text: str) -> str:
         return text
     # "what share of X is Y" asks for Y ÷ X
     lowered = re.sub(
-        r"(?:share|percentage|percent|proportion) of (.+?) (?:is|are|does|do) (.+?)\??$",
+        r"(?:share|percentage|percent|proportion) of (.+?) (?:goes to|go to|is spent on|is|are|does|do) (.+?)\??$",
         r"\2 占 \1 的比例",
         lowered,
     )
@@ -354,6 +355,9 @@ def understand(
             frame.refuse = reason
             break
     frame.mentions = lexicon.find(_mask_claims(_mask_units(_mask_years(q), lexicon)))
+    weak = set(aliases()["weak"])
+    if any(m.surface not in weak for m in frame.mentions):
+        frame.mentions = [m for m in frame.mentions if m.surface not in weak]
     frame.op = detect_op(q)
     frame.wants_text = bool(re.search(wording()["text"], q))
     frame.wants_figure = bool(re.search(wording()["figure"], q))
@@ -371,7 +375,7 @@ def understand(
     if not frame.refuse:
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
     if frame.op in ("lookup", "count", "sum", "difference", "share", "multiple", "per_month"):
-        frame.unknown = _unknown_term(q, frame.mentions)
+        frame.unknown = _unknown_term(_mask_units(_mask_years(q), lexicon), frame.mentions)
     return frame
 
 
@@ -503,7 +507,7 @@ def _followup(frame: Frame, q: str) -> None:
         frame.followup = "convert"
     elif (
         not frame.mentions
-        or re.search(r"^(占|是)", q)
+        or re.search(r"^(占|是|它|它们|这项|这个|该项|其)", q)
         or (
             len(frame.mentions) == 1
             and frame.op in ("difference", "multiple", "share", "sum")
@@ -526,6 +530,8 @@ def _unknown_term(q: str, mentions: list[Mention]) -> str:
         for i in range(m.start, min(m.end, len(q))):
             covered[i] = True
     for m in _TERM.finditer(q):
+        if "\0" in m.group(1):
+            continue
         term = re.sub(r"^(那|那么|还有|请问|预算里有没有|有没有|是否有|的)", "", m.group(1))
         if len(term) >= 3 and not any(covered[m.start() : m.end()]) and term not in _GENERIC:
             return term

@@ -133,8 +133,14 @@ class Assistant:
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
         if items and frame.op not in ("lookup", "count", "prior", "list") and not passage_first:
             result = self._execute(frame, doc, items, context)  # arithmetic, ranking, breakdown: the tables
-            if re.search(wording()["definition"], frame.question) and result.route != "refuse":
-                text = self._text_answer(frame, doc, items)
+            defines = re.search(wording()["definition"], frame.question)
+            if result.route != "refuse" and (
+                defines or frame.op == "breakdown" and self._defined(frame, doc)
+            ):
+                prefer = (
+                    None if defines else "名词解释"
+                )  # 基本支出预算包括哪两部分: the parts and the definition
+                text = self._text_answer(frame, doc, items, prefer=prefer)
                 return self._hybrid(text, result) if text is not None else result
             return result
         if frame.wants_text and (text := self._text_answer(frame, doc, items)) is not None:
@@ -160,10 +166,23 @@ class Assistant:
             elif frame.op == "lookup" and len(items) > 1:
                 frame.op = "list"
             return _dedupe(items)
-        items = _dedupe(
-            [i for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None]
-        )
-        items = [_money_fact(doc, i, frame) for i in items]
+        placed = [
+            (m.start, i) for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None
+        ]
+        named = _named_parts(doc, frame, [i for _, i in placed], context)
+        if named:  # mentions come ordered by understanding; parts named in passing go where they stand
+            placed = sorted(placed + named, key=lambda pi: pi[0])
+            at = frame.question.find("占")
+            if frame.op == "share" and len(placed) == 2 and 0 <= placed[0][0] < placed[1][0] < at:
+                placed.reverse()  # 政府采购预算里服务类占多少: the part stands next to 占
+        items = _dedupe([_money_fact(doc, i, frame) for _, i in placed])
+        if (
+            len(items) == 1
+            and frame.op in ("lookup", "sum", "difference")
+            and re.search(r"除了|除去|刨去|扣掉", frame.question)
+            and (whole := operations.default_whole(doc, items[0])) is not None
+        ):
+            frame.op, items = "difference", [whole, items[0]]  # 除了人员经费，剩下的支出一共多少
         if frame.op == "lookup" and len(items) == 2 and (_is_under(items[1], items[0]) or _within(frame)):
             items = items[1:]  # 住房保障支出里购房补贴多少: the item inside the one that locates it
         prev = context.items
@@ -249,7 +268,19 @@ class Assistant:
                 self._retriever_error = f"{type(err).__name__}: {err}"
         return self._retriever
 
-    def _text_answer(self, frame: Frame, doc: Document, items: list[Item] | None = None) -> Answer | None:
+    def _defined(self, frame: Frame, doc: Document) -> bool:
+        """Whether the question names a term the document's 名词解释 defines (基本支出预算, 财政拨款收入)."""
+        retriever = self.retriever()
+        if retriever is None:
+            return False
+        terms = {
+            normalise(c.heading) for c in retriever.chunks if c.document == doc.id and c.section == "名词解释"
+        }
+        return any(t and t in frame.question for t in terms)
+
+    def _text_answer(
+        self, frame: Frame, doc: Document, items: list[Item] | None = None, prefer: str | None = None
+    ) -> Answer | None:
         retriever = self.retriever()
         if retriever is None:
             return None
@@ -260,7 +291,7 @@ class Assistant:
         naming = [h for h in ranked if any(n and n in normalise(h.chunk.text) for n in names)]
         if not hits and not naming:
             return None  # nothing relevant: refuse rather than quote something unrelated
-        wanted = next(
+        wanted = prefer or next(
             (sec for pattern, sec in wording()["sections"] if re.search(pattern, frame.question)), None
         )
         pool = naming or hits
@@ -307,6 +338,60 @@ def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
         chunks = [c for c in chunks if c.heading == longest]
     chunks.sort(key=lambda c: c.line_start)
     return [Hit(c, 1.0, None, None) for c in chunks]
+
+
+def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Context) -> list[tuple[int, Item]]:
+    """Terms named by a distinctive part only: a sibling stated in the same sentence of the text (服务 for
+    政府采购服务预算), or an item of the conversation so far (专项 for 中小企业发展专项)."""
+    q = frame.question
+    covered = [False] * len(q)
+    for m in frame.mentions:
+        for i in range(m.start, min(m.end, len(q))):
+            covered[i] = True
+    out: list[tuple[int, Item]] = []
+
+    def free_at(word: str) -> int:
+        at = q.find(word)
+        return at if len(word) >= 2 and at >= 0 and not any(covered[at : at + len(word)]) else -1
+
+    for item in found:
+        if item.fact is None:
+            continue
+        group = [
+            f
+            for f in doc.text_facts
+            if f.quote == item.fact.quote and not f.column and f.unit == item.fact.unit
+        ]
+        labels = [normalise(f.row_name) for f in group]
+        head, tail = _common_prefix(labels), _common_prefix([x[::-1] for x in labels])
+        for fact, label in zip(group, labels, strict=True):
+            word = label[len(head) : len(label) - len(tail)]
+            if fact is not item.fact and (at := free_at(word)) >= 0:
+                out.append((at, operations.fact_item(fact)))
+    if not out and context.history_items:
+        for item in context.history_items:
+            label = normalise(item.label)
+            for size in range(len(label) - 1, 1, -1):
+                parts = [label[i : i + size] for i in range(len(label) - size + 1)]
+                hit = next((p for p in parts if p not in _WEAK_PARTS and free_at(p) >= 0), None)
+                if hit:
+                    out.append((free_at(hit), item))
+                    break
+    return out
+
+
+_WEAK_PARTS = {"支出", "经费", "预算", "费用", "收入", "合计", "其他", "项目", "单位", "资金", "补助", "缴费"}
+
+
+def _common_prefix(words: list[str]) -> str:
+    if not words:
+        return ""
+    first = min(words)
+    last = max(words)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 def _within(frame: Frame) -> bool:

@@ -9,9 +9,9 @@ import re
 from decimal import Decimal
 
 from assistant import answer as compose
-from assistant.compute import amount, percent, plain, ratio, total, yuan
+from assistant.compute import amount, percent, plain, ratio, to_yuan, total, yuan
 from assistant.compute import per_month as monthly
-from assistant.records import Answer, Document, Value, format_decimal
+from assistant.records import Answer, Document, Fact, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, level_rows, text_facts
 from assistant.understand import Frame, normalise
 
@@ -316,6 +316,13 @@ def _short(table_name: str) -> str:
         if word in table_name:
             return table_name[table_name.index(word) :]
     return table_name
+
+
+def fact_item(fact: Fact) -> Item:
+    """A figure stated in the text as an item: money in 元, counts in their own unit."""
+    if fact.unit in ("元", "万元", "亿元"):
+        return Item(fact.row_name, to_yuan(fact.value, fact.unit), fact=fact)
+    return Item(fact.row_name, fact.value, fact=fact, unit=fact.unit)
 
 
 def children_items(doc: Document, item: Item) -> list[Item]:

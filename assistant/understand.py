@@ -127,7 +127,9 @@ class Lexicon:
                     )
         for fact in doc.text_facts:
             counted = fact.unit not in ("元", "万元", "亿元")
-            if fact.table not in ("预算编制说明", "其他相关情况说明") and not (counted and fact.table == "机构设置"):
+            if fact.table not in ("预算编制说明", "其他相关情况说明") and not (
+                counted and fact.table == "机构设置"
+            ):
                 continue
             label = normalise(fact.row_name)
             if len(label) >= 3 or len(label) == 2 and fact.unit not in ("元", "万元", "亿元"):

@@ -21,7 +21,17 @@ from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import Item, resolve
 from assistant.store import Store
-from assistant.understand import Frame, Lexicon, Mention, aliases, normalise, understand, unit_match, wording
+from assistant.understand import (
+    Frame,
+    Lexicon,
+    Mention,
+    aliases,
+    normalise,
+    understand,
+    unit_core,
+    unit_match,
+    wording,
+)
 
 MAX_QUESTION = 500
 
@@ -284,10 +294,11 @@ class Assistant:
         retriever = self.retriever()
         if retriever is None:
             return None
-        hits = retriever.search(frame.question, k=3, document=doc.id)
+        query = _without_unit(frame.question, doc)  # the unit's own name matches every passage
+        hits = retriever.search(query, k=3, document=doc.id)
         # passages that name the item asked about come first, then the section the wording points to
         names = {m.surface for m in frame.mentions if not m.fuzzy}
-        ranked = retriever.rank(frame.question, k=8, document=doc.id)
+        ranked = retriever.rank(query, k=8, document=doc.id)
         naming = [h for h in ranked if any(n and n in normalise(h.chunk.text) for n in names)]
         if not hits and not naming:
             return None  # nothing relevant: refuse rather than quote something unrelated
@@ -338,6 +349,19 @@ def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
         chunks = [c for c in chunks if c.heading == longest]
     chunks.sort(key=lambda c: c.line_start)
     return [Hit(c, 1.0, None, None) for c in chunks]
+
+
+def _without_unit(question: str, doc: Document) -> str:
+    """A question for retrieval: the unit's name and the year are no help in telling passages apart."""
+    core = unit_core(doc.unit_name)
+    for size in range(len(core), max(3, (len(core) + 1) // 2) - 1, -1):  # most of the name, not a word of it
+        part = next(
+            (core[i : i + size] for i in range(len(core) - size + 1) if core[i : i + size] in question), ""
+        )
+        if part:
+            question = question.replace(part, "")
+            break
+    return re.sub(r"20\d\d年度?", "", question) or question
 
 
 def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Context) -> list[tuple[int, Item]]:

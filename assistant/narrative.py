@@ -47,6 +47,15 @@ def section_facts(
     return facts
 
 
+_COUNTERS = ("个", "辆", "台（套）", "台", "套", "家", "人")
+
+
+def _counted_noun(rest: str) -> str:
+    """The noun right after a count (5 家「预算单位」的…), if any."""
+    m = re.match(r"\s*([\u4e00-\u9fff]{2,8}?)(?=的|$|[，。；、,（(])", rest)
+    return m.group(1) if m else ""
+
+
 def _sentence_facts(
     doc_id: str, unit_name: str, year: int, section: str, line: int, sentence: str
 ) -> list[Fact]:
@@ -100,6 +109,8 @@ def _sentence_facts(
                 )
                 continue
             label = _clean_label(raw_label, unit_name)
+            if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
+                label = re.split(r"包括|以及|及|和", label)[-1] + _counted_noun(clause[m.end() :])
             if not label or re.fullmatch(r"[\d\s.,]*", label):
                 continue
             subject = label

@@ -149,7 +149,7 @@ class Lexicon:
         for surface in self.ordered:
             self.by_first.setdefault(surface[0], []).append(surface)
         self.partial_names = self.row_names | {
-            normalise(f.row_name) for f in doc.text_facts if f.table in ("预算编制说明", "其他相关情况说明")
+            t.key for ts in self.surfaces.values() for t in ts if t.kind == "text"
         }
         self.units = {normalise(doc.unit_name)} if doc.unit_name else set()
         self.unit_names = [doc.unit_name] if doc.unit_name else []
@@ -325,6 +325,7 @@ def translate_english(text: str) -> str:
     lowered = text.lower()
     if not re.search(r"[a-z]{3,}", lowered):
         return text
+    lowered = re.sub(r"\b(total|overall)\s+(20\d\d)\s+budget", r"\2 \1 budget", lowered)
     # "what share of X is Y" asks for Y ÷ X
     lowered = re.sub(
         r"(?:share|percentage|percent|proportion) of (.+?) (?:goes to|go to|is spent on|is|are|does|do) (.+?)\??$",

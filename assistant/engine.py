@@ -26,6 +26,7 @@ from assistant.understand import (
     Lexicon,
     Mention,
     aliases,
+    locates,
     normalise,
     understand,
     unit_core,
@@ -193,7 +194,20 @@ class Assistant:
             and (whole := operations.default_whole(doc, items[0])) is not None
         ):
             frame.op, items = "difference", [whole, items[0]]  # 除了人员经费，剩下的支出一共多少
-        if frame.op == "lookup" and len(items) == 2 and (_is_under(items[1], items[0]) or _within(frame)):
+        if frame.op == "lookup" and len(items) == 2 and len(frame.mentions) == 2 and items[0].primary:
+            code = items[0].primary.table.rows[items[0].primary.row].code
+            inner = resolve(doc, frame.mentions[1], frame, under=code) if code else None
+            if inner is not None and locates(frame.question, *frame.mentions, adjacent=True):
+                items = [items[0], inner]  # 城乡社区管理事务行政运行: the 行政运行 under that 款
+        if (
+            frame.op == "lookup"
+            and len(items) == 2
+            and (
+                _is_under(items[1], items[0])
+                or len(frame.mentions) == 2
+                and locates(frame.question, *frame.mentions)
+            )
+        ):
             items = items[1:]  # 住房保障支出里购房补贴多少: the item inside the one that locates it
         prev = context.items
         if frame.followup == "pair" and len(items) < 2 and len(context.history_items) >= 2:
@@ -416,18 +430,6 @@ def _common_prefix(words: list[str]) -> str:
     while n < len(first) and first[n] == last[n]:
         n += 1
     return first[:n]
-
-
-def _within(frame: Frame) -> bool:
-    """基本支出中人员经费 / 三公经费里公务用车购置及运行费: the first term only locates the second."""
-    if len(frame.mentions) != 2:
-        return False
-    first, second = frame.mentions
-    return bool(
-        re.fullmatch(
-            r"(中|里|当中|之中|中的|里的|里面|下面的?|其中)", frame.question[first.end : second.start]
-        )
-    )
 
 
 def _is_under(child: Item, parent: Item) -> bool:

@@ -93,11 +93,11 @@ def default_column(table: Table, row: int) -> str:
     return "合计"
 
 
-def _row_cells(doc: Document, key: str, column: str | None) -> list[CellRef]:
+def _row_cells(doc: Document, key: str, column: str | None, under: str = "") -> list[CellRef]:
     out = []
     for table in doc.tables:
         for idx, row in enumerate(table.rows):
-            if row_key(row.name) != key:
+            if row_key(row.name) != key or (under and not row.code.startswith(under + " ")):
                 continue
             col = column if column else default_column(table, idx)
             if row.side == "收入":
@@ -144,8 +144,12 @@ def text_facts(doc: Document, surface: str, change: bool = False) -> list[Fact]:
     return hits
 
 
-def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = None) -> Item | None:
-    """A mention → the item it means in this document, or None when nothing in the tables or text says."""
+def resolve(
+    doc: Document, mention: Mention, frame: Frame, column: str | None = None, under: str = ""
+) -> Item | None:
+    """A mention → the item it means in this document, or None when nothing in the tables or text says.
+
+    `under` restricts rows to those below a code (行政运行 under 212 01 城乡社区管理事务)."""
     column = column or frame.column
     if frame.op == "count":  # 几辆/几台/几个: counts are stated in the text, not in the money tables
         keys = [mention.surface] + [t.key for t in mention.targets if t.kind == "text"]
@@ -155,7 +159,7 @@ def resolve(doc: Document, mention: Mention, frame: Frame, column: str | None = 
     cells: list[CellRef] = []
     for target in mention.targets:
         if target.kind == "row":
-            cells += _row_cells(doc, target.key, column)
+            cells += _row_cells(doc, target.key, column, under)
         elif target.kind == "concept":
             cells += _concept_cells(doc, target, column)
     cells = _unique(cells)

@@ -433,6 +433,8 @@ def _columns(frame: Frame) -> None:
     cols = aliases()["columns"]
     rows = [m for m in frame.mentions if any(t.kind == "row" for t in m.targets) and m.surface not in cols]
     words = [m for m in frame.mentions if m.surface in cols and m not in rows]
+    if len(rows) == 2 and locates(frame.question, rows[0], rows[1], adjacent=True):
+        rows = rows[1:]  # 城乡社区管理事务行政运行的项目支出: the column is the inner row's
     if len(rows) != 1 or not words or words[0].start < rows[0].start:
         return
     if frame.op == "share" and (at := frame.question.find("占")) >= 0:
@@ -446,6 +448,15 @@ def _columns(frame: Frame) -> None:
         frame.column = names[0]
     else:
         frame.row_columns = names
+
+
+def locates(q: str, outer: Mention, inner: Mention, adjacent: bool = False) -> bool:
+    """Whether the first of two terms only says where the second is: X中Y, X里的Y, X下面的Y, and with
+    `adjacent` also XY (城乡社区管理事务行政运行, where the codes confirm it)."""
+    gap = q[outer.end : inner.start]
+    return (adjacent and gap in ("", "的")) or bool(
+        re.fullmatch(r"中|里|当中|之中|中的|里的|里面|下面的?|下的|其中", gap)
+    )
 
 
 def _part_and_whole(frame: Frame) -> None:

@@ -138,6 +138,12 @@ class Assistant:
             frame.wants_text = True  # 那项目支出预算呢？ after a definition: another definition
         if frame.unknown and not frame.mentions and not frame.wants_text:
             return compose.refusal(f"文件中没有「{frame.unknown}」这一项", operations.suggestions(doc))
+        result = self._route_items(frame, doc, context)
+        if frame.unknown and frame.op == "sum" and result.route != "refuse":
+            result.text += f"\n\n（文件中没有「{frame.unknown}」这一项，未计入。）"
+        return result
+
+    def _route_items(self, frame: Frame, doc: Document, context: Context) -> Answer:
         items = self._items(frame, doc, context)
         if frame.wants_text and not frame.mentions and context.items:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
@@ -186,6 +192,8 @@ class Assistant:
             at = frame.question.find("占")
             if frame.op == "share" and len(placed) == 2 and 0 <= placed[0][0] < placed[1][0] < at:
                 placed.reverse()  # 政府采购预算里服务类占多少: the part stands next to 占
+            if frame.op == "lookup":
+                placed = named  # 政府采购预算中货物类是多少: the part named, not the whole that locates it
         items = _dedupe([_money_fact(doc, i, frame) for _, i in placed])
         if (
             len(items) == 1
@@ -314,6 +322,9 @@ class Assistant:
         names = {m.surface for m in frame.mentions if not m.fuzzy}
         ranked = retriever.rank(query, k=8, document=doc.id)
         naming = [h for h in ranked if any(n and n in normalise(h.chunk.text) for n in names)]
+        general_mandate = not names and bool(re.search(wording()["mandate"], frame.question))
+        if general_mandate:  # 这个单位是做什么的 / 办公室负责什么工作: every 职能 item
+            hits = _mandate(retriever, doc.id, frame.question) or hits
         if not hits and not naming:
             return None  # nothing relevant: refuse rather than quote something unrelated
         wanted = prefer or next(
@@ -326,7 +337,7 @@ class Assistant:
         hits = pool
         best = hits[0]
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
-        if best.chunk.section == "主要职能" and re.search(wording()["mandate"], frame.question):
+        if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
         parts = []
         cites = []

@@ -110,7 +110,9 @@ def per_month(frame: Frame, doc: Document, items: list[Item]) -> Answer:
 
 
 def rank(frame: Frame, doc: Document, items: list[Item]) -> Answer:
-    scope = rank_scope(frame, doc, items)
+    scope = (
+        ("", items) if len(items) >= 2 else rank_scope(frame, doc, items)
+    )  # 住房保障支出和卫生健康支出哪个多
     if scope is None or not scope[1]:
         return compose.refusal("无法确定要比较哪些项目", suggestions(doc))
     parent, group = scope

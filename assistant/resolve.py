@@ -204,11 +204,8 @@ def _same_figure(fact: Fact, value: Decimal) -> bool:
 
 def _label(mention: Mention, ref: CellRef) -> str:
     """A concept is named as asked (三公经费, 收入预算), not by its cell's row (合计)."""
-    if mention.surface in ("支出", "收入", "总额", "支出预算", "收入预算") and ref.name in (
-        "支出总计",
-        "收入总计",
-    ):
-        return ref.name
+    if ref.name in ("支出总计", "收入总计") and mention.surface not in ("总支出", "总收入", "收入预算"):
+        return ref.name  # 多少预算 / 花多少钱 / 全部支出 are phrasings; the row is 支出总计
     return ref.column if ref.column not in ("合计", "预算数") and mention.fuzzy else mention.surface
 
 

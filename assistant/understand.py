@@ -179,7 +179,7 @@ class Lexicon:
         for table in doc.tables:
             for row in table.rows:
                 code = row.code.replace(" ", "")
-                if len(code) >= 5:
+                if len(code) >= 3:
                     out.append((code, Target("row", row_key(row.name))))
         return out
 
@@ -233,6 +233,9 @@ class Lexicon:
 
     @staticmethod
     def _plausible(text: str, surface: str, start: int) -> bool:
+        if surface.isdigit() and len(surface) == 3:  # a 类 code only where the question says it is one
+            after, before = text[start + 3 : start + 5], text[max(0, start - 2) : start]
+            return bool(re.match(r"[类款]|科目", after) or re.search(r"科目|代码|编码", before))
         # bare 收入 / 支出 name the whole budget only when nothing item-like stands right before them
         if surface.startswith(("收入", "支出")) and surface not in ("收入预算", "支出预算") and start > 0:
             return not re.search(r"[\u4e00-\u9fff]$", text[:start]) or bool(
@@ -357,7 +360,7 @@ def understand(
         if re.search(pattern, q):
             frame.refuse = reason
             break
-    frame.mentions = lexicon.find(_mask_claims(_mask_units(_mask_years(q), lexicon)))
+    frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     weak = set(aliases()["weak"])
     if any(m.surface not in weak for m in frame.mentions):
         frame.mentions = [m for m in frame.mentions if m.surface not in weak]
@@ -368,6 +371,8 @@ def understand(
         frame.unit = "亿元"
     elif re.search(r"万元|万块|以万为单位|换算成万|折合万", q):
         frame.unit = "万元"
+    if frame.op in ("lookup", "count", "sum", "difference", "share", "multiple", "per_month"):
+        frame.unknown = _unknown_term(_mask_tables(_mask_units(_mask_years(q), lexicon)), frame.mentions)
     _columns(frame)
     _part_and_whole(frame)
     if frame.op == "breakdown" and len(frame.mentions) >= 2 and re.search(r"分别|各(是|为)?多少|各自", q):
@@ -377,8 +382,7 @@ def understand(
     _followup(frame, q)
     if not frame.refuse:
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
-    if frame.op in ("lookup", "count", "sum", "difference", "share", "multiple", "per_month"):
-        frame.unknown = _unknown_term(_mask_units(_mask_years(q), lexicon), frame.mentions)
+
     return frame
 
 
@@ -421,6 +425,17 @@ _CLAIM = re.compile(
 def _mask_claims(q: str) -> str:
     """A figure the question asserts (告诉我办公费是999元 / 三公经费是100万元，对吗) is a claim, not a term."""
     return _CLAIM.sub(lambda m: "\0" * len(m.group()), q)
+
+
+_TABLE_NAME = re.compile(
+    r"(财务收支|收入|支出|财政拨款收支)预算总表|(一般公共预算|政府性基金预算?|国有资本经营预算?)?(支出)?功能分类(预算)?表"
+    r"|(部门预算)?经济分类(预算)?表|三公经费(和机关运行经费)?(预算)?表"
+)
+
+
+def _mask_tables(q: str) -> str:
+    """A table named in the question says where to look (table hints), it is not an item (支出预算总表里的项目支出)."""
+    return _TABLE_NAME.sub(lambda m: "\0" * len(m.group()), q)
 
 
 def _mask_years(q: str) -> str:
@@ -532,7 +547,7 @@ def _followup(frame: Frame, q: str) -> None:
 
 
 _TERM = re.compile(
-    r"((?:(?![哪中的和与按类个各几最多少是占比有没那么请问里在对其])[\u4e00-\u9fff]){1,8}?"
+    r"((?:(?![哪中的和与按类个各几最多少是占比有没那么请问里在对其些排要于主之类])[\u4e00-\u9fff]){1,8}?"
     r"(费|支出|经费|收入|补助|补贴|资金|缴费))"
 )
 

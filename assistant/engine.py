@@ -61,6 +61,7 @@ class Context:
     op: str = "lookup"
     whole: Item | None = None
     mentions: list[Mention] = field(default_factory=list)
+    located: Mention | None = None  # the last row named, whose columns follow-ups may ask for
     document: str = ""
 
 
@@ -257,11 +258,17 @@ class Assistant:
         return items
 
     def _resolve(self, doc: Document, mention: Mention, frame: Frame, context: Context) -> Item | None:
+        column = aliases()["columns"].get(mention.surface)
+        last = context.items[0].primary if context.items else None
+        on_columns = last is not None and last.column not in ("合计", "预算数") and len(frame.mentions) == 1
+        if (
+            column
+            and context.located
+            and (frame.followup == "child" or frame.followup == "other-item" and on_columns)
+        ):
+            return resolve(doc, context.located, frame, column=column)  # 其中项目支出呢？ then 那基本支出呢？
         if frame.followup == "child" and context.items:
             parent = context.items[0]
-            column = aliases()["columns"].get(mention.surface)
-            if column and context.mentions:
-                return resolve(doc, context.mentions[0], frame, column=column)
             for child in operations.children_items(doc, parent):
                 if mention.surface in normalise(child.label):
                     return child
@@ -275,6 +282,8 @@ class Assistant:
             context.op = op if result.formula or op in ("lookup", "count") else context.op
             context.items = items
             context.mentions = frame.mentions or context.mentions
+            rows = [m for m in frame.mentions if any(t.kind == "row" for t in m.targets)]
+            context.located = rows[0] if rows else context.located
             context.history_items = (
                 context.history_items + [i for i in items if i not in context.history_items]
             )[-4:]

@@ -231,6 +231,12 @@ class Lexicon:
                 best = (name, n)
         return best
 
+    def _word_in_document(self, window: str, surface: str) -> bool:
+        """Whether the differing character forms, with a neighbour, a word the document itself uses."""
+        i = next(k for k, (a, b) in enumerate(zip(window, surface, strict=True)) if a != b)
+        pairs = [window[max(0, i - 1) : i + 1], window[i : i + 2]]
+        return any(len(p) == 2 and p in self.full_text for p in pairs)
+
     @staticmethod
     def _plausible(text: str, surface: str, start: int) -> bool:
         if surface.isdigit() and len(surface) == 3:  # a 类 code only where the question says it is one
@@ -258,6 +264,8 @@ class Lexicon:
                 if not self._plausible(text, surface, start):
                     continue  # a typo is not a word the document itself uses (办公室 is not 办公费)
                 diff = sum(1 for a, b in zip(window, surface, strict=True) if a != b)
+                if diff == 1 and self._word_in_document(window, surface):
+                    continue  # 科目支出 is not a typo of 项目支出: 科目 is a word of its own
                 if diff == 1 and (n >= 4 or window[:2] == surface[:2] and window[2] not in _FUNCTION_CHARS):
                     out.append(Mention(surface, self.surfaces[surface], start, start + n, fuzzy=True))
                     for i in range(start, start + n):

@@ -249,6 +249,9 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
                 out += _subtree(
                     c, 1, full=column_total and not re.search(r"大类|[哪几各按个]一?类|哪些类", q)
                 )
+        detail = bool(re.search(r"明细|详细|具体|全部|所有|各项|细分", q))
+        if column_total and not detail and len(out) > 8:
+            out = [(d, p) for d, p in out if d == 0]  # a column total's parts; the details only when asked
         if out:
             return out
     return []

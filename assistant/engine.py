@@ -49,6 +49,7 @@ HANDLERS = {
     "balance": operations.balance,
     "average": operations.average,
     "count": operations.count,
+    "code": operations.code,
 }
 
 
@@ -149,6 +150,8 @@ class Assistant:
         if frame.wants_text and not frame.mentions and context.items:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
+        if items and frame.op == "count" and any(i.unit != "元" for i in items):
+            return self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
         if items and frame.op not in ("lookup", "count", "prior", "list") and not passage_first:
             result = self._execute(frame, doc, items, context)  # arithmetic, ranking, breakdown: the tables
             defines = re.search(wording()["definition"], frame.question)
@@ -166,6 +169,8 @@ class Assistant:
             if items and frame.wants_figure:
                 return self._hybrid(text, self._execute(frame, doc, items, context))
             return text
+        if not items and frame.level and frame.table_hint and frame.op in ("breakdown", "lookup", "list"):
+            frame.op = "rank"  # 按功能分类的四个大类各安排了多少: every row of that level, in order
         if items or frame.op in ("balance", "rank", "average", "prior"):
             return self._execute(frame, doc, items, context)
         worded = len(re.findall(r"[\u4e00-\u9fff]|[a-z]{3,}", frame.question)) >= 2
@@ -181,8 +186,8 @@ class Assistant:
             items = [i for c in frame.row_columns if (i := resolve(doc, row, frame, column=c)) is not None]
             if frame.op == "share" and len(items) == 1 and (whole := resolve(doc, row, frame)) is not None:
                 items.append(whole)
-            elif frame.op == "lookup" and len(items) > 1:
-                frame.op = "list"
+            elif frame.op in ("lookup", "breakdown") and len(items) > 1:
+                frame.op = "list"  # 资源勘探工业信息等支出按基本支出和项目支出怎么分
             return _dedupe(items)
         placed = [
             (m.start, i) for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None
@@ -191,8 +196,12 @@ class Assistant:
         if named:  # mentions come ordered by understanding; parts named in passing go where they stand
             placed = sorted(placed + named, key=lambda pi: pi[0])
             at = frame.question.find("占")
-            if frame.op == "share" and len(placed) == 2 and 0 <= placed[0][0] < placed[1][0] < at:
-                placed.reverse()  # 政府采购预算里服务类占多少: the part stands next to 占
+            if frame.op == "share" and at > 0 and len(placed) >= 2:
+                before = [p for p in placed if p[0] < at]
+                after = [p for p in placed if p[0] > at]
+                if before:  # 政府采购预算中，服务类占政府采购预算的比例: the part stands next to 占
+                    whole = after[0] if after else (before[-2] if len(before) > 1 else None)
+                    placed = [before[-1]] + ([whole] if whole else [])
             if frame.op == "lookup":
                 placed = named  # 政府采购预算中货物类是多少: the part named, not the whole that locates it
         items = _dedupe([_money_fact(doc, i, frame) for _, i in placed])

@@ -184,6 +184,24 @@ def average(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     return _table_answer(text, doc, group, formula, ("平均", mean))
 
 
+def code(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    """科目编码是什么: the row's classification code, with the rows above it."""
+    ref = next((c for i in items for c in i.cells if c.table.rows[c.row].code), None)
+    if ref is None:
+        return compose.refusal("文件没有给出这一项的科目编码", suggestions(doc))
+    row = ref.table.rows[ref.row]
+    parts = row.code.split()
+    above = []
+    for n in range(1, len(parts)):
+        prefix = " ".join(parts[:n])
+        parent = next((r for r in ref.table.rows if r.code == prefix), None)
+        if parent is not None:
+            above.append(f"{prefix} {parent.name}")
+    chain = f"（{' › '.join(above)} › {row.code} {row.name}）" if above else ""
+    text = f"**{row.name}**的科目编码是 **{row.code}**{chain}。\n\n来源：《{ref.table.name}》第{row.line}行"
+    return Answer(text, "table", [compose.cite_cell(doc.id, ref)], compose.values(items[:1]))
+
+
 def count(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     """几个/几项: a count stated in the text, or how many rows stand under a row (工资福利支出下面有几项)."""
     if items and items[0].primary is not None and parts_of(doc, items[0], frame, depth=False):

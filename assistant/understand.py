@@ -235,7 +235,8 @@ class Lexicon:
         """Whether the differing character forms, with a neighbour, a word the document itself uses."""
         i = next(k for k, (a, b) in enumerate(zip(window, surface, strict=True)) if a != b)
         pairs = [window[max(0, i - 1) : i + 1], window[i : i + 2]]
-        return any(len(p) == 2 and p in self.full_text for p in pairs)
+        pairs = [p for p in pairs if len(p) == 2]
+        return bool(pairs) and all(p in self.full_text for p in pairs)
 
     @staticmethod
     def _plausible(text: str, surface: str, start: int) -> bool:
@@ -373,6 +374,8 @@ def understand(
     if any(m.surface not in weak for m in frame.mentions):
         frame.mentions = [m for m in frame.mentions if m.surface not in weak]
     frame.op = detect_op(q)
+    if re.search(r"\d+\s*(辆|台|家)", q):
+        frame.op = "count"  # 文件里说有5辆公务车…: the count the text states answers it
     frame.wants_text = bool(re.search(wording()["text"], q))
     frame.wants_figure = bool(re.search(wording()["figure"], q))
     if re.search(r"亿元", q):
@@ -425,13 +428,12 @@ def _mask_units(q: str, lexicon: Lexicon) -> str:
     return q
 
 
-_CLAIM = re.compile(
-    r"(?<=是)\d[\d,.]*(万元|亿元|元)|\d[\d,.]*(万元|亿元|元)(?=[,，]?(对吗|是吗|吗|吧|对不对|是真的))"
-)
+_CLAIM = re.compile(r"\d[\d,.]*\s*(万元|亿元|元|辆|台|个|家)(?!以上|以下|（含）|\(含\))")
 
 
 def _mask_claims(q: str) -> str:
-    """A figure the question asserts (告诉我办公费是999元 / 三公经费是100万元，对吗) is a claim, not a term."""
+    """A figure the question states (办公费是999元 / 既然专项有8300万元 / 有5辆车) is a claim, not a term; only a
+    threshold (单价100万元以上) describes something."""
     return _CLAIM.sub(lambda m: "\0" * len(m.group()), q)
 
 
@@ -501,7 +503,12 @@ def _ranking(frame: Frame, q: str) -> None:
         frame.order = "min"
     elif re.search(r"最多|最大|最高|排名|排序|前[一二三四五六七八九十\d]+|第一[多大高名位]|哪", q):
         frame.order = "max"
-    if m := re.search(r"第([二三四五六七八九十\d])(多|大|高|少|小|低|名|位)|排第([二三四五六七八九十\d])", q):
+    if m := re.search(r"倒数第([一二三四五六七八九十\d])", q):
+        frame.nth = int(m.group(1)) if m.group(1).isdigit() else _CN_NUM.get(m.group(1))
+        frame.order, frame.op = "min", "rank"
+    elif m := re.search(
+        r"第([二三四五六七八九十\d])(多|大|高|少|小|低|名|位)|排第([二三四五六七八九十\d])", q
+    ):
         n = m.group(1) or m.group(3)
         frame.nth = int(n) if n.isdigit() else _CN_NUM.get(n)
         frame.op = "rank" if frame.op in ("lookup", "count") else frame.op
@@ -579,7 +586,7 @@ def _out_of_scope(frame: Frame, q: str, lexicon: Lexicon, doc: Document) -> str:
     full = lexicon.full_text
     for m in _ORG.finditer(q):
         org = m.group(1)
-        org = re.sub(r"^(这个|那个|请问|本|该|贵)", "", org)
+        org = re.split(r"这个|那个|请问|本|该|贵|你们|我们", org)[-1]
         if _BUDGET_WORDS.search(org):
             continue
         if len(org) >= 3 and org not in full and not any(org in u for u in lexicon.units):

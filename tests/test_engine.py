@@ -20,6 +20,24 @@ XFAIL = pytest.mark.xfail
 # (question, history, route, figures that must appear in the text, a substring of one citation's
 #  "table|row|column|section", whether a formula is expected)
 CASES = [
+    # codes, opinions and asserted counts
+    (
+        "这个的科目编码是什么？",
+        ["中小企业发展专项是多少？"],
+        "table",
+        ["215 08 05"],
+        "215 08 05 中小企业发展专项",
+        False,
+    ),
+    ("文件里说单位有5辆公务车，分别是什么用途？", [], "text", ["0辆"], "其他相关情况说明", False),
+    (
+        "商品和服务支出中金额倒数第一的是哪项？",
+        [],
+        "table",
+        ["其他商品和服务支出", "1,200元"],
+        "302 99",
+        False,
+    ),
     # the first term only locates the second; rankings by position; counts of rows under a row
     ("基本支出中人员经费是多少？", [], "table", ["6,720,000元"], "人员经费", False),
     ("住房保障支出里购房补贴多少？", [], "table", ["650,000元"], "221 02 03 购房补贴", False),
@@ -284,6 +302,7 @@ REFUSALS = [
     ("教育支出是多少？", "教育支出"),
     ("第一季度的办公费是多少？", "季度"),
     ("浦东新区的三公经费是多少？", "浦东新区"),
+    ("物业管理费花得多不多，合理吗？", "不评价"),
 ]
 
 

@@ -19,9 +19,16 @@ SETS = [
     ROOT / "evals" / "questions.jsonl",
     ROOT / "evals" / "holdout.jsonl",
     ROOT / "evals" / "holdout2.jsonl",
+    ROOT / "evals" / "holdout3.jsonl",
     ROOT.parent / "shared" / "evals" / "dev.jsonl",
 ]
-MIN_ACCURACY = {"questions.jsonl": 1.0, "holdout.jsonl": 1.0, "holdout2.jsonl": 1.0, "dev.jsonl": 1.0}
+MIN_ACCURACY = {
+    "questions.jsonl": 1.0,
+    "holdout.jsonl": 1.0,
+    "holdout2.jsonl": 1.0,
+    "holdout3.jsonl": 1.0,
+    "dev.jsonl": 1.0,
+}
 
 
 @pytest.fixture(scope="module")

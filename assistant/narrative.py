@@ -60,53 +60,28 @@ def _sentence_facts(
     doc_id: str, unit_name: str, year: int, section: str, line: int, sentence: str
 ) -> list[Fact]:
     facts: list[Fact] = []
+
+    def add(label: str, column: str, value: Decimal, unit: str) -> None:
+        facts.append(_fact(doc_id, unit_name, year, section, label, column, value, unit, line, sentence))
+
     subject = ""
     for clause in re.split(r"[，、：:]|,(?!\d{3})", sentence.rstrip("。；;")):
-        pos = 0
-        label_start = 0
         if (flat := _FLAT.search(clause)) and subject:
-            prior = flat.group(1) or flat.group(2)
-            facts.append(
-                _fact(
-                    doc_id,
-                    unit_name,
-                    year,
-                    section,
-                    subject,
-                    f"比{prior}年预算增减",
-                    Decimal(0),
-                    "万元",
-                    line,
-                    sentence,
-                )
-            )
+            add(subject, f"比{flat.group(1) or flat.group(2)}年预算增减", Decimal(0), "万元")
             continue
+        label_start = 0
         for m in _FIGURE.finditer(clause):
             after = clause[m.end() : m.end() + 4]
             if after.startswith(("（含）", "(含)", "以上", "以下")):
                 continue  # a threshold (单价100万元以上), not a figure
-            raw_label = clause[label_start : m.start()] if label_start else clause[pos : m.start()]
+            raw_label = clause[label_start : m.start()]
             label_start = m.end()
-            pos = m.end()
             value = Decimal(m.group(1).replace(",", ""))
             unit = m.group(2).replace("(套)", "（套）")
             change = _CHANGE.search(raw_label)
             if change and subject:
                 sign = Decimal(-1) if change.group(2) in ("减少", "下降") else Decimal(1)
-                facts.append(
-                    _fact(
-                        doc_id,
-                        unit_name,
-                        year,
-                        section,
-                        subject,
-                        f"比{change.group(1)}年预算增减",
-                        sign * value,
-                        unit,
-                        line,
-                        sentence,
-                    )
-                )
+                add(subject, f"比{change.group(1)}年预算增减", sign * value, unit)
                 continue
             label = _clean_label(raw_label, unit_name)
             if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
@@ -114,7 +89,7 @@ def _sentence_facts(
             if not label or re.fullmatch(r"[\d\s.,]*", label):
                 continue
             subject = label
-            facts.append(_fact(doc_id, unit_name, year, section, label, "", value, unit, line, sentence))
+            add(label, "", value, unit)
     return facts
 
 

@@ -63,6 +63,7 @@ class Context:
     whole: Item | None = None
     mentions: list[Mention] = field(default_factory=list)
     located: Mention | None = None  # the last row named, whose columns follow-ups may ask for
+    frame: Frame | None = None  # the last question as understood
     document: str = ""
 
 
@@ -134,6 +135,11 @@ class Assistant:
         return self.docs[context.document]
 
     def _route(self, frame: Frame, doc: Document, context: Context) -> Answer:
+        last = context.frame
+        if frame.nth and not frame.mentions and last is not None and last.op == "rank":
+            frame.table_hint, frame.level, frame.mentions = last.table_hint, last.level, last.mentions
+            frame.op, frame.order = "rank", frame.order or last.order  # 第二呢？ after a ranking
+        context.frame = frame
         if doc.year - 1 in frame.years and frame.op in ("lookup", "count"):
             frame.op = "prior"  # a figure of the prior year: only the text's comparison can tell
         if frame.followup == "other-item" and context.op == "define" and not frame.wants_figure:
@@ -228,6 +234,19 @@ class Assistant:
         ):
             items = items[1:]  # 住房保障支出里购房补贴多少: the item inside the one that locates it
         prev = context.items
+        if (
+            frame.op == "share"
+            and prev
+            and len(items) == 1
+            and re.search(r"占(它|这个|这项|其|该项)", frame.question)
+        ):
+            column = aliases()["columns"].get(frame.mentions[0].surface) if frame.mentions else None
+            part = (
+                resolve(doc, context.located, frame, column=column)
+                if column and context.located
+                else items[0]
+            )
+            return [part, prev[0]] if part else items  # 项目支出占它多少: that row's 项目支出 over that row
         if frame.followup == "pair" and len(items) < 2 and len(context.history_items) >= 2:
             items = context.history_items[-2:]
             if frame.reverse:
@@ -514,7 +533,7 @@ def _close(hit: Any, best: Any) -> bool:
 def _whole_only(frame: Frame) -> bool:
     q = frame.question
     m = frame.mentions[0] if frame.mentions else None
-    return m is not None and "占" in q and q.find("占") < m.start
+    return m is not None and ("占" in q and q.find("占") < m.start or bool(re.match(r"(是|为)", q)))
 
 
 def _check_input(question: Any) -> str:

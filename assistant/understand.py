@@ -507,9 +507,11 @@ def _ranking(frame: Frame, q: str) -> None:
         frame.nth = int(m.group(1)) if m.group(1).isdigit() else _CN_NUM.get(m.group(1))
         frame.order, frame.op = "min", "rank"
     elif m := re.search(
-        r"第([二三四五六七八九十\d])(多|大|高|少|小|低|名|位)|排第([二三四五六七八九十\d])", q
+        r"第([二三四五六七八九十\d])(多|大|高|少|小|低|名|位)|排第([二三四五六七八九十\d])"
+        r"|^(?:那|那么)?第([二三四五六七八九十\d])(?:名|位|个|项)?呢?[?？]?$",
+        q,
     ):
-        n = m.group(1) or m.group(3)
+        n = next(g for g in (m.group(1), m.group(3), m.group(4)) if g)
         frame.nth = int(n) if n.isdigit() else _CN_NUM.get(n)
         frame.op = "rank" if frame.op in ("lookup", "count") else frame.op
     if m := re.search(r"前([一二三四五六七八九十两\d]+)", q):
@@ -586,7 +588,7 @@ def _out_of_scope(frame: Frame, q: str, lexicon: Lexicon, doc: Document) -> str:
     full = lexicon.full_text
     for m in _ORG.finditer(q):
         org = m.group(1)
-        org = re.split(r"这个|那个|请问|本|该|贵|你们|我们", org)[-1]
+        org = re.split(r"这个|那个|请问|本|该|贵|你们|我们|听说|据说|想问|问一下|关于|咱们", org)[-1]
         if _BUDGET_WORDS.search(org):
             continue
         if len(org) >= 3 and org not in full and not any(org in u for u in lexicon.units):

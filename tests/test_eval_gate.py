@@ -20,6 +20,7 @@ SETS = [
     ROOT / "evals" / "holdout.jsonl",
     ROOT / "evals" / "holdout2.jsonl",
     ROOT / "evals" / "holdout3.jsonl",
+    ROOT / "evals" / "holdout4.jsonl",
     ROOT.parent / "shared" / "evals" / "dev.jsonl",
 ]
 MIN_ACCURACY = {

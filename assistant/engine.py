@@ -64,6 +64,7 @@ class Context:
     mentions: list[Mention] = field(default_factory=list)
     located: Mention | None = None  # the last row named, whose columns follow-ups may ask for
     frame: Frame | None = None  # the last question as understood
+    parent: Item | None = None  # the item a 其中…呢 question looked within
     document: str = ""
 
 
@@ -283,6 +284,17 @@ class Assistant:
                 and len(items) == 1
             ):
                 items = prev[:1] + items
+        if frame.followup == "child" and prev:
+            context.parent = prev[0]  # 其中津贴补贴呢？ is within 工资福利支出
+        elif frame.mentions and frame.followup not in ("other-item", "reuse"):
+            context.parent = None
+        if (
+            frame.op == "share"
+            and len(items) == 1
+            and context.parent is not None
+            and items[0] is not context.parent
+        ):
+            items = items + [context.parent]  # 占比呢？ after 其中…呢: the share of the whole it was within
         return items
 
     def _resolve(self, doc: Document, mention: Mention, frame: Frame, context: Context) -> Item | None:

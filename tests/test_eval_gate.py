@@ -21,6 +21,7 @@ SETS = [
     ROOT / "evals" / "holdout2.jsonl",
     ROOT / "evals" / "holdout3.jsonl",
     ROOT / "evals" / "holdout4.jsonl",
+    ROOT / "evals" / "holdout5.jsonl",
     ROOT.parent / "shared" / "evals" / "dev.jsonl",
 ]
 MIN_ACCURACY = {

@@ -159,6 +159,15 @@ class Assistant:
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
             return self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
+        if (
+            frame.op == "breakdown"
+            and frame.wants_text
+            and items
+            and not operations.parts_of(doc, items[0], frame)
+        ):
+            frame.op = (
+                "lookup"  # 因公出国费花在哪些方面: nothing to break down; the passage says what it covers
+            )
         if items and frame.op not in ("lookup", "count", "prior", "list") and not passage_first:
             result = self._execute(frame, doc, items, context)  # arithmetic, ranking, breakdown: the tables
             defines = re.search(wording()["definition"], frame.question)
@@ -268,7 +277,11 @@ class Assistant:
         elif frame.followup in ("reuse", "other-item", "child") and prev:
             if (
                 not items
-                and frame.op in ("sum", "difference", "multiple")
+                and (
+                    frame.op in ("sum", "difference", "multiple")
+                    or frame.op == "rank"
+                    and "哪个" in frame.question
+                )
                 and len(context.history_items) >= 2
             ):
                 items = context.history_items[-2:]  # 加起来是多少？ after two items

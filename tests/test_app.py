@@ -4,13 +4,11 @@ failures, and the helpdesk's login — through gradio_client and plain HTTP."""
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import bcrypt
 import httpx
 import pytest
 from gradio_client import Client
@@ -19,16 +17,10 @@ from assistant.app import FAILED, MAX_CHARS, TOO_LONG, Bar, bar_chart_svg, chart
 from assistant.applog import AppLog
 from assistant.engine import Assistant
 from assistant.index import build_index
+from tests.servers import PASSWORD, USER, free_port, start_with_staff
 
 pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "shanghai-sme-office-2024.txt"
-USER, PASSWORD = "staff", "correct-horse-9"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +32,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(index_dir: Path) -> Iterator[Any]:
-    line = f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}"
-    saved = os.environ.get("BUDGET_QA_HELPDESK_USERS")
-    os.environ["BUDGET_QA_HELPDESK_USERS"] = line
-    try:
-        running = start(index_dir, "127.0.0.1", free_port(), log_db=index_dir / "app.sqlite")
-    finally:
-        if saved is None:
-            os.environ.pop("BUDGET_QA_HELPDESK_USERS", None)
-        else:
-            os.environ["BUDGET_QA_HELPDESK_USERS"] = saved
+    running = start_with_staff(index_dir)
     yield running
     running.close()
 

@@ -5,16 +5,14 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import bcrypt
 import pytest
 
-from assistant.app import start
 from assistant.index import build_index
+from tests.servers import PASSWORD, USER, start_with_staff
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,14 +26,7 @@ FLAGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-USER, PASSWORD = "staff", "correct-horse-9"
 TIMEOUT = 30_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -44,17 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip(f"{CHROMIUM} is not installed (`make browser` installs it)")
     folder = tmp_path_factory.mktemp("index")
     build_index([CORPUS], folder, with_vectors=False)
-    saved = os.environ.get("BUDGET_QA_HELPDESK_USERS")
-    os.environ["BUDGET_QA_HELPDESK_USERS"] = (
-        f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}"
-    )
-    try:
-        running = start(folder, "127.0.0.1", free_port(), log_db=folder / "app.sqlite")
-    finally:
-        if saved is None:
-            os.environ.pop("BUDGET_QA_HELPDESK_USERS", None)
-        else:
-            os.environ["BUDGET_QA_HELPDESK_USERS"] = saved
+    running = start_with_staff(folder)
     yield running
     running.close()
 

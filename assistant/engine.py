@@ -19,9 +19,10 @@ from assistant import operations
 from assistant.errors import IndexMissingError
 from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
-from assistant.resolve import Item, resolve
+from assistant.resolve import Item, fact_item, resolve
 from assistant.store import Store
 from assistant.understand import (
+    GENERIC_WORDS,
     Frame,
     Lexicon,
     Mention,
@@ -478,20 +479,17 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
         for fact, label in zip(group, labels, strict=True):
             word = label[len(head) : len(label) - len(tail)]
             if fact is not item.fact and (at := free_at(word)) >= 0:
-                out.append((at, operations.fact_item(fact)))
+                out.append((at, fact_item(fact)))
     if not out and context.history_items:
         for item in context.history_items:
             label = normalise(item.label)
             for size in range(len(label) - 1, 1, -1):
                 parts = [label[i : i + size] for i in range(len(label) - size + 1)]
-                hit = next((p for p in parts if p not in _WEAK_PARTS and free_at(p) >= 0), None)
+                hit = next((p for p in parts if p not in GENERIC_WORDS and free_at(p) >= 0), None)
                 if hit:
                     out.append((free_at(hit), item))
                     break
     return out
-
-
-_WEAK_PARTS = {"支出", "经费", "预算", "费用", "收入", "合计", "其他", "项目", "单位", "资金", "补助", "缴费"}
 
 
 def _common_prefix(words: list[str]) -> str:
@@ -545,9 +543,7 @@ def _money_fact(doc: Document, item: Item, frame: Frame) -> Item:
         return item
     for fact in doc.text_facts:
         if fact.quote == item.fact.quote and fact.unit in ("万元", "元") and not fact.column:
-            from assistant.compute import to_yuan
-
-            return Item(fact.row_name, to_yuan(fact.value, fact.unit), fact=fact)
+            return fact_item(fact)
     return item
 
 

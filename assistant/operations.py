@@ -9,10 +9,10 @@ import re
 from decimal import Decimal
 
 from assistant import answer as compose
-from assistant.compute import amount, percent, plain, ratio, to_yuan, total, yuan
+from assistant.compute import amount, percent, plain, ratio, total, yuan
 from assistant.compute import per_month as monthly
-from assistant.records import Answer, Document, Fact, Value, format_decimal
-from assistant.resolve import CellRef, Item, cell, children, level_rows, text_facts
+from assistant.records import Answer, Document, Value, format_decimal
+from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, normalise
 
 
@@ -341,13 +341,6 @@ def _short(table_name: str) -> str:
     return table_name
 
 
-def fact_item(fact: Fact) -> Item:
-    """A figure stated in the text as an item: money in 元, counts in their own unit."""
-    if fact.unit in ("元", "万元", "亿元"):
-        return Item(fact.row_name, to_yuan(fact.value, fact.unit), fact=fact)
-    return Item(fact.row_name, fact.value, fact=fact, unit=fact.unit)
-
-
 def children_items(doc: Document, item: Item) -> list[Item]:
     """Rows under a row; for a fact stated in the text, the facts listed after it in the same sentence."""
     if item.primary is not None:
@@ -358,20 +351,9 @@ def children_items(doc: Document, item: Item) -> list[Item]:
         ]
     if item.fact is None:
         return []
-    from assistant.compute import to_yuan
-
     same = [f for f in doc.text_facts if f.quote == item.fact.quote and not f.column]
     after = same[same.index(item.fact) + 1 :] if item.fact in same else []
-    return [
-        Item(
-            f.row_name,
-            to_yuan(f.value, f.unit) if f.unit in ("元", "万元") else f.value,
-            fact=f,
-            unit="元" if f.unit in ("元", "万元") else f.unit,
-        )
-        for f in after
-        if f.unit == item.fact.unit
-    ]
+    return [fact_item(f) for f in after if f.unit == item.fact.unit]
 
 
 def _identity_parts(ref: CellRef) -> list[Item]:

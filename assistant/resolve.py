@@ -155,7 +155,7 @@ def resolve(
         keys = [mention.surface] + [t.key for t in mention.targets if t.kind == "text"]
         counted = [f for k in keys for f in text_facts(doc, k) if f.unit not in ("元", "万元", "亿元")]
         if counted:
-            return Item(counted[0].row_name, counted[0].value, fact=counted[0], unit=counted[0].unit)
+            return fact_item(counted[0])
     cells: list[CellRef] = []
     for target in mention.targets:
         if target.kind == "row":
@@ -185,12 +185,14 @@ def resolve(
         item.stated = [f for f in text_facts(doc, normalise(item.label)) if _same_figure(f, item.value)][:1]
         return item
     facts = text_facts(doc, mention.surface)
-    if facts:
-        f = facts[0]
-        if f.unit in ("元", "万元", "亿元"):
-            return Item(f.row_name, to_yuan(f.value, f.unit), fact=f)
-        return Item(f.row_name, f.value, fact=f, unit=f.unit)
-    return None
+    return fact_item(facts[0]) if facts else None
+
+
+def fact_item(fact: Fact) -> Item:
+    """A figure stated in the text as an item: money in 元, counts in their own unit."""
+    if fact.unit in ("元", "万元", "亿元"):
+        return Item(fact.row_name, to_yuan(fact.value, fact.unit), fact=fact)
+    return Item(fact.row_name, fact.value, fact=fact, unit=fact.unit)
 
 
 def _same_figure(fact: Fact, value: Decimal) -> bool:

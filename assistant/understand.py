@@ -23,7 +23,7 @@ from assistant.records import Document
 DATA = Path(__file__).parent / "data"
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
 _FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项")
-_GENERIC = {
+GENERIC_WORDS = {
     "支出",
     "经费",
     "预算",
@@ -254,7 +254,7 @@ class Lexicon:
         out: list[Mention] = []
         for surface in self.ordered:
             n = len(surface)
-            if n < 3 or surface in _GENERIC or surface in aliases()["weak"]:
+            if n < 3 or surface in GENERIC_WORDS or surface in aliases()["weak"]:
                 continue
             for start in range(0, len(text) - n + 1):
                 if any(taken[start : start + n]):
@@ -304,7 +304,7 @@ def _longest_common(name: str, text: str) -> tuple[int, int]:
     for size in range(min(len(name), len(text)), 3, -1):
         for i in range(len(name) - size + 1):
             part = name[i : i + size]
-            if part in _GENERIC:
+            if part in GENERIC_WORDS:
                 continue
             at = text.find(part)
             if at >= 0:
@@ -579,7 +579,7 @@ def _unknown_term(q: str, mentions: list[Mention]) -> str:
         if "\0" in m.group(1):
             continue
         term = re.sub(r"^(那|那么|还有|请问|预算里有没有|有没有|是否有|的)", "", m.group(1))
-        if len(term) >= 3 and not any(covered[m.start() : m.end()]) and term not in _GENERIC:
+        if len(term) >= 3 and not any(covered[m.start() : m.end()]) and term not in GENERIC_WORDS:
             return term
     return ""
 

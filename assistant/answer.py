@@ -111,3 +111,179 @@ def percent_text(p: Decimal) -> str:
 
 def wan(value: Decimal) -> str:
     return exact_in(value, "万元")
+
+
+# answers over several documents: every figure stands beside its unit (and year)
+
+
+def clarify(reason: str, candidates: tuple[str, ...]) -> Answer:
+    listing = "\n".join(f"- {c}" for c in candidates[:12])
+    return Answer(f"{reason}：\n{listing}" if listing else f"{reason}。", "clarify")
+
+
+def catalogue(units: list[dict], years: list[int], asked_units: tuple[str, ...]) -> Answer:
+    """Which units and years the index holds."""
+    if asked_units:
+        lines = [
+            f"- {u['unit']}：" + "、".join(f"{d['year']}年{d['kind']}" for d in u["documents"])
+            for u in units
+            if u["unit"] in asked_units
+        ]
+        return Answer("已收录：\n" + "\n".join(lines), "table", _catalogue_citations(units, asked_units))
+    docs = sum(len(u["documents"]) for u in units)
+    shown = "\n".join(
+        f"- {u['unit']}（" + "、".join(f"{d['year']}年" for d in u["documents"]) + "）" for u in units[:40]
+    )
+    more = f"\n（另有{len(units) - 40}个单位）" if len(units) > 40 else ""
+    text = (
+        f"共收录 **{len(units)}** 个单位的 **{docs}** 份预算，年份："
+        + "、".join(f"{y}年" for y in years)
+        + f"。\n\n{shown}{more}"
+    )
+    return Answer(text, "table", _catalogue_citations(units, ()))
+
+
+def _catalogue_citations(units: list[dict], asked: tuple[str, ...]) -> list[Citation]:
+    return [
+        Citation("catalog", d["id"], section="已收录文件", quote=f"{u['unit']}{d['year']}年{d['kind']}")
+        for u in units
+        if not asked or u["unit"] in asked
+        for d in u["documents"]
+    ][:60]
+
+
+def doc_name(entry, with_year: bool = True) -> str:  # noqa: ANN001 - a catalogue Entry
+    return f"{entry.key.unit}" + (f"（{entry.key.year}年）" if with_year else "")
+
+
+def across(result, q_unit: str | None, label: str) -> Answer:  # noqa: ANN001 - an across.Result
+    """A result over several documents, each figure named by its unit and year."""
+    from assistant import across as ops
+
+    figures = result.figures
+    years = {f.entry.key.year for f in figures} | {e.key.year for e in result.missing}
+    units = {f.entry.key.unit for f in figures} | {e.key.unit for e in result.missing}
+    with_year = len(years) > 1 or result.op == "series"
+
+    def name(f: ops.Figure) -> str:
+        if result.op == "series" and len(units) == 1:
+            return f"{f.entry.key.year}年"
+        return doc_name(f.entry, with_year)
+
+    def shown(f: ops.Figure) -> str:
+        assert f.item is not None
+        return amount(f.value, q_unit) if f.item.unit == "元" else f"{format_decimal(f.value)}{f.item.unit}"
+
+    what = label or (figures[0].item.label if figures and figures[0].item else "")
+    body = _across_body(result, name, shown, what, q_unit)
+    if result.missing:
+        body += (
+            "\n\n"
+            + "、".join(doc_name(e, with_year) for e in result.missing[:8])
+            + ("等" if len(result.missing) > 8 else "")
+            + f"的预算中没有「{what}」这一项。"
+        )
+    body += "\n\n" + _across_sources(result, name)
+    cites: list[Citation] = []
+    values: list[Value] = []
+    for f in figures[: 24 if result.op == "rank" else 12]:
+        assert f.item is not None
+        cites += citations(f.entry.id, [f.item])
+        values.append(Value(f"{name(f)} {f.item.label}", format_decimal(f.value), f.item.unit))
+    route = "table" if any(f.item and f.item.primary for f in figures) else "text"
+    return Answer(body, route, cites, values, _across_formula(result, name))
+
+
+def _across_body(result, name, shown, what: str, q_unit: str | None) -> str:  # noqa: ANN001
+    figs = result.figures
+    if not figs:
+        return f"所问的预算中都没有「{what}」这一项。"
+    listing = "\n".join(f"- **{name(f)}**：{shown(f)}" for f in figs[:12])
+    if result.op == "compare":
+        a, b = figs
+        d = result.difference
+        more = "多" if d > 0 else "少"
+        text = f"{what}：\n{listing}\n\n"
+        text += (
+            "两者相同。" if d == 0 else f"**{name(a)}**比**{name(b)}**{more} **{amount(abs(d), q_unit)}**。"
+        )
+        text += f"\n\n计算：{plain(a.value)} − {plain(b.value)} = {plain(d)}元"
+        if result.ratio is not None and result.show_ratio:
+            x, y = (b, a) if result.reverse else (a, b)
+            text += f"\n\n{name(x)}是{name(y)}的 **{result.ratio}倍**（计算：{plain(x.value)} ÷ {plain(y.value)} = {result.ratio}）"
+        return text
+    if result.op == "rank":
+        return _rank_text(result, name, shown, what)
+    if result.op == "sum":
+        counted = figs[0].item.unit if figs[0].item and figs[0].item.unit != "元" else ""
+        shown_total = f"{format_decimal(result.total)}{counted}" if counted else amount(result.total, q_unit)
+        formula = " + ".join(plain(f.value) for f in figs) + f" = {plain(result.total)}{counted or '元'}"
+        return f"{what}：\n{listing}\n\n合计 **{shown_total}**。\n\n计算：{formula}"
+    if result.op == "count":
+        names = "、".join(name(f) for f in figs[:30])
+        return f"安排了「{what}」的单位共 **{result.count}** 个：{names}。"
+    if result.op == "series":
+        return _series_text(result, name, shown, what, q_unit)
+    return f"{what}：\n{listing}"
+
+
+def _rank_text(result, name, shown, what: str) -> str:  # noqa: ANN001
+    figs = result.figures
+    word = "最少" if result.order == "min" else "最多"
+    if result.nth:
+        if result.nth > len(figs):
+            return f"有「{what}」的只有{len(figs)}个，没有第{result.nth}名。"
+        lead = [figs[result.nth - 1]]
+        word = f"第{result.nth}{'少' if result.order == 'min' else '多'}"
+    elif result.top > 1:
+        lead = figs[: result.top]
+        word = f"前{result.top}名"
+    else:
+        lead = result.ties or figs[:1]
+    head = "、".join(f"**{name(f)}**（{shown(f)}）" for f in lead)
+    tie = "（并列）" if len(lead) > 1 and result.top == 1 and not result.nth else ""
+    listing = "\n".join(f"{n}. {name(f)}：{shown(f)}" for n, f in enumerate(figs[:10], start=1))
+    more = f"\n（共{len(figs)}个单位，仅列前10个）" if len(figs) > 10 else ""
+    return f"{what}{word}的是{head}{tie}。\n\n排序：\n{listing}{more}"
+
+
+def _series_text(result, name, shown, what: str, q_unit: str | None) -> str:  # noqa: ANN001
+    figs = result.figures
+    listing = "\n".join(f"- **{name(f)}**：{shown(f)}" for f in figs)
+    text = f"{what}：\n{listing}"
+    if result.difference is not None and len(result.ties) == 2:
+        first, last = result.ties
+        d = result.difference
+        change = "增加" if d > 0 else "减少" if d < 0 else "持平"
+        text += f"\n\n{name(last)}比{name(first)}{change} **{amount(abs(d), q_unit)}**"
+        if result.percent is not None:
+            rate = "增长" if d >= 0 else "下降"
+            text += f"，{rate} **{abs(result.percent)}%**"
+        text += f"。\n\n计算：{plain(last.value)} − {plain(first.value)} = {plain(d)}元"
+        if result.percent is not None:
+            text += f"；{plain(d)} ÷ {plain(first.value)} × 100% = {result.percent}%"
+    if len(figs) > 2 and result.nth:
+        word = "最低" if result.order == "min" else "最高"
+        text += f"\n\n{word}的是 **{result.nth}年**。"
+    return text
+
+
+def _across_sources(result, name) -> str:  # noqa: ANN001
+    lines = []
+    for f in result.figures[:10]:
+        assert f.item is not None
+        origin = source(f.item.primary) if f.item.primary else f"{f.item.fact.table}" if f.item.fact else ""
+        lines.append(f"- {name(f)}：{f.entry.key.label()}{origin}")
+    return "来源：\n" + "\n".join(lines)
+
+
+def _across_formula(result, name) -> str:  # noqa: ANN001
+    figs = result.figures
+    if result.op == "compare" and result.difference is not None:
+        return f"{plain(figs[0].value)} − {plain(figs[1].value)} = {plain(result.difference)}"
+    if result.op == "sum" and result.total is not None:
+        return " + ".join(plain(f.value) for f in figs) + f" = {plain(result.total)}"
+    if result.op == "series" and result.difference is not None and len(result.ties) == 2:
+        first, last = result.ties
+        return f"{plain(last.value)} − {plain(first.value)} = {plain(result.difference)}"
+    return ""

@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from assistant import across, conversation, operations
 from assistant import answer as compose
-from assistant import operations
+from assistant.catalog import Catalog, Entry
 from assistant.errors import IndexMissingError
 from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import Item, fact_item, resolve
+from assistant.scope import Clarify, Last, Refusal, Scope, choose
 from assistant.store import Store
 from assistant.understand import (
     GENERIC_WORDS,
@@ -31,7 +33,6 @@ from assistant.understand import (
     normalise,
     understand,
     unit_core,
-    unit_match,
     wording,
 )
 
@@ -69,18 +70,33 @@ class Context:
     document: str = ""
 
 
+@dataclass
+class Conversation:
+    """A conversation's state: the item context of the document last answered from, the scope of the last
+    answered turn and the last question that named an item (re-asked when only the unit or year changes)."""
+
+    context: Context = field(default_factory=Context)
+    last: Last = field(default_factory=Last)
+    question: str = ""  # the last question that named an item, unit names taken out
+    turns: list[tuple[str, str]] = field(default_factory=list)  # (document, question) of answered turns
+
+
 class Assistant:
-    """Answers questions about the documents of one index."""
+    """Answers questions about the documents of one index: one unit, several, or all of them."""
 
     def __init__(self, store: Store, build_dir: Path | None = None, default_document: str | None = None):
         self.store = store
         self.build_dir = build_dir
-        self.docs: dict[str, Document] = {d["id"]: store.load_document(d["id"]) for d in store.documents()}
-        if not self.docs:
+        rows = store.documents()
+        if not rows:
             raise IndexMissingError("the index holds no documents; build it with `budget-qa index`")
+        self.catalog = Catalog.from_rows(rows)
+        self._docs: dict[str, Document] = {}
+        self._lexicons: dict[str, Lexicon] = {}
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
-        self.default = wanted if wanted in self.docs else store.first_document()
-        self.lexicons = {k: Lexicon(d) for k, d in self.docs.items()}
+        if wanted not in self.catalog.entries:
+            wanted = ""  # an unknown configured default: as if none were set
+        self.default: str | None = wanted or (rows[0]["id"] if len(rows) == 1 else None)
         self._retriever: Any = None
         self._retriever_error = ""
 
@@ -89,52 +105,129 @@ class Assistant:
         build = current_build(index_dir)
         return cls(Store.open(build / "facts.sqlite"), build, default_document)
 
+    # documents, loaded on first use
+    @property
+    def docs(self) -> dict[str, Document]:
+        """Every document (loads all of them: for listings, not for answering)."""
+        return {k: self.doc(k) for k in self.catalog.entries}
+
+    def doc(self, doc_id: str) -> Document:
+        if doc_id not in self._docs:
+            self._docs[doc_id] = self.store.load_document(doc_id)
+        return self._docs[doc_id]
+
+    def lexicon(self, doc_id: str) -> Lexicon:
+        if doc_id not in self._lexicons:
+            self._lexicons[doc_id] = Lexicon(self.doc(doc_id))
+        return self._lexicons[doc_id]
+
     # public API
     def ask(self, question: Any, history: list[str] | None = None) -> Answer:
         """Answer one question; `history` holds the earlier user turns of the conversation, oldest first."""
         started = time.perf_counter()
-        context = Context()
+        state = Conversation()
         for earlier in history or []:
-            self._answer(earlier, context)
-        result = self._answer(question, context)
+            self._answer(earlier, state)
+        result = self._answer(question, state)
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
     def documents(self) -> list[dict[str, Any]]:
         return self.store.documents()
 
-    # the pipeline
-    def _answer(self, question: Any, context: Context) -> Answer:
+    # the pipeline: validate → non-questions → scope → one document or several
+    def _answer(self, question: Any, state: Conversation) -> Answer:
         problem = _check_input(question)
-        doc = self.docs[self.default]
         if problem:
-            return compose.refusal(problem, operations.suggestions(doc))
-        doc = self._choose_document(str(question), context)
-        lexicon = self.lexicons[doc.id]
-        frame = understand(str(question), lexicon, doc)
-        if frame.refuse:
-            result = compose.refusal(frame.refuse, operations.suggestions(doc))
-        else:
-            result = self._route(frame, doc, context)
+            return compose.refusal(problem, self._suggestions(state))
+        q = normalise(str(question))
+        reply = conversation.reply(q, str(question))
+        if reply:
+            return compose.refusal(reply, self._suggestions(state))
+        scope = choose(q, state.last, self.catalog, self.default)
+        if isinstance(scope, Refusal):
+            return compose.refusal(scope.reason, self._suggestions(state))
+        if isinstance(scope, Clarify):
+            return compose.clarify(scope.reason, scope.candidates)
+        if scope.catalog_question:
+            return compose.catalogue(self.catalog.listing(), self.catalog.years(), scope.units)
+        pair = _pair_documents(scope, state)
+        if pair:
+            scope = replace(scope, documents=pair)
+        if len(scope.documents) == 1 and not scope.corpus:
+            return self._one_document(str(question), scope, state)
+        return self._across(scope, state)
+
+    def _suggestions(self, state: Conversation) -> list[str]:
+        doc_id = state.last.documents[0] if state.last.documents else self.default
+        return operations.suggestions(self.doc(doc_id)) if doc_id else _catalogue_suggestions(self.catalog)
+
+    def _one_document(self, question: str, scope: Scope, state: Conversation) -> Answer:
+        doc = self.doc(scope.documents[0])
+        if state.context.document != doc.id:
+            state.context = Context(document=doc.id)  # never carry a cell into another document
+        asked = state.question if scope.switch and state.question else _unit_free(question, scope)
+        result = self._answer_in(asked, doc, state.context)
         result.document = doc.id
-        if len(self.docs) > 1 and result.route != "refuse":
-            result.text += f"\n\n（依据：{doc.unit_name}{doc.year}年{doc.kind}）"
+        if result.route in ("refuse", "clarify"):
+            return result
+        if state.context.frame is not None and state.context.frame.mentions:
+            state.question = re.sub(f"{doc.year}年度?", "", asked)  # the year belongs to the scope
+        state.turns.append((doc.id, asked))
+        entry = self.catalog.entries[doc.id]
+        state.last = Last((doc.id,), (entry.key.unit,), entry.key.year)
+        if len(self.catalog.entries) > 1:
+            result.text += f"\n\n（依据：{entry.key.label()}）"
         return result
 
-    def _choose_document(self, question: str, context: Context) -> Document:
-        """The document a question names (by unit, even partly: 审计局; and by year), else the conversation's
-        document, else the default."""
-        if len(self.docs) == 1:
-            return next(iter(self.docs.values()))
-        q = normalise(question)
-        years = [int(y) for y in re.findall(r"(20\d\d)年", q)]
-        scored = []
-        for doc in self.docs.values():
-            score = unit_match(doc.unit_name, q) * 10 + (1 if doc.year in years else 0)
-            scored.append((score, doc.id == (context.document or self.default), doc.id))
-        best = max(scored)
-        context.document = best[2] if best[0] else (context.document or self.default)
-        return self.docs[context.document]
+    def _answer_in(self, question: str, doc: Document, context: Context) -> Answer:
+        frame = understand(question, self.lexicon(doc.id), doc)
+        if frame.refuse:
+            return compose.refusal(frame.refuse, operations.suggestions(doc))
+        return self._route(frame, doc, context)
+
+    # several documents
+    def _across(self, scope: Scope, state: Conversation) -> Answer:
+        if not scope.documents:
+            return compose.refusal("没有符合条件的预算文件", _catalogue_suggestions(self.catalog))
+        term = _year_free(scope.question)
+        if not self._names_item(term, scope.documents[0]):  # 两家合计多少？ / 2025年呢？比2023年多多少？
+            term = (_year_free(state.question) if state.question else across.wording()["whole"]) + term
+        op = across.detect(scope.question, scope.series, scope.corpus)
+        figures = [self._figure(self.catalog.entries[d], term) for d in scope.documents]
+        result = across.run(op, scope.question, figures)
+        if not result.figures:
+            what = _what(term)
+            return compose.refusal(
+                f"所问单位的预算中没有找到「{what}」" if what else "没有看懂要比较的项目",
+                self._suggestions(state),
+            )
+        unit = "万元" if re.search(r"万元", scope.question) else "亿元" if "亿元" in scope.question else None
+        answer = compose.across(result, unit, "")
+        state.question = term
+        state.context = Context()
+        state.turns += [(f.entry.id, term) for f in result.figures[:2]]
+        state.last = Last(
+            tuple(f.entry.id for f in result.figures[:2]) if op != "rank" else (),
+            tuple(dict.fromkeys(f.entry.key.unit for f in result.figures[:2])),
+            result.figures[0].entry.key.year,
+        )
+        return answer
+
+    def _names_item(self, question: str, doc_id: str) -> bool:
+        doc = self.doc(doc_id)
+        frame = understand(question, self.lexicon(doc_id), doc)
+        return bool(frame.mentions) or frame.wants_text
+
+    def _figure(self, entry: Entry, term: str) -> across.Figure:
+        """One document's figure for the term asked about: its first item, resolved in that document."""
+        doc = self.doc(entry.id)
+        frame = understand(term, self.lexicon(entry.id), doc)
+        if frame.refuse or not frame.mentions:
+            return across.Figure(entry, None)
+        frame.op, frame.followup, frame.order, frame.top, frame.nth = "lookup", "", None, None, None
+        items = self._items(frame, doc, Context(document=doc.id))
+        return across.Figure(entry, items[0] if items else None)
 
     def _route(self, frame: Frame, doc: Document, context: Context) -> Answer:
         last = context.frame
@@ -350,7 +443,7 @@ class Assistant:
         """Load the narrative retriever and its model now rather than on the first passage question."""
         retriever = self.retriever()
         if retriever is not None:
-            retriever.search("名词解释", k=1, document=self.default)
+            retriever.search("名词解释", k=1, document=self.default or next(iter(self.catalog.entries)))
 
     def retriever(self) -> Any:
         if self._retriever is None and not self._retriever_error:
@@ -570,3 +663,28 @@ def _check_input(question: Any) -> str:
     if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", q):
         return "没有看懂这个问题，请用中文描述想了解的预算内容"
     return ""
+
+
+def _unit_free(question: str, scope: Scope) -> str:
+    """The question as the single-document pipeline reads it: unit names taken out (医保中心 is not 医保)."""
+    return scope.question if scope.question != normalise(question) else question
+
+
+def _year_free(question: str) -> str:
+    return re.sub(r"(20\d\d)年度?|去年|今年|上年|上一年|前年|本年", "", question)
+
+
+def _what(term: str) -> str:
+    return re.sub(r"[的是多少呢吗？?。，,！!和与及、]|分别|各|哪个|哪家|最|谁", "", term)[:20]
+
+
+def _pair_documents(scope: Scope, state: Conversation) -> tuple[str, ...]:
+    """两家合计多少？ after two units were asked about in turn: both documents."""
+    if scope.named or scope.corpus or not re.search(conversation.wording()["pair"], scope.question):
+        return ()
+    recent = list(dict.fromkeys(d for d, _ in reversed(state.turns)))[:2]
+    return tuple(reversed(recent)) if len(recent) == 2 else ()
+
+
+def _catalogue_suggestions(catalog: Catalog) -> list[str]:
+    return [f"{catalog.example()}的项目支出是多少？", "收录了哪些单位？", "哪个单位的“三公”经费预算最多？"]

@@ -206,7 +206,8 @@ def _citation_fields(citations: Any) -> list[str]:
     for citation in citations if isinstance(citations, list) else []:
         if isinstance(citation, dict):
             fields += [
-                normalise(str(citation.get(k) or "")) for k in ("table", "section", "row", "column", "quote")
+                normalise(str(citation.get(k) or ""))
+                for k in ("document", "table", "section", "row", "column", "quote")
             ]
     return fields
 
@@ -237,12 +238,13 @@ def score(expect: dict[str, Any], answer: dict[str, Any], category: str = "") ->
     shown = figures(text)
     reasons: list[str] = []
 
+    declined = route in ("refuse", "clarify")
     if expect.get("refuse"):
-        if route != "refuse":
+        if not declined:
             reasons.append(f"expected a refusal, got route {route or '(none)'!r}")
-    elif route == "refuse":
+    elif declined:
         reasons.append("refused an answerable question")
-    if route != "refuse" and not citations:
+    if not declined and not citations:
         reasons.append("no citation")
 
     reasons += _missing_numbers("amount", expect.get("amounts", []), shown, shows_amount, "元", True)

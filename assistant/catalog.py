@@ -1,0 +1,279 @@
+"""The catalogue: which documents the index holds, keyed by unit, year and kind, and the names people use
+for each unit.
+
+A unit has one identity (its full name) and many names: the full name, the name without 上海市 / district
+prefixes, bracketed alternatives, conventional contractions (信访办, 万里街道) and names written as a
+shortening of the full name (医保中心, 刑科院, 建管委). Units of different levels with the same short name
+(上海市财政局, 普陀区财政局) stay distinct: a name that fits both is reported as ambiguous, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from assistant.understand import normalise
+
+DATA = Path(__file__).parent / "data"
+_BRACKETS = re.compile(r"[(（]([^()（）]*)[)）]")
+_KIND_MARKS = {"本级"}
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """Name rules (assistant/data/units.toml)."""
+    return tomllib.loads((DATA / "units.toml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class DocKey:
+    """What a document is about: one unit, one year, one kind (部门预算 / 单位预算)."""
+
+    unit: str
+    year: int
+    kind: str
+
+    def label(self) -> str:
+        return f"{self.unit}{self.year}年{self.kind}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indexed document."""
+
+    id: str
+    key: DocKey
+
+
+@dataclass
+class Unit:
+    """A unit's identity and the names it goes by."""
+
+    name: str  # the full name, as printed (without a kind mark such as （本级）)
+    names: set[str] = field(default_factory=set)  # normalised
+    district: str = ""  # 普陀区 for district units; "" for city units
+    documents: list[Entry] = field(default_factory=list)
+
+    @property
+    def example(self) -> str:
+        """A short name that stands for exactly one unit, for suggestions."""
+        names = sorted(
+            (
+                n
+                for n, units in self.by_name.items()
+                if len(units) == 1 and len(n) >= 3 and len(self.units[next(iter(units))].documents) == 1
+            ),
+            key=len,
+        )
+        return names[0] if names else next(iter(self.units))
+
+    def years(self) -> list[int]:
+        return sorted({e.key.year for e in self.documents})
+
+
+@dataclass(frozen=True)
+class UnitMention:
+    """A span of a question that names a unit (or could name several)."""
+
+    surface: str
+    start: int
+    end: int
+    units: tuple[str, ...]  # full names; more than one when the name is ambiguous
+
+
+def unit_identity(printed: str) -> str:
+    """The unit's name without a kind mark: 石泉路街道办事处（本级） → 石泉路街道办事处."""
+    return _BRACKETS.sub(lambda m: "" if m.group(1) in _KIND_MARKS else m.group(0), printed).strip()
+
+
+def strip_prefixes(name: str) -> str:
+    for pattern in rules()["prefixes"]:
+        name = re.sub(pattern, "", name)
+    return name
+
+
+def name_variants(full: str) -> set[str]:
+    """Every name derived by rule: full, without brackets, each bracketed alternative, without prefixes,
+    with contracted suffixes."""
+    full = normalise(full)
+    bases = {full, _BRACKETS.sub("", full)} | {m.group(1) for m in _BRACKETS.finditer(full)}
+    out: set[str] = set()
+    for base in bases:
+        core = base
+        forms = {base}
+        for _ in range(3):  # 上海市 → 普陀区 → 人民政府
+            core = strip_prefixes(core)
+            forms.add(core)
+        district = re.match(r"^(?:上海市)?([\u4e00-\u9fff]{2}区)", base)
+        if district:
+            forms.add(district.group(1) + strip_prefixes(strip_prefixes(strip_prefixes(base))))
+        for form in list(forms):
+            for suffix, short in rules()["contractions"].items():
+                if form.endswith(suffix) and len(form) - len(suffix) >= 2:
+                    forms.add(form[: -len(suffix)] + short)
+        out |= {f for f in forms if len(f) >= 2 and f not in rules()["contractions"]}
+    return out
+
+
+class Catalog:
+    """Units, their names and their documents; finds the units a question names."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries: dict[str, Entry] = {}
+        self.duplicates: dict[str, str] = {}  # a document with the key of one already held → that one
+        held: dict[DocKey, str] = {}
+        for e in sorted(entries, key=lambda e: e.id):
+            if e.key in held:
+                self.duplicates[e.id] = held[e.key]
+            else:
+                held[e.key] = e.id
+                self.entries[e.id] = e
+        self.units: dict[str, Unit] = {}
+        for e in self.entries.values():
+            unit = self.units.setdefault(e.key.unit, Unit(e.key.unit))
+            unit.documents.append(e)
+        self.by_name: dict[str, set[str]] = {}
+        for unit in self.units.values():
+            unit.names = name_variants(unit.name)
+            m = re.match(r"^(?:上海市)?([\u4e00-\u9fff]{2}区)", normalise(unit.name))
+            unit.district = m.group(1) if m else ""
+            for n in unit.names:
+                self.by_name.setdefault(n, set()).add(unit.name)
+        for alias, full in rules()["aliases"].items():
+            if full in self.units:
+                self.by_name.setdefault(normalise(alias), set()).add(full)
+        self._longest = max((len(n) for n in self.by_name), default=0)
+        self._suffixes = sorted(rules()["suffixes"]["words"], key=len, reverse=True)
+        self._cores = {u: normalise(_BRACKETS.sub("", u)) for u in self.units}
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> Catalog:
+        """From the fact store's document rows (id, unit_name, year, kind)."""
+        return cls(
+            [Entry(r["id"], DocKey(unit_identity(r["unit_name"]), int(r["year"]), r["kind"])) for r in rows]
+        )
+
+    # questions → units
+    def find(self, q: str) -> list[UnitMention]:
+        """The units a (normalised) question names, left to right, longest name first, not overlapping."""
+        taken = [False] * len(q)
+        found = self._exact(q, taken) + self._shortened(q, taken)
+        return sorted(found, key=lambda m: m.start)
+
+    def _exact(self, q: str, taken: list[bool]) -> list[UnitMention]:
+        found = []
+        i = 0
+        while i < len(q):
+            for size in range(min(self._longest, len(q) - i), 1, -1):
+                names = self.by_name.get(q[i : i + size])
+                if names and not _inside_word(q, i, i + size):
+                    found.append(UnitMention(q[i : i + size], i, i + size, tuple(sorted(names))))
+                    taken[i : i + size] = [True] * size
+                    i += size - 1
+                    break
+            i += 1
+        return found
+
+    def _shortened(self, q: str, taken: list[bool]) -> list[UnitMention]:
+        """Names written as a shortening of the full name (医保中心, 刑科院): the question's characters appear
+        in the name in order, start near its beginning and end on its last word."""
+        found: list[UnitMention] = []
+        for end in range(len(q), 0, -1):
+            if taken[end - 1] or not any(q[:end].endswith(s) for s in self._suffixes):
+                continue
+            best = self._best_shortening(q, end, taken)
+            if best:
+                found.append(best)
+                taken[best.start : best.end] = [True] * (best.end - best.start)
+        return found
+
+    def _best_shortening(self, q: str, end: int, taken: list[bool]) -> UnitMention | None:
+        for start in range(max(0, end - 16), end - 2):
+            if any(taken[start:end]) or not re.fullmatch(r"[\u4e00-\u9fff]+", q[start:end]):
+                continue
+            span = q[start:end]
+            scored = [(g, u) for u, core in self._cores.items() if (g := _gaps(span, core)) is not None]
+            if not scored:
+                continue
+            least = min(g for g, _ in scored)
+            units = tuple(sorted(u for g, u in scored if g == least))
+            return UnitMention(span, start, end, units)
+        return None
+
+    # units → documents
+    def documents(
+        self, unit: str | None = None, year: int | None = None, kind: str | None = None
+    ) -> list[Entry]:
+        pool = self.units[unit].documents if unit else list(self.entries.values())
+        return [
+            e for e in pool if (year is None or e.key.year == year) and (kind is None or e.key.kind == kind)
+        ]
+
+    def example(self) -> str:
+        """A short name that stands for exactly one unit, for suggestions."""
+        names = sorted(
+            (
+                n
+                for n, units in self.by_name.items()
+                if len(units) == 1 and len(n) >= 3 and len(self.units[next(iter(units))].documents) == 1
+            ),
+            key=len,
+        )
+        return names[0] if names else next(iter(self.units))
+
+    def years(self) -> list[int]:
+        return sorted({e.key.year for e in self.entries.values()})
+
+    def districts(self) -> set[str]:
+        return {u.district for u in self.units.values() if u.district}
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Units with their years and kinds, for `budget-qa units` and the app's coverage panel."""
+        return [
+            {
+                "unit": u.name,
+                "district": u.district,
+                "documents": [
+                    {"id": e.id, "year": e.key.year, "kind": e.key.kind}
+                    for e in sorted(u.documents, key=lambda e: (e.key.year, e.key.kind))
+                ],
+                "names": sorted(u.names - {normalise(u.name)}, key=len),
+            }
+            for u in sorted(self.units.values(), key=lambda u: (u.district, u.name))
+        ]
+
+
+def _inside_word(q: str, start: int, end: int) -> bool:
+    """A name glued to more name characters (财政局 inside 浦东新区财政局) is part of another name."""
+    before = q[start - 1] if start else ""
+    return (
+        bool(before)
+        and before in "区市县省镇"
+        and start >= 2
+        and bool(re.match(r"[\u4e00-\u9fff]", q[start - 2]))
+    )
+
+
+def _gaps(span: str, core: str) -> int | None:
+    """Characters of `core` skipped when reading `span` in it, or None when `span` is not a shortening:
+    every character in order, the first within the first five characters of the name without prefixes,
+    the last within the name's last three."""
+    base = strip_prefixes(strip_prefixes(strip_prefixes(core)))
+    offset = len(core) - len(base)
+    first = core.find(span[0], 0)
+    if first < 0 or first - offset > 4 and first > 4:
+        return None
+    pos, skipped, prev = first + 1, 0, first
+    for ch in span[1:]:
+        nxt = core.find(ch, pos)
+        if nxt < 0:
+            return None
+        skipped += nxt - prev - 1
+        prev, pos = nxt, nxt + 1
+    if prev < len(core) - 3:
+        return None
+    return skipped + (len(core) - 1 - prev)

@@ -1,0 +1,280 @@
+"""Scope: the documents a question is about, from its own words and the conversation.
+
+    choose(question, last, catalogue, default) -> Scope | Clarify | Refusal
+
+Named units (full or short names), years (2025年, 去年 relative to the conversation's document), and kind
+(部门预算 / 单位预算) pick documents. A unit the index does not hold is refused naming what was asked; a name
+that fits several units or documents gets a clarifying answer listing them; nothing named falls back to the
+conversation's documents, then the configured default, then a clarifying answer.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from assistant.catalog import Catalog, Entry, UnitMention, rules
+
+DATA = Path(__file__).parent / "data"
+
+
+@cache
+def wording() -> dict[str, Any]:
+    """Scope wording (assistant/data/scope.toml)."""
+    return tomllib.loads((DATA / "scope.toml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The documents a question is about, and the question with their names taken out."""
+
+    documents: tuple[str, ...]
+    question: str  # normalised, unit names removed
+    named: bool = False  # the question named a unit or a year itself
+    corpus: bool = False  # every document (filtered by year / kind / district): rank, count, aggregate
+    series: bool = False  # one unit over several years
+    switch: bool = False  # only a unit or a year changed: 那审计局呢？ / 2025年呢？
+    units: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    catalog_question: bool = False  # about the catalogue itself: 有多少个单位？
+
+
+@dataclass(frozen=True)
+class Clarify:
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Last:
+    """What the conversation had in scope at its last answered turn."""
+
+    documents: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    year: int | None = None
+
+
+@dataclass
+class _Ask:
+    q: str
+    mentions: list[UnitMention]
+    years: list[int]
+    optional: set[int]  # years a question compares with (比2023年, 去年): used only when indexed
+    kind: str | None
+    district: str | None
+    words: dict[str, Any] = field(default_factory=dict)
+
+
+def choose(q: str, last: Last, catalog: Catalog, default: str | None) -> Scope | Clarify | Refusal:
+    """The scope of one normalised question."""
+    ask = _read(q, last, catalog)
+    rest = _without(ask)
+    if re.search(ask.words["catalog"], rest) and not re.search(ask.words["budget_term"], rest):
+        return Scope(
+            tuple(catalog.entries),
+            rest,
+            corpus=True,
+            catalog_question=True,
+            units=_units_of(ask),
+            years=tuple(ask.years),
+        )
+    unknown = _unknown_unit(ask, catalog)
+    if unknown:
+        return Refusal(f"未收录「{unknown}」的预算（已收录{len(catalog.units)}个单位，可问“收录了哪些单位”）")
+    units = _units(ask, last, catalog)
+    if isinstance(units, Clarify | Refusal):
+        return units
+    if not units:
+        return _unnamed(ask, last, catalog, default, rest)
+    return _documents(ask, units, last, catalog, rest)
+
+
+def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
+    words = wording()
+    years, optional = _years(q, last)
+    kind = next((k for w, k in rules()["kinds"].items() if w in q), None)
+    masked = re.sub(r"20\d\d(年度?|-|—|至|到|、|和|与)", lambda m: "\0" * len(m.group()), q)
+    mentions = catalog.find(masked)
+    district = next((d for d in sorted(catalog.districts()) if d in q), None)
+    if mentions and district and all(m.surface != district for m in mentions):
+        district = None if any(district in m.surface for m in mentions) else district
+    return _Ask(q, mentions, years, optional, kind, district, words)
+
+
+def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
+    years = [int(y) for y in re.findall(r"(20\d\d)(?=年|-|—|至|到|、|和|与)", q)]
+    optional = {int(y) for y in re.findall(r"(?:比|较|相比|对比|比起)(20\d\d)年", q)}
+    span = re.search(r"(20\d\d)年?(?:-|—|至|到)(20\d\d)", q)
+    if span:
+        a, b = int(span.group(1)), int(span.group(2))
+        years = [y for y in years if not a <= y <= b] + list(range(a, b + 1)) if a < b <= a + 20 else years
+    if last.year:
+        for word, delta in wording()["relative_years"].items():
+            if word in q:
+                years.append(last.year + delta)
+                optional.add(last.year + delta)
+    return list(dict.fromkeys(years)), optional
+
+
+def _without(ask: _Ask) -> str:
+    """The question without the unit names it uses."""
+    q = ask.q
+    for m in sorted(ask.mentions, key=lambda m: m.start, reverse=True):
+        q = q[: m.start] + q[m.end :]
+    if ask.district and not ask.mentions:
+        q = q.replace(ask.district, "")
+    return q
+
+
+def _unknown_unit(ask: _Ask, catalog: Catalog) -> str:
+    """An organisation the question names that the catalogue does not hold (浦东新区财政局)."""
+    q = ask.q
+    for m in ask.mentions:
+        q = q[: m.start] + "\0" * (m.end - m.start) + q[m.end :]
+    q = re.sub(r"20\d\d年度?", lambda m: "\0" * len(m.group()), q)
+    for m in re.finditer(ask.words["organisation"], q):
+        for org in re.split(ask.words["not_a_name"], m.group(1)):
+            if len(org) >= 3 and not re.search(ask.words["budget_term"], org) and org not in catalog.by_name:
+                return org
+    return ""
+
+
+def _units(ask: _Ask, last: Last, catalog: Catalog) -> list[str] | Clarify | Refusal:
+    units: list[str] = []
+    for m in ask.mentions:
+        options = [u for u in m.units if _has(catalog, u, ask)] or list(m.units)
+        if len(options) > 1:
+            kept = [u for u in options if u in last.units]
+            if len(kept) == 1:
+                options = kept
+        if len(options) > 1:
+            names = tuple(options)
+            return Clarify(f"「{m.surface}」可能指{len(names)}个单位，请说明是哪一个", names)
+        if options[0] not in units:
+            units.append(options[0])
+    return units
+
+
+def _has(catalog: Catalog, unit: str, ask: _Ask) -> bool:
+    return any(catalog.documents(unit, y, ask.kind) for y in (ask.years or [None]))
+
+
+def _unnamed(ask: _Ask, last: Last, catalog: Catalog, default: str | None, rest: str) -> Scope | Clarify:
+    if re.search(ask.words["corpus"], rest):
+        docs = [
+            e
+            for e in catalog.documents(kind=ask.kind)
+            if (not ask.years or e.key.year in ask.years)
+            and (not ask.district or catalog.units[e.key.unit].district == ask.district)
+        ]
+        return Scope(
+            tuple(e.id for e in docs), rest, named=bool(ask.years), corpus=True, years=tuple(ask.years)
+        )
+    if last.units and (ask.years or ask.kind):
+        return _documents(ask, list(last.units), last, catalog, rest, named=True)
+    if last.documents:
+        return Scope(last.documents, rest, units=last.units, years=tuple(ask.years))
+    if default and default in catalog.entries:
+        unit = catalog.entries[default].key.unit
+        if ask.years or ask.kind:
+            scope = _documents(ask, [unit], Last((default,), (unit,)), catalog, rest, named=True)
+            return _year_only(ask, catalog, rest, scope) if isinstance(scope, Refusal) else scope
+        return Scope((default,), rest, units=(unit,), years=tuple(ask.years))
+    if len(catalog.units) == 1:
+        unit = next(iter(catalog.units))
+        return _documents(ask, [unit], last, catalog, rest, named=bool(ask.years))
+    return Clarify(
+        f"已收录{len(catalog.units)}个单位的预算，请说明想问哪个单位（例如“{catalog.example()}的项目支出是多少？”）",
+        tuple(sorted(catalog.units))[:8],
+    )
+
+
+def _year_only(ask: _Ask, catalog: Catalog, rest: str, refusal: Refusal) -> Scope | Clarify | Refusal:
+    """A year named without a unit, which the default unit lacks: the one document of that year, if one."""
+    held = [e for e in catalog.documents(kind=ask.kind) if e.key.year in ask.years]
+    if not held:
+        return refusal
+    if len(held) == 1:
+        return Scope((held[0].id,), rest, named=True, units=(held[0].key.unit,), years=tuple(ask.years))
+    return Clarify(
+        f"已收录{len(held)}份{'、'.join(f'{y}年' for y in ask.years)}的预算，请说明想问哪个单位",
+        tuple(sorted({e.key.unit for e in held}))[:8],
+    )
+
+
+def _documents(
+    ask: _Ask, units: list[str], last: Last, catalog: Catalog, rest: str, named: bool = True
+) -> Scope | Clarify | Refusal:
+    chosen: list[Entry] = []
+    series = len(units) == 1 and (len(ask.years) >= 2 or bool(re.search(ask.words["series"], rest)))
+    for unit in units:
+        entries = _entries_of(ask, unit, catalog)
+        if isinstance(entries, Refusal):
+            return entries
+        if len(entries) > 1 and not series:
+            entries = _one(entries, last, ask, unit)
+            if isinstance(entries, Clarify):
+                return entries
+        chosen += entries
+    if series:
+        chosen.sort(key=lambda e: e.key.year)
+    series = series and len({e.key.year for e in chosen}) > 1
+    bare = re.sub(r"20\d\d年度?|" + "|".join(wording()["relative_years"]), "", rest)
+    for word in rules()["kinds"]:
+        bare = bare.replace(word, "")
+    switch = bool(re.fullmatch(ask.words["switch"], bare)) and bool(last.documents)
+    return Scope(
+        tuple(e.id for e in chosen),
+        rest,
+        named=named,
+        series=series,
+        switch=switch,
+        units=tuple(units),
+        years=tuple(ask.years),
+    )
+
+
+def _entries_of(ask: _Ask, unit: str, catalog: Catalog) -> list[Entry] | Refusal:
+    entries = catalog.documents(unit, kind=ask.kind)
+    if not entries:
+        kinds = "、".join(sorted({e.key.kind for e in catalog.documents(unit)}))
+        return Refusal(f"未收录{unit}的{ask.kind}（已收录：{kinds}）")
+    if ask.years:
+        wanted = [y for y in ask.years if y not in ask.optional or any(e.key.year == y for e in entries)]
+        if not wanted:
+            return entries
+        held = [e for e in entries if e.key.year in wanted]
+        missing = [y for y in wanted if all(e.key.year != y for e in entries)]
+        if not held and len(missing) == 1:  # 2023年财政拨款收入 of a 2024 budget: its text compares
+            held = [e for e in entries if e.key.year == missing[0] + 1]
+            missing = [] if held else missing
+        if not held or missing and len(wanted) == 1:
+            have = "、".join(f"{y}年" for y in sorted({e.key.year for e in entries}))
+            return Refusal(f"未收录{unit}{missing[0]}年的预算（已收录：{have}）")
+        entries = held
+    return entries
+
+
+def _one(entries: list[Entry], last: Last, ask: _Ask, unit: str) -> list[Entry] | Clarify:
+    kept = [e for e in entries if e.id in last.documents]
+    if len(kept) == 1:
+        return kept
+    kinds = {e.key.kind for e in entries}
+    if len(kinds) > 1:
+        names = tuple(f"{e.key.year}年{e.key.kind}" for e in entries)
+        return Clarify(f"{unit}有{len(entries)}份预算（{'、'.join(names)}），请说明问的是哪一份", names)
+    names = tuple(f"{e.key.year}年" for e in sorted(entries, key=lambda e: e.key.year))
+    return Clarify(f"已收录{unit}{'、'.join(names)}的预算，请说明问的是哪一年", names)
+
+
+def _units_of(ask: _Ask) -> tuple[str, ...]:
+    return tuple(u for m in ask.mentions for u in m.units)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from decimal import Decimal
 
 from assistant.compute import amount, exact_in, plain, yuan
@@ -164,11 +165,14 @@ def across(result, q_unit: str | None, label: str) -> Answer:  # noqa: ANN001 - 
     years = {f.entry.key.year for f in figures} | {e.key.year for e in result.missing}
     units = {f.entry.key.unit for f in figures} | {e.key.unit for e in result.missing}
     with_year = len(years) > 1 or result.op == "series"
+    shown_docs = figures + [ops.Figure(e, None) for e in result.missing]
+    seen = Counter((f.entry.key.unit, f.entry.key.year) for f in shown_docs)
 
     def name(f: ops.Figure) -> str:
         if result.op == "series" and len(units) == 1:
             return f"{f.entry.key.year}年"
-        return doc_name(f.entry, with_year)
+        twice = seen[(f.entry.key.unit, f.entry.key.year)] > 1  # 部门预算 and 单位预算 of one department
+        return doc_name(f.entry, with_year) + (f.entry.key.kind if twice else "")
 
     def shown(f: ops.Figure) -> str:
         assert f.item is not None

@@ -109,6 +109,9 @@ def chart_bars(answer: Answer) -> list[Bar]:
     """
     if answer.route not in ("table", "hybrid"):
         return []
+    if len({c.document for c in answer.citations}) > 1:  # several units or years: one bar each
+        bars = [Bar(v.label.split(" ")[0], Decimal(v.value)) for v in answer.values if v.unit == "元"]
+        return bars if 2 <= len(bars) <= 24 else []
     cells = [c for c in answer.citations if c.source == "table" and to_yuan(c.value, c.unit) is not None]
     if len(cells) < 2:
         return []
@@ -219,9 +222,14 @@ class ChatService:
         self.log = log
 
     def respond(
-        self, message: Any, messages: list[dict[str, Any]] | None, questions: list[str] | None
+        self,
+        message: Any,
+        messages: list[dict[str, Any]] | None,
+        questions: list[str] | None,
+        document: str | None = None,
     ) -> tuple[list[dict[str, Any]], str, str, list[str], int | None]:
-        """(messages, cleared textbox, chart html, earlier questions, log id of this answer)."""
+        """(messages, cleared textbox, chart html, earlier questions, log id of this answer); `document` is
+        the unit and year picked for the conversation, if any."""
         messages, questions = list(messages or []), list(questions or [])
         text = str(message or "").strip()
         if not text:
@@ -234,7 +242,7 @@ class ChatService:
         messages.append(_message("user", escape_text(text)))
         started = time.perf_counter()
         try:
-            answer = self.assistant.ask(text, questions[-MAX_HISTORY:])
+            answer = self.assistant.ask(text, questions[-MAX_HISTORY:], document=document or None)
         except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
             detail = f"{type(err).__name__}: {err}"
             entry = self.log.record(
@@ -269,8 +277,11 @@ CSS = """
 
 
 def build_chat(service: ChatService, intro: str) -> Any:
-    """The public page: chat, examples, chart beside the answer, feedback buttons."""
+    """The public page: chat, a unit and year picker, examples, chart beside the answer, feedback buttons."""
     import gradio as gr
+
+    choices = document_choices(service.assistant)
+    examples = example_questions(service.assistant)
 
     with gr.Blocks(title="预算问答") as demo:
         gr.Markdown(f"# 预算问答\n{intro}")
@@ -301,17 +312,27 @@ def build_chat(service: ChatService, intro: str) -> Any:
                     wrong = gr.Button("有误", size="sm", elem_id="bqa-wrong")
                     clear = gr.Button("新对话", size="sm", elem_id="bqa-clear")
                 note = gr.Markdown("", elem_id="bqa-note")
-                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="示例问题")
+                gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题")
             with gr.Column(scale=2):
+                picker = gr.Dropdown(
+                    choices=choices,
+                    value="",
+                    label="单位和年度（可选：不选时在问题里说明单位）",
+                    filterable=True,
+                    elem_id="bqa-picker",
+                    visible=len(choices) > 2,
+                )
                 chart = gr.HTML(NO_CHART, label="图表", elem_id="bqa-chart")
 
-        def ask(message: str, messages: list[dict[str, Any]], earlier: list[str]) -> tuple[Any, ...]:
-            out = service.respond(message, messages, earlier)
+        def ask(
+            message: str, messages: list[dict[str, Any]], earlier: list[str], document: str = ""
+        ) -> tuple[Any, ...]:
+            out = service.respond(message, messages, earlier, document)
             return out[0], out[1], out[2], out[0], out[3], out[4], ""
 
         outputs = [chatbot, box, chart, conversation, questions, entry, note]
-        send.click(ask, [box, conversation, questions], outputs, api_name="chat")
-        box.submit(ask, [box, conversation, questions], outputs, api_visibility="private")
+        send.click(ask, [box, conversation, questions, picker], outputs, api_name="chat")
+        box.submit(ask, [box, conversation, questions, picker], outputs, api_visibility="private")
         useful.click(lambda e: service.feedback(e, "有用"), [entry], [note], api_name="useful")
         wrong.click(lambda e: service.feedback(e, "有误"), [entry], [note], api_name="wrong")
         chatbot.clear(
@@ -326,11 +347,40 @@ def build_chat(service: ChatService, intro: str) -> Any:
 
 
 def intro_text(assistant: Any) -> str:
-    docs = [f"{d.unit_name} {d.year}年{d.kind}" for d in assistant.docs.values()]
-    return (
-        "依据公开的预算文件回答：" + "；".join(escape_text(d) for d in docs) + "。"
-        "每个数字都标明来源表格的行与列；文件中没有的内容会直接说明无法回答。"
+    catalog = assistant.catalog
+    if len(catalog.entries) <= 3:
+        docs = [e.key.label() for e in catalog.entries.values()]
+        held = "依据公开的预算文件回答：" + "；".join(escape_text(d) for d in docs) + "。"
+    else:
+        years = "、".join(f"{y}年" for y in catalog.years())
+        held = f"依据公开的预算文件回答：已收录{len(catalog.units)}个单位的{len(catalog.entries)}份预算（{years}）。"
+    return held + "每个数字都标明来源表格的行与列；文件中没有的内容会直接说明无法回答。"
+
+
+def document_choices(assistant: Any) -> list[tuple[str, str]]:
+    """(label, document id) for the picker; the first choice leaves the unit to the question."""
+    entries = sorted(assistant.catalog.entries.values(), key=lambda e: (e.key.unit, e.key.year, e.key.kind))
+    return [("不限（在问题中说明单位）", "")] + [(e.key.label(), e.id) for e in entries]
+
+
+def example_questions(assistant: Any) -> tuple[str, ...]:
+    """Examples that fit what the index holds: the seed's own questions for one document, else questions
+    naming units it holds."""
+    catalog = assistant.catalog
+    if len(catalog.entries) == 1 or assistant.default:
+        return EXAMPLES
+    single = sorted(
+        (n for n, us in catalog.by_name.items() if len(us) == 1 and 3 <= len(n) <= 6),
+        key=lambda n: (len(catalog.units[next(iter(catalog.by_name[n]))].documents), len(n), n),
     )
+    a, b = (single + [catalog.example(), catalog.example()])[:2]
+    series = next((u for u in catalog.units.values() if len(u.years) > 1), None)
+    out = [f"{a}的项目支出是多少？", f"{a}和{b}的“三公”经费各是多少？", "哪个单位的人员经费最多？"]
+    if series is not None:
+        short = min(series.names, key=len)
+        out.append(f"{short}{series.years[0]}年到{series.years[-1]}年的支出预算总额各是多少？")
+    out += [f"{a}的主要职能是什么？", "收录了哪些单位？"]
+    return tuple(out)
 
 
 # the server

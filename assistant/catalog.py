@@ -21,6 +21,7 @@ from assistant.understand import normalise
 DATA = Path(__file__).parent / "data"
 _BRACKETS = re.compile(r"[(（]([^()（）]*)[)）]")
 _KIND_MARKS = {"本级"}
+_NOT_A_START = set("区市县省镇的和与及、或跟同比在是")
 
 
 @cache
@@ -59,18 +60,6 @@ class Unit:
     documents: list[Entry] = field(default_factory=list)
 
     @property
-    def example(self) -> str:
-        """A short name that stands for exactly one unit, for suggestions."""
-        names = sorted(
-            (
-                n
-                for n, units in self.by_name.items()
-                if len(units) == 1 and len(n) >= 3 and len(self.units[next(iter(units))].documents) == 1
-            ),
-            key=len,
-        )
-        return names[0] if names else next(iter(self.units))
-
     def years(self) -> list[int]:
         return sorted({e.key.year for e in self.documents})
 
@@ -196,6 +185,8 @@ class Catalog:
             if any(taken[start:end]) or not re.fullmatch(r"[\u4e00-\u9fff]+", q[start:end]):
                 continue
             span = q[start:end]
+            if span[0] in _NOT_A_START or _inside_word(q, start, end):
+                continue
             scored = [(g, u) for u, core in self._cores.items() if (g := _gaps(span, core)) is not None]
             if not scored:
                 continue

@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--document", help="document id to answer from (default: $BUDGET_QA_DOCUMENT)")
 
+    s = sub.add_parser("units", help="list the units, years and kinds the index holds")
+    s.add_argument("--json", action="store_true", help="one JSON object per unit")
+
     s = sub.add_parser("chat", help="a conversation in the terminal")
     s.add_argument("--document")
 
@@ -69,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--report", help="write a report (.md, .json or text)")
     s.add_argument("--baseline", help="a previous --report .json to compare with")
     s.add_argument("--min-accuracy", type=float, help="exit 1 below this overall accuracy (0–1)")
+    s.add_argument("--document", help="document a question naming no unit is about (default: none)")
 
     s = sub.add_parser("serve", help="start the web app (public chat and staff helpdesk)")
     s.add_argument("--host", default=os.environ.get("BUDGET_QA_HOST", "127.0.0.1"))
@@ -155,6 +159,29 @@ def _ask_jsonl(args: argparse.Namespace) -> int:
             continue
         out = assistant.ask(question, [str(h) for h in history] if isinstance(history, list) else [])
         print(json.dumps({"id": record.get("id"), **out.to_dict()}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    from assistant.catalog import Catalog
+    from assistant.index import current_build
+    from assistant.store import Store
+
+    store = Store.open(current_build(index_dir(args)) / "facts.sqlite")
+    catalog = Catalog.from_rows(store.documents())
+    listing = catalog.listing()
+    if args.json:
+        for unit in listing:
+            print(json.dumps(unit, ensure_ascii=False))
+        return 0
+    docs = sum(len(u["documents"]) for u in listing)
+    print(f"{len(listing)} units, {docs} budgets, years {', '.join(map(str, catalog.years()))}")
+    for unit in listing:
+        held = "、".join(f"{d['year']}年{d['kind']}" for d in unit["documents"])
+        names = "、".join(unit["names"][:4])
+        print(f"  {unit['unit']}  {held}  ({names})")
+    for duplicate, kept in sorted(catalog.duplicates.items()):
+        print(f"  note: {duplicate} is the same budget as {kept}; answers use {kept}")
     return 0
 
 
@@ -277,6 +304,7 @@ class _Progress:
 COMMANDS = {
     "index": cmd_index,
     "ask": cmd_ask,
+    "units": cmd_units,
     "chat": cmd_chat,
     "facts": cmd_facts,
     "audit": cmd_audit,

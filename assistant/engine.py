@@ -122,10 +122,14 @@ class Assistant:
         return self._lexicons[doc_id]
 
     # public API
-    def ask(self, question: Any, history: list[str] | None = None) -> Answer:
-        """Answer one question; `history` holds the earlier user turns of the conversation, oldest first."""
+    def ask(self, question: Any, history: list[str] | None = None, document: str | None = None) -> Answer:
+        """Answer one question; `history` holds the earlier user turns of the conversation, oldest first;
+        `document` (optional) is the document the conversation is about until a question names another."""
         started = time.perf_counter()
         state = Conversation()
+        if document and document in self.catalog.entries:
+            key = self.catalog.entries[document].key
+            state.last = Last((document,), (key.unit,), key.year)
         for earlier in history or []:
             self._answer(earlier, state)
         result = self._answer(question, state)

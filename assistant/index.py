@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.catalog import DocKey, unit_identity
 from assistant.documents import read_document
 from assistant.errors import BudgetQAError, IndexMissingError, InputError
 from assistant.records import Document
@@ -40,12 +41,12 @@ class BuildResult:
 
 
 def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The document files named, folders expanded to their `*.txt` files (sorted)."""
+    """The document files named, folders expanded to the `*.txt` files they hold (sorted, sub-folders too)."""
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(f for f in p.glob("*.txt") if f.is_file())
+            files += sorted(f for f in p.rglob("*.txt") if f.is_file() and not f.name.startswith("."))
         elif p.exists():
             files.append(p)
         else:
@@ -135,14 +136,23 @@ def _parse_all(
 ) -> tuple[list[tuple[Document, str]], BuildResult]:
     result = BuildResult(None)
     docs = []
+    held: dict[DocKey, str] = {}
     for n, f in enumerate(files, start=1):
         try:
-            docs.append((read_document(f), sha256(f)))
+            doc = read_document(f)
         except BudgetQAError as err:
             if not skip_bad:
                 raise
             result.skipped.append(str(err))
-        report(f"parsed {f.name}", n, len(files))
+            continue
+        finally:
+            report(f"parsed {f.name}", n, len(files))
+        key = DocKey(unit_identity(doc.unit_name), doc.year, doc.kind)
+        if key in held:  # one budget per unit, year and kind: a second copy would answer twice
+            result.skipped.append(f"{doc.id}: the same budget as {held[key]} ({key.label()}); not indexed")
+            continue
+        held[key] = doc.id
+        docs.append((doc, sha256(f)))
     if not docs:
         raise InputError("no document could be indexed")
     return docs, result

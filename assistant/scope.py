@@ -69,7 +69,7 @@ class _Ask:
     mentions: list[UnitMention]
     years: list[int]
     optional: set[int]  # years a question compares with (比2023年, 去年): used only when indexed
-    kind: str | None
+    kinds: set[str]  # 部门预算 / 单位预算, as named
     district: str | None
     words: dict[str, Any] = field(default_factory=dict)
 
@@ -101,13 +101,13 @@ def choose(q: str, last: Last, catalog: Catalog, default: str | None) -> Scope |
 def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
     words = wording()
     years, optional = _years(q, last)
-    kind = next((k for w, k in rules()["kinds"].items() if w in q), None)
+    kinds = {k for w, k in rules()["kinds"].items() if w in q}
     masked = re.sub(r"20\d\d(年度?|-|—|至|到|、|和|与)", lambda m: "\0" * len(m.group()), q)
     mentions = catalog.find(masked)
     district = next((d for d in sorted(catalog.districts()) if d in q), None)
     if mentions and district and all(m.surface != district for m in mentions):
         district = None if any(district in m.surface for m in mentions) else district
-    return _Ask(q, mentions, years, optional, kind, district, words)
+    return _Ask(q, mentions, years, optional, kinds, district, words)
 
 
 def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
@@ -117,11 +117,12 @@ def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
     if span:
         a, b = int(span.group(1)), int(span.group(2))
         years = [y for y in years if not a <= y <= b] + list(range(a, b + 1)) if a < b <= a + 20 else years
-    if last.year:
+    base = years[0] if len(years) == 1 else last.year  # 2025年比上年: the year before 2025
+    if base:
         for word, delta in wording()["relative_years"].items():
-            if word in q:
-                years.append(last.year + delta)
-                optional.add(last.year + delta)
+            if word in q and base + delta not in years:
+                years.append(base + delta)
+                optional.add(base + delta)
     return list(dict.fromkeys(years)), optional
 
 
@@ -132,6 +133,8 @@ def _without(ask: _Ask) -> str:
         q = q[: m.start] + q[m.end :]
     if ask.district and not ask.mentions:
         q = q.replace(ask.district, "")
+    for word in sorted(rules()["kinds"], key=len, reverse=True):
+        q = q.replace(word, "")  # 单位预算 names a document, not an item
     return q
 
 
@@ -143,7 +146,8 @@ def _unknown_unit(ask: _Ask, catalog: Catalog) -> str:
     q = re.sub(r"20\d\d年度?", lambda m: "\0" * len(m.group()), q)
     for m in re.finditer(ask.words["organisation"], q):
         for org in re.split(ask.words["not_a_name"], m.group(1)):
-            if len(org) >= 3 and not re.search(ask.words["budget_term"], org) and org not in catalog.by_name:
+            known = org in catalog.by_name or org in catalog.districts() or org == ask.district
+            if len(org) >= 3 and not re.search(ask.words["budget_term"], org) and not known:
                 return org
     return ""
 
@@ -152,6 +156,9 @@ def _units(ask: _Ask, last: Last, catalog: Catalog) -> list[str] | Clarify | Ref
     units: list[str] = []
     for m in ask.mentions:
         options = [u for u in m.units if _has(catalog, u, ask)] or list(m.units)
+        if len(options) > 1:  # 市财政局 / 普陀区的财政局: the level said before the name
+            level = ask.district if ask.district else "" if ask.q[: m.start].endswith("市") else None
+            options = [u for u in options if catalog.units[u].district == level] or options if level is not None else options
         if len(options) > 1:
             kept = [u for u in options if u in last.units]
             if len(kept) == 1:
@@ -165,27 +172,28 @@ def _units(ask: _Ask, last: Last, catalog: Catalog) -> list[str] | Clarify | Ref
 
 
 def _has(catalog: Catalog, unit: str, ask: _Ask) -> bool:
-    return any(catalog.documents(unit, y, ask.kind) for y in (ask.years or [None]))
+    return any(_kind_ok(e, ask) for y in (ask.years or [None]) for e in catalog.documents(unit, y))
 
 
 def _unnamed(ask: _Ask, last: Last, catalog: Catalog, default: str | None, rest: str) -> Scope | Clarify:
     if re.search(ask.words["corpus"], rest):
         docs = [
             e
-            for e in catalog.documents(kind=ask.kind)
-            if (not ask.years or e.key.year in ask.years)
+            for e in catalog.documents()
+            if _kind_ok(e, ask)
+            and (not ask.years or e.key.year in ask.years)
             and (not ask.district or catalog.units[e.key.unit].district == ask.district)
         ]
         return Scope(
             tuple(e.id for e in docs), rest, named=bool(ask.years), corpus=True, years=tuple(ask.years)
         )
-    if last.units and (ask.years or ask.kind):
+    if last.units and (ask.years or ask.kinds):
         return _documents(ask, list(last.units), last, catalog, rest, named=True)
     if last.documents:
         return Scope(last.documents, rest, units=last.units, years=tuple(ask.years))
     if default and default in catalog.entries:
         unit = catalog.entries[default].key.unit
-        if ask.years or ask.kind:
+        if ask.years or ask.kinds:
             scope = _documents(ask, [unit], Last((default,), (unit,)), catalog, rest, named=True)
             return _year_only(ask, catalog, rest, scope) if isinstance(scope, Refusal) else scope
         return Scope((default,), rest, units=(unit,), years=tuple(ask.years))
@@ -200,7 +208,7 @@ def _unnamed(ask: _Ask, last: Last, catalog: Catalog, default: str | None, rest:
 
 def _year_only(ask: _Ask, catalog: Catalog, rest: str, refusal: Refusal) -> Scope | Clarify | Refusal:
     """A year named without a unit, which the default unit lacks: the one document of that year, if one."""
-    held = [e for e in catalog.documents(kind=ask.kind) if e.key.year in ask.years]
+    held = [e for e in catalog.documents() if _kind_ok(e, ask) and e.key.year in ask.years]
     if not held:
         return refusal
     if len(held) == 1:
@@ -216,11 +224,12 @@ def _documents(
 ) -> Scope | Clarify | Refusal:
     chosen: list[Entry] = []
     series = len(units) == 1 and (len(ask.years) >= 2 or bool(re.search(ask.words["series"], rest)))
+    both_kinds = len(ask.kinds) > 1  # 部门预算和单位预算: both documents of the department
     for unit in units:
         entries = _entries_of(ask, unit, catalog)
         if isinstance(entries, Refusal):
             return entries
-        if len(entries) > 1 and not series:
+        if len(entries) > 1 and not series and not both_kinds:
             entries = _one(entries, last, ask, unit)
             if isinstance(entries, Clarify):
                 return entries
@@ -244,10 +253,10 @@ def _documents(
 
 
 def _entries_of(ask: _Ask, unit: str, catalog: Catalog) -> list[Entry] | Refusal:
-    entries = catalog.documents(unit, kind=ask.kind)
+    entries = [e for e in catalog.documents(unit) if _kind_ok(e, ask)]
     if not entries:
         kinds = "、".join(sorted({e.key.kind for e in catalog.documents(unit)}))
-        return Refusal(f"未收录{unit}的{ask.kind}（已收录：{kinds}）")
+        return Refusal(f"未收录{unit}的{'、'.join(sorted(ask.kinds))}（已收录：{kinds}）")
     if ask.years:
         wanted = [y for y in ask.years if y not in ask.optional or any(e.key.year == y for e in entries)]
         if not wanted:
@@ -278,3 +287,7 @@ def _one(entries: list[Entry], last: Last, ask: _Ask, unit: str) -> list[Entry] 
 
 def _units_of(ask: _Ask) -> tuple[str, ...]:
     return tuple(u for m in ask.mentions for u in m.units)
+
+
+def _kind_ok(entry: Entry, ask: _Ask) -> bool:
+    return not ask.kinds or entry.key.kind in ask.kinds

@@ -61,7 +61,7 @@ class Result:
 def detect(q: str, series: bool, corpus: bool) -> str:
     """The operation a question over several documents asks for."""
     if series:
-        return "series"
+        return "sum" if re.search(dict(wording()["ops"])["sum"], q) else "series"
     for op, pattern in wording()["ops"]:
         if re.search(pattern, q):
             if op == "count" and not corpus:
@@ -70,10 +70,17 @@ def detect(q: str, series: bool, corpus: bool) -> str:
     return "rank" if corpus else "list"
 
 
-def run(op: str, q: str, figures: list[Figure]) -> Result:
+def run(op: str, q: str, figures: list[Figure], years: tuple[int, ...] = ()) -> Result:
+    """`years` are the years a question names: a series measures its change between them."""
     found = [f for f in figures if f.item is not None]
     missing = [f.entry for f in figures if f.item is None]
-    handler = {"series": series, "rank": rank, "sum": add_up, "count": count, "compare": compare}.get(op)
+    if op == "count":
+        return count(q, figures)
+    if op == "series":
+        result = series(q, found, years)
+        result.missing = missing
+        return result
+    handler = {"rank": rank, "sum": add_up, "compare": compare, "share": share}.get(op)
     if op == "rank" and len(found) == 2 and not re.search(r"第|前[一二两三四五六七八九十\d]", q):
         handler = compare  # 哪家多，多多少: two units, each figure and the difference
     result = handler(q, found) if handler else Result("list", found)
@@ -112,19 +119,47 @@ def add_up(q: str, found: list[Figure]) -> Result:
     return Result("sum", found, total=total([f.value for f in found]))
 
 
-def count(q: str, found: list[Figure]) -> Result:
-    having = [f for f in found if f.value != 0]
-    return Result("count", having, count=len(having))
+def count(q: str, figures: list[Figure]) -> Result:
+    """Units meeting a condition: having the item (default), having none or zero, above or below a number."""
+    test, bound = "having", Decimal(0)
+    for pattern, name in wording()["conditions"]:
+        m = re.search(pattern, q)
+        if m:
+            test = name
+            number = next((g for g in m.groups()[1:] if g), None) if m.groups() else None
+            bound = Decimal(number) if number else Decimal(0)
+            break
+    checks = {
+        "having": lambda f: f.item is not None and f.value != 0,
+        "zero": lambda f: f.item is None or f.value == 0,
+        "above": lambda f: f.item is not None and f.value > bound,
+        "below": lambda f: f.item is not None and f.value < bound,
+    }
+    meeting = [f for f in figures if checks[test](f)]
+    result = Result("count", meeting, count=len(meeting))
+    result.order = test
+    result.total = bound
+    return result
 
 
-def series(q: str, found: list[Figure]) -> Result:
+def share(q: str, found: list[Figure]) -> Result:
+    """审计局占两家合计的比例: the first unit's figure over the sum of all."""
+    whole = total([f.value for f in found])
+    result = Result("share", found, total=whole)
+    if found:
+        result.percent = percent(found[0].value, whole)
+    return result
+
+
+def series(q: str, found: list[Figure], years: tuple[int, ...] = ()) -> Result:
     ordered = sorted(found, key=lambda f: f.entry.key.year)
     result = Result("series", ordered)
     if len(ordered) >= 2:
-        first, last = _pair(q, ordered)
+        first, last = _pair(ordered, years)
         result.difference = last.value - first.value
         result.percent = percent(result.difference, first.value)
-        result.figures = ordered
+        result.ratio = ratio(last.value, first.value)
+        result.show_ratio = bool(re.search(wording()["times"], q))
         result.ties = [first, last]
     if ordered:
         top = (
@@ -137,8 +172,11 @@ def series(q: str, found: list[Figure]) -> Result:
     return result
 
 
-def _pair(q: str, ordered: list[Figure]) -> tuple[Figure, Figure]:
-    """The two years a change is measured between: those named in order of time, else first and last."""
+def _pair(ordered: list[Figure], years: tuple[int, ...]) -> tuple[Figure, Figure]:
+    """The two years a change is measured between: the earliest and latest named, else first and last."""
+    named = [f for f in ordered if f.entry.key.year in years]
+    if len(named) >= 2:
+        return named[0], named[-1]
     return ordered[0], ordered[-1]
 
 

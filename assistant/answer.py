@@ -122,8 +122,10 @@ def clarify(reason: str, candidates: tuple[str, ...]) -> Answer:
     return Answer(f"{reason}：\n{listing}" if listing else f"{reason}。", "clarify")
 
 
-def catalogue(units: list[dict], years: list[int], asked_units: tuple[str, ...]) -> Answer:
-    """Which units and years the index holds."""
+def catalogue(
+    units: list[dict], years: list[int], asked_units: tuple[str, ...], filtered: bool = False
+) -> Answer:
+    """Which units and years the index holds (`filtered`: only those of the years or district asked)."""
     if asked_units:
         lines = [
             f"- {u['unit']}：" + "、".join(f"{d['year']}年{d['kind']}" for d in u["documents"])
@@ -136,8 +138,9 @@ def catalogue(units: list[dict], years: list[int], asked_units: tuple[str, ...])
         f"- {u['unit']}（" + "、".join(f"{d['year']}年" for d in u["documents"]) + "）" for u in units[:40]
     )
     more = f"\n（另有{len(units) - 40}个单位）" if len(units) > 40 else ""
+    which = "符合条件的" if filtered else ""
     text = (
-        f"共收录 **{len(units)}** 个单位的 **{docs}** 份预算，年份："
+        f"{which}共 **{docs}** 份预算，涉及 **{len(units)}** 个单位，年份："
         + "、".join(f"{y}年" for y in years)
         + f"。\n\n{shown}{more}"
     )
@@ -224,8 +227,24 @@ def _across_body(result, name, shown, what: str, q_unit: str | None) -> str:  # 
         formula = " + ".join(plain(f.value) for f in figs) + f" = {plain(result.total)}{counted or '元'}"
         return f"{what}：\n{listing}\n\n合计 **{shown_total}**。\n\n计算：{formula}"
     if result.op == "count":
-        names = "、".join(name(f) for f in figs[:30])
-        return f"安排了「{what}」的单位共 **{result.count}** 个：{names}。"
+        names = "、".join(name(f) for f in figs[:30]) + ("等" if len(figs) > 30 else "")
+        bound = format_decimal(result.total) if result.total is not None else ""
+        condition = {
+            "having": f"安排了「{what}」",
+            "zero": f"「{what}」为0或没有安排",
+            "above": f"「{what}」超过{bound}",
+            "below": f"「{what}」少于{bound}",
+        }[result.order]
+        return f"{condition}的单位共 **{result.count}** 个" + (f"：{names}。" if figs else "。")
+    if result.op == "share" and result.percent is not None:
+        a = figs[0]
+        formula = (
+            f"{plain(a.value)} ÷ ({' + '.join(plain(f.value) for f in figs)}) × 100% = {result.percent}%"
+        )
+        return (
+            f"{what}：\n{listing}\n\n合计 {amount(result.total, q_unit)}，**{name(a)}**占 **{result.percent}%**。"
+            f"\n\n计算：{formula}"
+        )
     if result.op == "series":
         return _series_text(result, name, shown, what, q_unit)
     return f"{what}：\n{listing}"
@@ -266,6 +285,11 @@ def _series_text(result, name, shown, what: str, q_unit: str | None) -> str:  # 
         text += f"。\n\n计算：{plain(last.value)} − {plain(first.value)} = {plain(d)}元"
         if result.percent is not None:
             text += f"；{plain(d)} ÷ {plain(first.value)} × 100% = {result.percent}%"
+        if result.show_ratio and result.ratio is not None:
+            text += (
+                f"\n\n{name(last)}是{name(first)}的 **{result.ratio}倍**"
+                f"（计算：{plain(last.value)} ÷ {plain(first.value)} = {result.ratio}）"
+            )
     if len(figs) > 2 and result.nth:
         word = "最低" if result.order == "min" else "最高"
         text += f"\n\n{word}的是 **{result.nth}年**。"

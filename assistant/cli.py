@@ -157,7 +157,12 @@ def _ask_jsonl(args: argparse.Namespace) -> int:
         except (json.JSONDecodeError, AttributeError):
             print(json.dumps({"id": None, "line": n, "error": "not a JSON object"}, ensure_ascii=False))
             continue
-        out = assistant.ask(question, [str(h) for h in history] if isinstance(history, list) else [])
+        try:
+            out = assistant.ask(question, [str(h) for h in history] if isinstance(history, list) else [])
+        except Exception as err:  # noqa: BLE001 - one bad line must not stop the others
+            error = f"internal error: {type(err).__name__}: {err}"
+            print(json.dumps({"id": record.get("id"), "line": n, "error": error}, ensure_ascii=False))
+            continue
         print(json.dumps({"id": record.get("id"), **out.to_dict()}, ensure_ascii=False), flush=True)
     return 0
 

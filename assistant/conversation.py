@@ -38,3 +38,9 @@ def _known_english(q: str) -> bool:
     return any(phrase in lowered for phrase in aliases()["english"]) or bool(
         re.search(r"\b(budget|total|expenditure|spending|revenue|income|cost|how much|what)\b", lowered)
     )
+
+
+def small_talk(q: str) -> bool:
+    """A turn with no budget word and nothing a follow-up asks with (哈哈, 没事了拜拜, 知道了)."""
+    words = wording()
+    return not re.search(words["budget"], q) and not re.search(words["asks"], q)

@@ -152,15 +152,43 @@ class Assistant:
         if isinstance(scope, Refusal):
             return compose.refusal(scope.reason, self._suggestions(state))
         if isinstance(scope, Clarify):
-            return compose.clarify(scope.reason, scope.candidates)
+            return self._agreeing(scope, state) or compose.clarify(scope.reason, scope.candidates)
         if scope.catalog_question:
-            return compose.catalogue(self.catalog.listing(), self.catalog.years(), scope.units)
-        pair = _pair_documents(scope, state)
+            return self._catalogue(scope)
+        pair = _pair_documents(scope, state, self.catalog)
         if pair:
-            scope = replace(scope, documents=pair)
+            same_unit = len({self.catalog.entries[d].key.unit for d in pair}) == 1
+            scope = replace(scope, documents=pair, series=same_unit)
         if len(scope.documents) == 1 and not scope.corpus:
             return self._one_document(str(question), scope, state)
         return self._across(scope, state)
+
+    def _catalogue(self, scope: Scope) -> Answer:
+        """Which units, years and documents the index holds (restricted to the years or district asked)."""
+        held = set(scope.documents)
+        listing = []
+        for unit in self.catalog.listing():
+            docs = [d for d in unit["documents"] if d["id"] in held]
+            if docs:
+                listing.append({**unit, "documents": docs})
+        years = sorted({d["year"] for u in listing for d in u["documents"]})
+        filtered = len(held) < len(self.catalog.entries)
+        return compose.catalogue(listing, years, scope.units, filtered)
+
+    def _agreeing(self, clarify: Clarify, state: Conversation) -> Answer | None:
+        """部门预算 and 单位预算 of one department that state the same figure: no need to ask which."""
+        if len(clarify.documents) < 2 or not clarify.question:
+            return None
+        term = _year_free(clarify.question)
+        figures = [self._figure(self.catalog.entries[d], term) for d in clarify.documents]
+        values = {(f.item.value, f.item.unit) for f in figures if f.item is not None}
+        if len(values) != 1 or any(f.item is None for f in figures):
+            return None
+        answer = compose.across(across.run("list", term, figures), None, "")
+        answer.text += "\n\n（两份预算的数字相同）"
+        state.question = term
+        state.last = Last(clarify.documents, (figures[0].entry.key.unit,), figures[0].entry.key.year)
+        return answer
 
     def _suggestions(self, state: Conversation) -> list[str]:
         doc_id = state.last.documents[0] if state.last.documents else self.default
@@ -188,6 +216,8 @@ class Assistant:
         frame = understand(question, self.lexicon(doc.id), doc)
         if frame.refuse:
             return compose.refusal(frame.refuse, operations.suggestions(doc))
+        if not frame.mentions and not frame.wants_text and conversation.small_talk(frame.question):
+            return compose.refusal(conversation.wording()["small_talk"], operations.suggestions(doc))
         return self._route(frame, doc, context)
 
     # several documents
@@ -199,8 +229,8 @@ class Assistant:
             term = (_year_free(state.question) if state.question else across.wording()["whole"]) + term
         op = across.detect(scope.question, scope.series, scope.corpus)
         figures = [self._figure(self.catalog.entries[d], term) for d in scope.documents]
-        result = across.run(op, scope.question, figures)
-        if not result.figures:
+        result = across.run(op, scope.question, figures, scope.years)
+        if not any(f.item for f in figures) and (op != "count" or result.order == "having"):
             what = _what(term)
             return compose.refusal(
                 f"所问单位的预算中没有找到「{what}」" if what else "没有看懂要比较的项目",
@@ -229,9 +259,14 @@ class Assistant:
         frame = understand(term, self.lexicon(entry.id), doc)
         if frame.refuse or not frame.mentions:
             return across.Figure(entry, None)
-        frame.op, frame.followup, frame.order, frame.top, frame.nth = "lookup", "", None, None, None
-        items = self._items(frame, doc, Context(document=doc.id))
-        return across.Figure(entry, items[0] if items else None)
+        counted = frame.op == "count" or bool(re.search(across.wording()["counted"], term))
+        frame.followup, frame.order, frame.top, frame.nth = "", None, None, None
+        for op in ("count", "lookup") if counted else ("lookup",):
+            frame.op = op  # 几辆车: counts are stated in the text; amounts come from the tables
+            items = self._items(frame, doc, Context(document=doc.id))
+            if items:
+                return across.Figure(entry, items[0])
+        return across.Figure(entry, None)
 
     def _route(self, frame: Frame, doc: Document, context: Context) -> Answer:
         last = context.frame
@@ -682,12 +717,24 @@ def _what(term: str) -> str:
     return re.sub(r"[的是多少呢吗？?。，,！!和与及、]|分别|各|哪个|哪家|最|谁", "", term)[:20]
 
 
-def _pair_documents(scope: Scope, state: Conversation) -> tuple[str, ...]:
-    """两家合计多少？ after two units were asked about in turn: both documents."""
-    if scope.named or scope.corpus or not re.search(conversation.wording()["pair"], scope.question):
+def _pair_documents(scope: Scope, state: Conversation, catalog: Catalog) -> tuple[str, ...]:
+    """两家合计多少？ after two units were asked about in turn, or 增加了多少？ after two years of one unit:
+    both documents."""
+    if scope.named or scope.corpus:
         return ()
     recent = list(dict.fromkeys(d for d, _ in reversed(state.turns)))[:2]
-    return tuple(reversed(recent)) if len(recent) == 2 else ()
+    if len(recent) != 2:
+        return ()
+    words = conversation.wording()
+    a, b = (catalog.entries[d].key for d in recent)
+    years_of_one = a.unit == b.unit and a.year != b.year
+    if (
+        re.search(words["pair"], scope.question)
+        or years_of_one
+        and re.search(words["change"], scope.question)
+    ):
+        return tuple(reversed(recent))
+    return ()
 
 
 def _catalogue_suggestions(catalog: Catalog) -> list[str]:

@@ -47,6 +47,8 @@ class Scope:
 class Clarify:
     reason: str
     candidates: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()  # when the candidates are documents of one unit
+    question: str = ""  # the question with unit names taken out
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,15 @@ def choose(q: str, last: Last, catalog: Catalog, default: str | None) -> Scope |
     ask = _read(q, last, catalog)
     rest = _without(ask)
     if re.search(ask.words["catalog"], rest) and not re.search(ask.words["budget_term"], rest):
+        held = [
+            e.id
+            for e in catalog.entries.values()
+            if (not ask.years or e.key.year in ask.years)
+            and (not ask.district or catalog.units[e.key.unit].district == ask.district)
+            and _kind_ok(e, ask)
+        ]
         return Scope(
-            tuple(catalog.entries),
+            tuple(held),
             rest,
             corpus=True,
             catalog_question=True,
@@ -102,7 +111,7 @@ def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
     words = wording()
     years, optional = _years(q, last)
     kinds = {k for w, k in rules()["kinds"].items() if w in q}
-    masked = re.sub(r"20\d\d(年度?|-|—|至|到|、|和|与)", lambda m: "\0" * len(m.group()), q)
+    masked = re.sub(r"20\d\d(年度?|-|—|至|到|、|和|与)|[(（]20\d\d[)）]", lambda m: "\0" * len(m.group()), q)
     mentions = catalog.find(masked)
     district = next((d for d in sorted(catalog.districts()) if d in q), None)
     if mentions and district and all(m.surface != district for m in mentions):
@@ -111,7 +120,9 @@ def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
 
 
 def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
-    years = [int(y) for y in re.findall(r"(20\d\d)(?=年|-|—|至|到|、|和|与)", q)]
+    years = [
+        int(y) for y in re.findall(r"(20\d\d)(?=年|-|—|至|到|、|和|与)|[(（](20\d\d)[)）]", q) for y in y if y
+    ]
     optional = {int(y) for y in re.findall(r"(?:比|较|相比|对比|比起)(20\d\d)年", q)}
     span = re.search(r"(20\d\d)年?(?:-|—|至|到)(20\d\d)", q)
     if span:
@@ -158,7 +169,11 @@ def _units(ask: _Ask, last: Last, catalog: Catalog) -> list[str] | Clarify | Ref
         options = [u for u in m.units if _has(catalog, u, ask)] or list(m.units)
         if len(options) > 1:  # 市财政局 / 普陀区的财政局: the level said before the name
             level = ask.district if ask.district else "" if ask.q[: m.start].endswith("市") else None
-            options = [u for u in options if catalog.units[u].district == level] or options if level is not None else options
+            options = (
+                [u for u in options if catalog.units[u].district == level] or options
+                if level is not None
+                else options
+            )
         if len(options) > 1:
             kept = [u for u in options if u in last.units]
             if len(kept) == 1:
@@ -176,7 +191,8 @@ def _has(catalog: Catalog, unit: str, ask: _Ask) -> bool:
 
 
 def _unnamed(ask: _Ask, last: Last, catalog: Catalog, default: str | None, rest: str) -> Scope | Clarify:
-    if re.search(ask.words["corpus"], rest):
+    ranking = not last.documents and not default and bool(re.search(ask.words["ranking"], rest))
+    if re.search(ask.words["corpus"], rest) or ranking or ask.district:
         docs = [
             e
             for e in catalog.documents()
@@ -226,9 +242,11 @@ def _documents(
     series = len(units) == 1 and (len(ask.years) >= 2 or bool(re.search(ask.words["series"], rest)))
     both_kinds = len(ask.kinds) > 1  # 部门预算和单位预算: both documents of the department
     for unit in units:
-        entries = _entries_of(ask, unit, catalog)
+        entries = _entries_of(ask, unit, catalog, lenient=len(units) > 1)
         if isinstance(entries, Refusal):
             return entries
+        if series and re.search(ask.words["series"], rest):
+            entries = [e for e in catalog.documents(unit) if _kind_ok(e, ask)]  # 这三年: every year held
         if len(entries) > 1 and not series and not both_kinds:
             entries = _one(entries, last, ask, unit)
             if isinstance(entries, Clarify):
@@ -252,8 +270,12 @@ def _documents(
     )
 
 
-def _entries_of(ask: _Ask, unit: str, catalog: Catalog) -> list[Entry] | Refusal:
+def _entries_of(ask: _Ask, unit: str, catalog: Catalog, lenient: bool = False) -> list[Entry] | Refusal:
+    """The unit's documents of the years and kinds asked (a kind named for another unit of the question is
+    not this one's)."""
     entries = [e for e in catalog.documents(unit) if _kind_ok(e, ask)]
+    if not entries and lenient:
+        entries = catalog.documents(unit)
     if not entries:
         kinds = "、".join(sorted({e.key.kind for e in catalog.documents(unit)}))
         return Refusal(f"未收录{unit}的{'、'.join(sorted(ask.kinds))}（已收录：{kinds}）")
@@ -280,7 +302,12 @@ def _one(entries: list[Entry], last: Last, ask: _Ask, unit: str) -> list[Entry] 
     kinds = {e.key.kind for e in entries}
     if len(kinds) > 1:
         names = tuple(f"{e.key.year}年{e.key.kind}" for e in entries)
-        return Clarify(f"{unit}有{len(entries)}份预算（{'、'.join(names)}），请说明问的是哪一份", names)
+        return Clarify(
+            f"{unit}有{len(entries)}份预算（{'、'.join(names)}），请说明问的是哪一份",
+            names,
+            tuple(e.id for e in entries),
+            _without(ask),
+        )
     names = tuple(f"{e.key.year}年" for e in sorted(entries, key=lambda e: e.key.year))
     return Clarify(f"已收录{unit}{'、'.join(names)}的预算，请说明问的是哪一年", names)
 

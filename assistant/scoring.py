@@ -23,7 +23,8 @@ rules, in the words of the design ("every number exact and traceable, precise, n
   substrings that must not appear (all compared with parentheses made half-width).
 - `cite`: one of the keys is a substring of some citation's table, section, row, column or quote. Every
   answer that is not a refusal needs at least one citation.
-- `refuse: true`: the route must be `refuse`; otherwise the route must not be `refuse`.
+- `refuse: true`: the route must be `refuse` or `clarify`; otherwise it must not be, unless the
+  expectation only forbids (a non-question turn may get a short reply).
 - Not a dump: at most 3,000 characters and at most 12 distinct figures (24 for the categories
   `breakdown` and `rank`), counted over the whole text. Money figures (元/万元/亿元 or bare) are distinct
   by their value in yuan (`10,555,000元` and `1,055.5万元` are one figure), other figures by value and
@@ -42,6 +43,19 @@ MAX_ANSWER_CHARS = 3000
 MAX_FIGURES = 12
 MAX_FIGURES_LISTING = 24
 LISTING_CATEGORIES = frozenset({"breakdown", "rank"})
+# what an answer must show; an expectation with none of these (only `forbid`) accepts a short reply or
+# a refusal: 好的谢谢 after a figure must not repeat it, and need not answer anything
+POSITIVE_KEYS = (
+    "amounts",
+    "any_amounts",
+    "percents",
+    "ratios",
+    "counts",
+    "names",
+    "keywords",
+    "any_keywords",
+    "cite",
+)
 ROUNDING_TOLERANCE = Decimal("0.0001")  # 0.01% of the expected amount
 PERCENT_SLACK = Decimal("1e-9")
 
@@ -242,7 +256,7 @@ def score(expect: dict[str, Any], answer: dict[str, Any], category: str = "") ->
     if expect.get("refuse"):
         if not declined:
             reasons.append(f"expected a refusal, got route {route or '(none)'!r}")
-    elif declined:
+    elif declined and any(expect.get(k) for k in POSITIVE_KEYS):
         reasons.append("refused an answerable question")
     if not declined and not citations:
         reasons.append("no citation")

@@ -178,10 +178,11 @@ def across(result, q_unit: str | None, label: str) -> Answer:  # noqa: ANN001 - 
         return doc_name(f.entry, with_year) + (f.entry.key.kind if twice else "")
 
     def shown(f: ops.Figure) -> str:
-        assert f.item is not None
+        if f.item is None:
+            return "没有此项"
         return amount(f.value, q_unit) if f.item.unit == "元" else f"{format_decimal(f.value)}{f.item.unit}"
 
-    what = label or (figures[0].item.label if figures and figures[0].item else "")
+    what = label or next((f.item.label for f in figures if f.item is not None), "")
     body = _across_body(result, name, shown, what, q_unit)
     if result.missing:
         body += (
@@ -194,7 +195,9 @@ def across(result, q_unit: str | None, label: str) -> Answer:  # noqa: ANN001 - 
     cites: list[Citation] = []
     values: list[Value] = []
     for f in figures[: 24 if result.op == "rank" else 12]:
-        assert f.item is not None
+        if f.item is None:  # a unit counted for having no such item: the catalogue says it is indexed
+            cites.append(Citation("catalog", f.entry.id, section="已收录文件", quote=f.entry.key.label()))
+            continue
         cites += citations(f.entry.id, [f.item])
         values.append(Value(f"{name(f)} {f.item.label}", format_decimal(f.value), f.item.unit))
     route = "table" if any(f.item and f.item.primary for f in figures) else "text"
@@ -299,7 +302,9 @@ def _series_text(result, name, shown, what: str, q_unit: str | None) -> str:  # 
 def _across_sources(result, name) -> str:  # noqa: ANN001
     lines = []
     for f in result.figures[:10]:
-        assert f.item is not None
+        if f.item is None:
+            lines.append(f"- {name(f)}：{f.entry.key.label()}中没有此项")
+            continue
         origin = source(f.item.primary) if f.item.primary else f"{f.item.fact.table}" if f.item.fact else ""
         lines.append(f"- {name(f)}：{f.entry.key.label()}{origin}")
     return "来源：\n" + "\n".join(lines)

@@ -258,13 +258,26 @@ def _gaps(span: str, core: str) -> int | None:
     first = core.find(span[0], 0)
     if first < 0 or first - offset > 4 and first > 4:
         return None
-    pos, skipped, prev = first + 1, 0, first
+    pos, skipped, prev, positions = first + 1, 0, first, [first]
     for ch in span[1:]:
         nxt = core.find(ch, pos)
         if nxt < 0:
             return None
         skipped += nxt - prev - 1
         prev, pos = nxt, nxt + 1
+        positions.append(nxt)
     if prev < len(core) - 3:
         return None
+    tail = max((len(w) for w in _tails() if core.endswith(w)), default=0)
+    if sum(1 for p in positions if p < len(core) - tail) < 2:
+        return None  # 办公室 alone is every office's last word, not a name
     return skipped + (len(core) - 1 - prev)
+
+
+@cache
+def _tails() -> tuple[str, ...]:
+    return (
+        tuple(rules()["suffixes"]["words"])
+        + tuple(rules()["contractions"])
+        + tuple(rules()["suffixes"]["tails"])
+    )

@@ -37,6 +37,7 @@ from assistant.understand import (
 )
 
 MAX_QUESTION = 500
+SECTION_NAMES = ("主要职能", "机构设置", "名词解释", "预算编制说明", "其他相关情况说明")
 
 
 HANDLERS = {
@@ -226,7 +227,10 @@ class Assistant:
             return compose.refusal("没有符合条件的预算文件", _catalogue_suggestions(self.catalog))
         term = _year_free(scope.question)
         if not self._names_item(term, scope.documents[0]):  # 两家合计多少？ / 2025年呢？比2023年多多少？
-            term = (_year_free(state.question) if state.question else across.wording()["whole"]) + term
+            if state.question:
+                term = _year_free(state.question) + term
+            elif not _what(re.sub(across.wording()["op_words"], "", term)):
+                term = across.wording()["whole"] + term  # 万里街道2024年比2023年增加多少: the whole budget
         op = across.detect(scope.question, scope.series, scope.corpus)
         figures = [self._figure(self.catalog.entries[d], term) for d in scope.documents]
         result = across.run(op, scope.question, figures, scope.years)
@@ -522,8 +526,14 @@ class Assistant:
             hits = _mandate(retriever, doc.id, frame.question) or hits
         if not hits and not naming:
             return None  # nothing relevant: refuse rather than quote something unrelated
-        wanted = prefer or next(
-            (sec for pattern, sec in wording()["sections"] if re.search(pattern, frame.question)), None
+        named_section = next((sec for sec in SECTION_NAMES if sec in frame.question), None)
+        wanted = (
+            prefer
+            or named_section
+            or ("主要职能" if general_mandate else None)
+            or next(
+                (sec for pattern, sec in wording()["sections"] if re.search(pattern, frame.question)), None
+            )
         )
         pool = naming or hits
         preferred = [h for h in (naming or ranked) if h.chunk.section == wanted]

@@ -20,6 +20,8 @@ from typing import Any, TextIO
 from assistant.errors import BudgetQAError, IndexMissingError, InputError
 from assistant.scoring import score, validate_expect
 
+DECLINED = ("refuse", "clarify")  # routes that answer nothing: a refusal or a clarifying question
+
 Ask = Callable[[str, list[str]], dict[str, Any]]
 MAX_QUESTION_FILE_BYTES = 20 * 1024 * 1024
 DEFAULT_CATEGORY = "other"
@@ -229,16 +231,16 @@ def build_report(results: list[QuestionResult]) -> Report:
         by_route.setdefault(result.route or "(none)", []).append(result.latency_ms)
     if results:
         by_route["all"] = [result.latency_ms for result in results]
-    answered = [r for r in results if r.route != "refuse"]
+    answered = [r for r in results if r.route not in DECLINED]
     return Report(
         total=len(results),
         passed=sum(r.passed for r in results),
         categories={name: CategoryScore(*totals[name]) for name in sorted(totals)},
         answered=len(answered),
         cited=sum(r.citations > 0 for r in answered),
-        refused=sum(r.route == "refuse" for r in results),
+        refused=sum(r.route in DECLINED for r in results),
         refusals_expected=sum(r.expect_refuse for r in results),
-        refusals_correct=sum(r.route == "refuse" and r.expect_refuse for r in results),
+        refusals_correct=sum(r.route in DECLINED and r.expect_refuse for r in results),
         latency={
             route: LatencyStats(len(times), percentile(times, 50), percentile(times, 95))
             for route, times in sorted(by_route.items())

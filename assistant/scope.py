@@ -204,13 +204,15 @@ def _unnamed(ask: _Ask, last: Last, catalog: Catalog, default: str | None, rest:
             tuple(e.id for e in docs), rest, named=bool(ask.years), corpus=True, years=tuple(ask.years)
         )
     if last.units and (ask.years or ask.kinds):
-        return _documents(ask, list(last.units), last, catalog, rest, named=True)
+        return _documents(ask, list(last.units), last, catalog, rest, named=True, lenient=True)
     if last.documents:
         return Scope(last.documents, rest, units=last.units, years=tuple(ask.years))
     if default and default in catalog.entries:
         unit = catalog.entries[default].key.unit
         if ask.years or ask.kinds:
-            scope = _documents(ask, [unit], Last((default,), (unit,)), catalog, rest, named=True)
+            scope = _documents(
+                ask, [unit], Last((default,), (unit,)), catalog, rest, named=True, lenient=True
+            )
             return _year_only(ask, catalog, rest, scope) if isinstance(scope, Refusal) else scope
         return Scope((default,), rest, units=(unit,), years=tuple(ask.years))
     if len(catalog.units) == 1:
@@ -236,13 +238,21 @@ def _year_only(ask: _Ask, catalog: Catalog, rest: str, refusal: Refusal) -> Scop
 
 
 def _documents(
-    ask: _Ask, units: list[str], last: Last, catalog: Catalog, rest: str, named: bool = True
+    ask: _Ask,
+    units: list[str],
+    last: Last,
+    catalog: Catalog,
+    rest: str,
+    named: bool = True,
+    lenient: bool = False,
 ) -> Scope | Clarify | Refusal:
+    """The documents of the units in scope; `lenient`: the units come from the conversation, so a kind the
+    unit does not have is a loose word (2024年部门预算 of a 单位预算), not a request for another document."""
     chosen: list[Entry] = []
     series = len(units) == 1 and (len(ask.years) >= 2 or bool(re.search(ask.words["series"], rest)))
     both_kinds = len(ask.kinds) > 1  # 部门预算和单位预算: both documents of the department
     for unit in units:
-        entries = _entries_of(ask, unit, catalog, lenient=len(units) > 1)
+        entries = _entries_of(ask, unit, catalog, lenient=lenient or len(units) > 1)
         if isinstance(entries, Refusal):
             return entries
         if series and re.search(ask.words["series"], rest):

@@ -1,0 +1,111 @@
+"""The catalogue: every unit's names by rule, and the units a question names (never a fragment of one)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog import Catalog, DocKey, Entry, name_variants, unit_identity
+from assistant.understand import normalise
+
+UNITS = [
+    ("shanghai-sme-office-2024", "上海市促进中小企业发展协调办公室", 2024, "单位预算"),
+    ("sh_caizhengju_2025", "上海市财政局", 2025, "单位预算"),
+    ("sh_putuo_caizhengju_2025", "上海市普陀区财政局", 2025, "部门预算"),
+    ("sh_yibao", "上海市医疗保险事业管理中心", 2026, "单位预算"),
+    ("sh_fulicaipiao", "上海市福利彩票发行中心", 2026, "单位预算"),
+    ("sh_xingke", "上海市刑事科学技术研究院", 2026, "单位预算"),
+    ("sh_jiaotong", "上海交通职业技术学院", 2026, "单位预算"),
+    ("sh_xinfangban", "上海市信访办公室", 2026, "单位预算"),
+    ("sh_wanli_2023", "上海市普陀区人民政府万里街道办事处", 2023, "部门预算"),
+    ("sh_wanli_2024", "上海市普陀区人民政府万里街道办事处", 2024, "部门预算"),
+    ("sh_shiquanlu", "上海市普陀区人民政府石泉路街道办事处（本级）", 2026, "单位预算"),
+    ("sh_tongji", "上海市统计和大数据研究院（上海市统计数据管理中心）", 2026, "单位预算"),
+    ("sh_jianguanwei", "上海市普陀区建设和管理委员会", 2026, "部门预算"),
+    ("sh_shangkeda", "上海科技大学附属学校", 2026, "单位预算"),
+    ("sh_wenyin", "上海市人民政府办公厅文印中心", 2026, "单位预算"),
+    ("sh_sifaju_dept", "上海市普陀区司法局", 2026, "部门预算"),
+    ("sh_sifaju_unit", "上海市普陀区司法局", 2026, "单位预算"),
+]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog([Entry(i, DocKey(unit_identity(u), y, k)) for i, u, y, k in UNITS])
+
+
+@pytest.mark.parametrize(
+    ("full", "expected"),
+    [
+        ("上海市信访办公室", {"上海市信访办公室", "信访办公室", "信访办", "上海市信访办"}),
+        ("上海市普陀区人民政府万里街道办事处", {"万里街道", "普陀区万里街道", "万里街道办事处"}),
+        ("上海市统计和大数据研究院（上海市统计数据管理中心）", {"统计和大数据研究院", "统计数据管理中心"}),
+        ("上海市财政局", {"上海市财政局", "财政局"}),
+        ("上海市普陀区财政局", {"普陀区财政局", "财政局"}),
+    ],
+)
+def test_names_derived_by_rule(full: str, expected: set[str]) -> None:
+    assert expected <= name_variants(full)
+
+
+def test_a_kind_mark_is_not_part_of_the_name() -> None:
+    assert (
+        unit_identity("上海市普陀区人民政府石泉路街道办事处（本级）")
+        == "上海市普陀区人民政府石泉路街道办事处"
+    )
+    assert unit_identity("上海市统计和大数据研究院（上海市统计数据管理中心）").endswith(
+        "（上海市统计数据管理中心）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "units"),
+    [
+        ("医保中心的物业管理费是多少？", [("上海市医疗保险事业管理中心",)]),
+        ("福彩中心的项目支出", [("上海市福利彩票发行中心",)]),
+        ("刑科院有几辆车", [("上海市刑事科学技术研究院",)]),
+        ("交通职院的事业收入", [("上海交通职业技术学院",)]),
+        ("信访办和建管委哪个多", [("上海市信访办公室",), ("上海市普陀区建设和管理委员会",)]),
+        ("上科大附校的人员经费", [("上海科技大学附属学校",)]),
+        ("文印中心的收入", [("上海市人民政府办公厅文印中心",)]),
+        ("上海市财政局的人员经费", [("上海市财政局",)]),
+        ("普陀区财政局的人员经费", [("上海市普陀区财政局",)]),
+        ("财政局的人员经费", [("上海市普陀区财政局", "上海市财政局")]),
+        ("万里街道2024年的项目支出", [("上海市普陀区人民政府万里街道办事处",)]),
+        ("统计数据管理中心的公用经费", [("上海市统计和大数据研究院（上海市统计数据管理中心）",)]),
+        ("石泉路街道的三公经费", [("上海市普陀区人民政府石泉路街道办事处",)]),
+    ],
+)
+def test_units_named_in_a_question(catalog: Catalog, question: str, units: list[tuple[str, ...]]) -> None:
+    assert [m.units for m in catalog.find(normalise(question))] == units
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "物业管理费是多少万元？",  # 业管理 is three characters of 医疗保险事业管理中心, not a name
+        "浦东新区财政局的项目支出是多少？",  # 财政局 inside another unit's name
+        "上海市普陀区卫生健康委员会的三公经费",
+        "技术中心的支出",  # a shortening must start near the name's beginning
+        "中小企业发展专项是多少？",
+        "这个办公室负责什么？",
+    ],
+)
+def test_no_unit_from_fragments(catalog: Catalog, question: str) -> None:
+    assert catalog.find(normalise(question)) == []
+
+
+def test_a_second_copy_of_a_budget_is_set_aside() -> None:
+    key = DocKey("上海市普陀区人民政府万里街道办事处", 2025, "部门预算")
+    catalog = Catalog([Entry("wanli_2025", key), Entry("wanli_2025_tabs", key)])
+    assert list(catalog.entries) == ["wanli_2025"]
+    assert catalog.duplicates == {"wanli_2025_tabs": "wanli_2025"}
+
+
+def test_listing_gives_every_unit_its_documents(catalog: Catalog) -> None:
+    listing = {u["unit"]: u for u in catalog.listing()}
+    assert len(listing) == 15
+    assert [d["year"] for d in listing["上海市普陀区人民政府万里街道办事处"]["documents"]] == [2023, 2024]
+    assert {d["kind"] for d in listing["上海市普陀区司法局"]["documents"]} == {"部门预算", "单位预算"}
+    assert listing["上海市普陀区司法局"]["district"] == "普陀区"
+    assert listing["上海市财政局"]["district"] == ""
+    assert catalog.years() == [2023, 2024, 2025, 2026]

@@ -1,0 +1,144 @@
+"""Scope: each question resolves to the documents it is about, is refused naming what was asked, or gets a
+clarifying answer listing the candidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog import Catalog, DocKey, Entry, unit_identity
+from assistant.scope import Clarify, Last, Refusal, Scope, choose
+from assistant.understand import normalise
+from tests.test_catalog import UNITS
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog([Entry(i, DocKey(unit_identity(u), y, k)) for i, u, y, k in UNITS])
+
+
+def scope_of(catalog: Catalog, question: str, last: Last | None = None, default: str | None = None):
+    return choose(normalise(question), last or Last(), catalog, default)
+
+
+@pytest.mark.parametrize(
+    ("question", "documents"),
+    [
+        ("医保中心的物业管理费是多少？", ("sh_yibao",)),
+        ("万里街道2024年的项目支出是多少？", ("sh_wanli_2024",)),
+        ("普陀区司法局部门预算的项目支出", ("sh_sifaju_dept",)),
+        ("司法局单位预算的项目支出", ("sh_sifaju_unit",)),
+        ("市财政局的人员经费", ("sh_caizhengju_2025",)),
+        ("普陀区的财政局人员经费", ("sh_putuo_caizhengju_2025",)),
+        ("信访办和刑科院的项目支出各是多少？", ("sh_xinfangban", "sh_xingke")),
+        ("万里街道2023年到2024年的人员经费", ("sh_wanli_2023", "sh_wanli_2024")),
+        ("万里街道历年的人员经费", ("sh_wanli_2023", "sh_wanli_2024")),
+        ("万里街道2024年比上年增加多少", ("sh_wanli_2024", "sh_wanli_2023")),
+        ("普陀区司法局部门预算和单位预算的项目支出", ("sh_sifaju_dept", "sh_sifaju_unit")),
+        ("建管委（2026）和普陀区财政局（2025）的公用经费", ("sh_jianguanwei", "sh_putuo_caizhengju_2025")),
+    ],
+)
+def test_named_units_and_years_pick_documents(catalog: Catalog, question: str, documents) -> None:
+    scope = scope_of(catalog, question)
+    assert isinstance(scope, Scope), scope
+    assert set(scope.documents) == set(documents)
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("浦东新区财政局的项目支出是多少？", "浦东新区财政局"),
+        ("上海市普陀区卫生健康委员会2025年的三公经费", "上海市普陀区卫生健康委员会"),
+        ("医保中心2024年的项目支出是多少？", "2024"),
+        ("万里街道2026年的项目支出", "2026"),
+    ],
+)
+def test_unknown_units_and_years_are_refused_by_name(catalog: Catalog, question: str, said: str) -> None:
+    scope = scope_of(catalog, question)
+    assert isinstance(scope, Refusal)
+    assert said in scope.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "candidates"),
+    [
+        ("财政局的人员经费是多少？", {"上海市财政局", "上海市普陀区财政局"}),
+        ("司法局的项目支出是多少？", {"2026年部门预算", "2026年单位预算"}),
+        ("万里街道的项目支出是多少？", {"2023年", "2024年"}),
+    ],
+)
+def test_ambiguous_names_ask_which(catalog: Catalog, question: str, candidates: set[str]) -> None:
+    scope = scope_of(catalog, question)
+    assert isinstance(scope, Clarify)
+    assert set(scope.candidates) == candidates
+
+
+def test_nothing_named_uses_the_conversation_then_the_default(catalog: Catalog) -> None:
+    assert isinstance(scope_of(catalog, "项目支出是多少？"), Clarify)
+    assert scope_of(catalog, "项目支出是多少？", default="sh_xingke").documents == ("sh_xingke",)
+    last = Last(("sh_xinfangban",), ("上海市信访办公室",), 2026)
+    assert scope_of(catalog, "项目支出是多少？", last, default="sh_xingke").documents == ("sh_xinfangban",)
+
+
+@pytest.mark.parametrize(
+    ("question", "last", "documents", "switch"),
+    [
+        ("那刑科院呢？", Last(("sh_xinfangban",), ("上海市信访办公室",), 2026), ("sh_xingke",), True),
+        (
+            "2024年呢？",
+            Last(("sh_wanli_2023",), ("上海市普陀区人民政府万里街道办事处",), 2023),
+            ("sh_wanli_2024",),
+            True,
+        ),
+        (
+            "去年呢？",
+            Last(("sh_wanli_2024",), ("上海市普陀区人民政府万里街道办事处",), 2024),
+            ("sh_wanli_2023",),
+            True,
+        ),
+        (
+            "那它的公用经费呢？",
+            Last(("sh_xingke",), ("上海市刑事科学技术研究院",), 2026),
+            ("sh_xingke",),
+            False,
+        ),
+    ],
+)
+def test_follow_ups_that_change_unit_or_year(catalog: Catalog, question, last, documents, switch) -> None:
+    scope = scope_of(catalog, question, last)
+    assert isinstance(scope, Scope)
+    assert scope.documents == documents
+    assert scope.switch is switch
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("哪个单位的三公经费最多？", 17),
+        ("2026年哪个单位的项目支出最少？", 12),
+        ("普陀区哪个单位的人员经费最多？", 7),
+        ("部门预算中哪个单位的项目支出最多？", 5),
+    ],
+)
+def test_the_whole_corpus_filtered_by_year_kind_and_district(
+    catalog: Catalog, question: str, count: int
+) -> None:
+    scope = scope_of(catalog, question, default="shanghai-sme-office-2024")
+    assert isinstance(scope, Scope) and scope.corpus
+    assert len(scope.documents) == count
+
+
+def test_a_ranking_with_nothing_named_and_no_default_is_over_the_corpus(catalog: Catalog) -> None:
+    scope = scope_of(catalog, "项目支出最多的前三名是谁？")
+    assert isinstance(scope, Scope) and scope.corpus and len(scope.documents) == 17
+
+
+@pytest.mark.parametrize(("question", "count"), [("有多少个单位？", 17), ("2024年的预算有几份？", 2)])
+def test_catalogue_questions(catalog: Catalog, question: str, count: int) -> None:
+    scope = scope_of(catalog, question)
+    assert isinstance(scope, Scope) and scope.catalog_question
+    assert len(scope.documents) == count
+
+
+def test_unit_names_are_taken_out_of_the_question(catalog: Catalog) -> None:
+    scope = scope_of(catalog, "医保中心的医保缴费是多少？")
+    assert scope.question == normalise("的医保缴费是多少？")

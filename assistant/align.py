@@ -63,10 +63,23 @@ def row_candidates(
     return out
 
 
-def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
-    sums = {ZERO}
+def _reachable(sets: list[set[Decimal]], cap: int, limit: Decimal | None = None) -> set[Decimal] | None:
+    """Every sum of one value from each set (None beyond `cap` sums); settled sets add a constant. With
+    `limit` and no negative value, partial sums above it are dropped: they can only grow."""
+    if limit is not None and any(v < 0 for values in sets for v in values):
+        limit = None
+    offset = ZERO
+    open_sets = []
     for values in sets:
+        if len(values) == 1:
+            offset += next(iter(values))
+        else:
+            open_sets.append(values)
+    sums = {offset}
+    for values in sorted(open_sets, key=len):
         sums = {s + v for s in sums for v in values}
+        if limit is not None:
+            sums = {s for s in sums if s <= limit}
         if len(sums) > cap:
             return None
     return sums
@@ -90,16 +103,22 @@ class _Solver:
             self.domains[row] = [pl for pl in self.domains[row] if self.value(row, pl, col) == known]
 
     def propagate(self, cap: int = 20000) -> None:
+        seen: dict[tuple[int, int], tuple[int, ...]] = {}
         changed = True
         while changed:
             changed = False
             for parent, children in self.p.sums:
+                sizes = tuple(len(self.domains[r]) for r in (parent, *children))
                 for col in range(self.p.ncols):
+                    if seen.get((parent, col)) == sizes:
+                        continue  # nothing it depends on has changed since it was last pruned
                     changed |= self._prune(parent, children, col, cap)
+                    seen[(parent, col)] = tuple(len(self.domains[r]) for r in (parent, *children))
 
     def _prune(self, parent: int, children: tuple[int, ...], col: int, cap: int) -> bool:
         sets = [{self.value(c, pl, col) for pl in self.domains[c]} for c in children]
-        reach = _reachable(sets, cap)
+        limit = max((self.value(parent, pl, col) for pl in self.domains[parent]), default=None)
+        reach = _reachable(sets, cap, limit)
         if reach is None:
             return self._prune_bounds(parent, children, col, sets)
         changed = False
@@ -110,7 +129,7 @@ class _Solver:
         for i, child in enumerate(children):
             if len(self.domains[child]) < 2:
                 continue
-            rest = _reachable(sets[:i] + sets[i + 1 :], cap)
+            rest = _reachable(sets[:i] + sets[i + 1 :], cap, max(targets, default=None))
             if rest is None:
                 continue
             keep = [

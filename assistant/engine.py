@@ -149,7 +149,7 @@ class Assistant:
         reply = conversation.reply(q, str(question))
         if reply:
             return compose.refusal(reply, self._suggestions(state))
-        scope = choose(q, state.last, self.catalog, self.default)
+        scope = choose(q, state.last, self.catalog, self.default, self._mentioned(state))
         if isinstance(scope, Refusal):
             return compose.refusal(scope.reason, self._suggestions(state))
         if isinstance(scope, Clarify):
@@ -190,6 +190,11 @@ class Assistant:
         state.question = term
         state.last = Last(clarify.documents, (figures[0].entry.key.unit,), figures[0].entry.key.year)
         return answer
+
+    def _mentioned(self, state: Conversation) -> Any:
+        """Whether the documents of the conversation (or the default) mention a name in their text."""
+        docs = state.last.documents or ((self.default,) if self.default else ())
+        return lambda name: any(name in self.lexicon(d).full_text for d in docs)
 
     def _suggestions(self, state: Conversation) -> list[str]:
         doc_id = state.last.documents[0] if state.last.documents else self.default

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -76,8 +77,11 @@ class _Ask:
     words: dict[str, Any] = field(default_factory=dict)
 
 
-def choose(q: str, last: Last, catalog: Catalog, default: str | None) -> Scope | Clarify | Refusal:
-    """The scope of one normalised question."""
+def choose(
+    q: str, last: Last, catalog: Catalog, default: str | None, mentioned: Callable[[str], bool] | None = None
+) -> Scope | Clarify | Refusal:
+    """The scope of one normalised question. `mentioned(name)` tells whether the documents the
+    conversation is about mention an organisation (重点企业服务办公室 is an office inside the seed's unit)."""
     ask = _read(q, last, catalog)
     rest = _without(ask)
     if re.search(ask.words["catalog"], rest) and not re.search(ask.words["budget_term"], rest):
@@ -96,7 +100,7 @@ def choose(q: str, last: Last, catalog: Catalog, default: str | None) -> Scope |
             units=_units_of(ask),
             years=tuple(ask.years),
         )
-    unknown = _unknown_unit(ask, catalog)
+    unknown = _unknown_unit(ask, catalog, mentioned or (lambda _: False))
     if unknown:
         return Refusal(f"未收录「{unknown}」的预算（已收录{len(catalog.units)}个单位，可问“收录了哪些单位”）")
     units = _units(ask, last, catalog)
@@ -149,7 +153,7 @@ def _without(ask: _Ask) -> str:
     return q
 
 
-def _unknown_unit(ask: _Ask, catalog: Catalog) -> str:
+def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool]) -> str:
     """An organisation the question names that the catalogue does not hold (浦东新区财政局)."""
     q = ask.q
     for m in ask.mentions:
@@ -158,7 +162,10 @@ def _unknown_unit(ask: _Ask, catalog: Catalog) -> str:
     for m in re.finditer(ask.words["organisation"], q):
         for org in re.split(ask.words["not_a_name"], m.group(1)):
             known = org in catalog.by_name or org in catalog.districts() or org == ask.district
-            if len(org) >= 3 and not re.search(ask.words["budget_term"], org) and not known:
+            generic = len(org) - len(m.group(2)) < 2  # 办公室 / 这个中心: no name before the last word
+            if generic or known or len(org) < 3 or re.search(ask.words["budget_term"], org):
+                continue
+            if not mentioned(org):
                 return org
     return ""
 

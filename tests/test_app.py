@@ -149,16 +149,20 @@ def test_overlong_question_is_logged_capped(server: Any, index_dir: Path) -> Non
 
 def test_failed_answer_is_friendly_logged_and_the_app_keeps_serving(server: Any, index_dir: Path) -> None:
     assistant = server.app.state.assistant
-    saved = dict(assistant.docs)
-    assistant.docs.clear()  # a broken index: every answer fails inside the engine
+    saved_docs, saved_lexicons = dict(assistant._docs), dict(assistant._lexicons)
+    assistant._docs.clear()  # a broken index: every document lookup fails inside the engine
+    assistant._lexicons.clear()
+    store, assistant.store = assistant.store, None
     try:
         _, answer, _ = chat(Client(server.url, verbose=False), "公务接待费是多少？")
     finally:
-        assistant.docs.update(saved)
+        assistant.store = store
+        assistant._docs.update(saved_docs)
+        assistant._lexicons.update(saved_lexicons)
     assert answer == FAILED
     log = AppLog(index_dir / "app.sqlite")
     entry = log.entries(status="error")[0]
-    assert entry.question == "公务接待费是多少？" and entry.error.startswith("KeyError")
+    assert entry.question == "公务接待费是多少？" and entry.error.startswith("AttributeError")
     log.close()
     _, answer, _ = chat(Client(server.url, verbose=False), "公务接待费是多少？")
     assert "30,000元" in answer

@@ -263,8 +263,20 @@ def test_cite(cite: list[str], citations: list[dict], reasons: list[str]) -> Non
         ({"refuse": True}, "refuse", [], []),
         ({"refuse": True}, "table", [TABLE_CITATION], ["expected a refusal, got route 'table'"]),
         ({"refuse": True}, "", [TABLE_CITATION], ["expected a refusal, got route '(none)'"]),
-        ({}, "refuse", [], ["refused an answerable question"]),
-        ({"refuse": False}, "refuse", [], ["refused an answerable question"]),
+        (
+            {"amounts": [300000]},
+            "refuse",
+            [],
+            ["refused an answerable question", "amount 300,000元 not shown"],
+        ),
+        (
+            {"refuse": False, "keywords": ["办公费"]},
+            "clarify",
+            [],
+            ["refused an answerable question", "missing keyword '办公费'"],
+        ),
+        ({"forbid": ["850,000"]}, "refuse", [], []),  # only forbids: a short reply is fine (好的谢谢)
+        ({"refuse": True}, "clarify", [], []),
         ({}, "text", [], ["no citation"]),
         ({}, "hybrid", [TEXT_CITATION], []),
         (

@@ -40,11 +40,13 @@ lint: install
 test: install browser lint
 	$(BIN)/python -m pytest
 
+# the seed's sets ask about the seed without naming it; the corpus sets name their units
 eval: index
-	$(BIN)/budget-qa eval ../shared/evals/dev.jsonl evals/questions.jsonl
+	$(BIN)/budget-qa eval --document shanghai-sme-office-2024 ../shared/evals/dev.jsonl evals/questions.jsonl
+	$(BIN)/budget-qa eval ../shared/evals/dev_corpus.jsonl evals/corpus.jsonl
 
-bench: index
-	$(BIN)/budget-qa bench
+bench: install
+	$(BIN)/budget-qa bench --scale 1,37,1000
 
 clean:
 	rm -rf index/facts.sqlite index/chroma build *.egg-info

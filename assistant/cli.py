@@ -78,9 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=os.environ.get("BUDGET_QA_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("BUDGET_QA_PORT", "7860")))
 
-    s = sub.add_parser("bench", help="measure latency and cold start")
+    s = sub.add_parser("bench", help="measure latency, cold start, memory, and the scale table")
     s.add_argument("files", nargs="*", default=["evals/questions.jsonl"])
     s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--scale",
+        default="",
+        help="index sizes for the scale table, e.g. 1,37,1000 (renamed copies of corpus/)",
+    )
     return p
 
 
@@ -279,7 +284,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.bench import run_bench
 
-    return run_bench(index_dir(args), args.files, as_json=args.json)
+    try:
+        sizes = [int(n) for n in args.scale.split(",") if n.strip()]
+    except ValueError:
+        raise InputError(f"--scale takes sizes like 1,37,1000, not {args.scale!r}") from None
+    return run_bench(index_dir(args), args.files, as_json=args.json, scale=sizes)
 
 
 class _Progress:

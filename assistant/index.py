@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from assistant.records import Document
 from assistant.store import Store
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
+PARALLEL_FROM = 40  # documents; below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -137,16 +138,13 @@ def _parse_all(
     result = BuildResult(None)
     docs = []
     held: dict[DocKey, str] = {}
-    for n, f in enumerate(files, start=1):
-        try:
-            doc = read_document(f)
-        except BudgetQAError as err:
+    for n, (f, doc) in enumerate(_read_all(files), start=1):
+        report(f"parsed {f.name}", n, len(files))
+        if isinstance(doc, BudgetQAError):
             if not skip_bad:
-                raise
-            result.skipped.append(str(err))
+                raise doc
+            result.skipped.append(str(doc))
             continue
-        finally:
-            report(f"parsed {f.name}", n, len(files))
         key = DocKey(unit_identity(doc.unit_name), doc.year, doc.kind)
         if key in held:  # one budget per unit, year and kind: a second copy would answer twice
             result.skipped.append(f"{doc.id}: the same budget as {held[key]} ({key.label()}); not indexed")
@@ -156,6 +154,25 @@ def _parse_all(
     if not docs:
         raise InputError("no document could be indexed")
     return docs, result
+
+
+def _read_one(path: Path) -> Document | BudgetQAError:
+    try:
+        return read_document(path)
+    except BudgetQAError as err:
+        return err
+
+
+def _read_all(files: list[Path]) -> Iterator[tuple[Path, Document | BudgetQAError]]:
+    """Parse the files in order; on every core when there are many (parsing is CPU-bound)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        yield from ((f, _read_one(f)) for f in files)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from zip(files, pool.map(_read_one, files, chunksize=4), strict=True)
 
 
 def _build_vectors(docs: list[Document], build: Path, model: str | None, report: Progress) -> int:

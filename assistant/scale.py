@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import shutil
 import statistics
@@ -110,7 +109,8 @@ def questions(index: Path, per_kind: int = 30) -> dict[str, list[str]]:
     table = [f"{u}的{ITEMS[i % len(ITEMS)]}是多少？" for i, u in enumerate(units)]
     text = [f"{u}的主要职能是什么？" for u in units]
     cross = [
-        f"{a}和{b}的{ITEMS[i % 4]}各是多少？相差多少？" for i, (a, b) in enumerate(zip(units, units[1:]))
+        f"{a}和{b}的{ITEMS[i % 4]}各是多少？相差多少？"
+        for i, (a, b) in enumerate(zip(units, units[1:], strict=False))
     ]
     corpus = [
         "哪个单位的“三公”经费预算最多？",

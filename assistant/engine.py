@@ -247,14 +247,7 @@ class Assistant:
             )
         unit = "万元" if re.search(r"万元", scope.question) else "亿元" if "亿元" in scope.question else None
         answer = compose.across(result, unit, "")
-        state.question = term
-        state.context = Context()
-        state.turns += [(f.entry.id, term) for f in result.figures[:2]]
-        state.last = Last(
-            tuple(f.entry.id for f in result.figures[:2]) if op != "rank" else (),
-            tuple(dict.fromkeys(f.entry.key.unit for f in result.figures[:2])),
-            result.figures[0].entry.key.year,
-        )
+        _remember_across(state, result, term)
         return answer
 
     def _names_item(self, question: str, doc_id: str) -> bool:
@@ -750,6 +743,21 @@ def _pair_documents(scope: Scope, state: Conversation, catalog: Catalog) -> tupl
     ):
         return tuple(reversed(recent))
     return ()
+
+
+def _remember_across(state: Conversation, result: across.Result, term: str) -> None:
+    """After an answer over several documents: the item asked, and the documents a follow-up continues
+    with (the units compared or listed; none after a ranking or a count over the corpus)."""
+    state.question = term
+    state.context = Context()
+    shown = [f for f in result.figures if f.item is not None][:12]
+    state.turns += [(f.entry.id, term) for f in shown[:2]]
+    kept = shown if result.op in ("list", "compare", "sum", "share", "series") else []
+    state.last = Last(
+        tuple(f.entry.id for f in kept),
+        tuple(dict.fromkeys(f.entry.key.unit for f in kept)),
+        kept[0].entry.key.year if kept else None,
+    )
 
 
 def _catalogue_suggestions(catalog: Catalog) -> list[str]:

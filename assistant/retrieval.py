@@ -83,6 +83,7 @@ class HybridRetriever:
 
     def __init__(self, chunks: Sequence[Chunk], collection: Any | None = None, dense_error: str = "") -> None:
         self.chunks = list(chunks)
+        add_vocabulary(document_words(self.chunks))  # each unit's own terms come from its own text
         self.by_id = {chunk.id: chunk for chunk in self.chunks}
         self.collection = collection
         self.dense_error = dense_error if collection is None else ""
@@ -215,7 +216,7 @@ def _vocabulary_parts(token: str) -> list[str]:
     """Budget terms of four or more characters inside a longer token (jieba's search mode stops at three)."""
     if len(token) <= 4:
         return []
-    words = _vocabulary()
+    words = _known_words()
     return [
         token[i : i + n]
         for n in range(4, len(token))
@@ -225,9 +226,40 @@ def _vocabulary_parts(token: str) -> list[str]:
 
 
 @cache
-def _vocabulary() -> frozenset[str]:
+def _vocabulary() -> set[str]:
     lines = _WORDS.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.split()[0] for line in lines if line.strip())
+    return {line.split()[0] for line in lines if line.strip()}
+
+
+_QUOTED = re.compile(r"[“\"「]([\u4e00-\u9fff]{2,10})[”\"」]")
+
+
+def document_words(chunks: Sequence[Chunk]) -> set[str]:
+    """Terms of the documents themselves, for the tokenizer: quoted terms (“专精特新”, “上海市企业服务云”)
+    and the terms their 名词解释 define."""
+    words: set[str] = set()
+    for chunk in chunks:
+        words |= set(_QUOTED.findall(chunk.text))
+        if chunk.section == "名词解释" and 2 <= len(chunk.heading) <= 12:
+            words.add(re.sub(r"[“”\"]", "", chunk.heading))
+    return words
+
+
+def add_vocabulary(words: set[str]) -> None:
+    """Teach the tokenizer words of the indexed documents (once each)."""
+    known = _known_words()
+    new = {w for w in words if w not in known}
+    if not new:
+        return
+    tokenizer = _jieba()
+    for word in sorted(new):
+        tokenizer.add_word(word, 100)
+    known |= new
+
+
+@cache
+def _known_words() -> set[str]:
+    return _vocabulary()
 
 
 def _is_cjk(token: str) -> bool:

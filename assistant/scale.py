@@ -211,7 +211,11 @@ def run_scale(sizes: list[int], work: Path, corpus: Path = Path("corpus")) -> li
     for size in sorted(sizes):
         base = seed if size == 1 else sources
         reuse = full if size > len(sources) else None
-        row = measure(size, base, work, reuse)
+        try:
+            row = measure(size, base, work, reuse)
+        except RuntimeError as err:  # one size failing still reports the others
+            print(f"scale {size}: failed: {err}", file=sys.stderr, flush=True)
+            continue
         rows.append(row)
         if size == len(sources):
             full = work / f"index-{size}"

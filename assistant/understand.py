@@ -144,6 +144,7 @@ class Lexicon:
             key = row_key(name)
             for target in self.surfaces.get(key, []):
                 self._add(normalise(surface), target)
+        self._suffix_aliases(spec["suffix_aliases"])
         self.ordered = sorted(self.surfaces, key=len, reverse=True)
         self.by_first: dict[str, list[str]] = {}
         for surface in self.ordered:
@@ -156,6 +157,20 @@ class Lexicon:
         self.full_text = normalise(
             "".join(s.text for s in doc.sections) + "".join(line for line in doc.lines)
         )
+
+    def _suffix_aliases(self, rules: dict[str, list[str]]) -> None:
+        """Names derived from a row's own name (中小企业发展专项 → 专项资金), when only one row ends so."""
+        for suffix, forms in rules.items():
+            rows = sorted(r for r in self.row_names if r.endswith(suffix) and len(r) > len(suffix) + 1)
+            if len(rows) != 1:
+                continue
+            row = rows[0]
+            stem = row[: -len(suffix)]
+            short = re.sub(r"(发展|建设|管理|服务)$", "", stem)
+            for form in forms:
+                surface = normalise(form.format(stem=stem, short=short))
+                if surface not in self.surfaces:
+                    self._add(surface, Target("row", row))
 
     def _merge_column_names(self) -> None:
         """因公出国(境)费 (a column of the 三公 table) and 因公出国(境)费用 (an economic row) name one thing."""

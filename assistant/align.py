@@ -63,11 +63,19 @@ def row_candidates(
     return out
 
 
-def _reachable(sets: list[set[Decimal]], cap: int, limit: Decimal | None = None) -> set[Decimal] | None:
-    """Every sum of one value from each set (None beyond `cap` sums); settled sets add a constant. With
-    `limit` and no negative value, partial sums above it are dropped: they can only grow."""
-    if limit is not None and any(v < 0 for values in sets for v in values):
-        limit = None
+def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
+    """Every sum of one value from each set (None beyond `cap` sums)."""
+    sums = {ZERO}
+    for values in sorted(sets, key=len):
+        sums = {s + v for s in sums for v in values}
+        if len(sums) > cap:
+            return None
+    return sums
+
+
+def _hits(sets: list[set[Decimal]], wanted: set[Decimal], cap: int) -> set[Decimal] | None:
+    """Which `wanted` totals some choice of one value per set adds up to; None when even half the sums are
+    too many to list. Settled sets add a constant; the rest meet in the middle (two halves of sums)."""
     offset = ZERO
     open_sets = []
     for values in sets:
@@ -75,14 +83,27 @@ def _reachable(sets: list[set[Decimal]], cap: int, limit: Decimal | None = None)
             offset += next(iter(values))
         else:
             open_sets.append(values)
-    sums = {offset}
-    for values in sorted(open_sets, key=len):
-        sums = {s + v for s in sums for v in values}
-        if limit is not None:
-            sums = {s for s in sums if s <= limit}
-        if len(sums) > cap:
-            return None
-    return sums
+    open_sets.sort(key=len)
+    half = _balance(open_sets)
+    left, right = _reachable(open_sets[:half], cap), _reachable(open_sets[half:], cap)
+    if left is None or right is None:
+        return None
+    if len(left) > len(right):
+        left, right = right, left
+    return {w for w in wanted if any(w - offset - a in right for a in left)}
+
+
+def _balance(sets: list[set[Decimal]]) -> int:
+    """Where to split sets so the two products of their sizes are about equal."""
+    total = 1.0
+    for values in sets:
+        total *= len(values)
+    product = 1.0
+    for i, values in enumerate(sets):
+        product *= len(values)
+        if product * product >= total:
+            return i + 1
+    return len(sets)
 
 
 class _Solver:
@@ -117,8 +138,8 @@ class _Solver:
 
     def _prune(self, parent: int, children: tuple[int, ...], col: int, cap: int) -> bool:
         sets = [{self.value(c, pl, col) for pl in self.domains[c]} for c in children]
-        limit = max((self.value(parent, pl, col) for pl in self.domains[parent]), default=None)
-        reach = _reachable(sets, cap, limit)
+        totals = {self.value(parent, pl, col) for pl in self.domains[parent]}
+        reach = _hits(sets, totals, cap)
         if reach is None:
             return self._prune_bounds(parent, children, col, sets)
         changed = False
@@ -129,7 +150,7 @@ class _Solver:
         for i, child in enumerate(children):
             if len(self.domains[child]) < 2:
                 continue
-            rest = _reachable(sets[:i] + sets[i + 1 :], cap, max(targets, default=None))
+            rest = _hits(sets[:i] + sets[i + 1 :], {t - v for t in targets for v in sets[i]}, cap)
             if rest is None:
                 continue
             keep = [

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from assistant.compute import amount, exact_in, plain, yuan
+from assistant.compute import amount, exact_in, plain, to_yuan, yuan
 from assistant.records import Answer, Citation, Fact, Value, format_decimal
 from assistant.resolve import CellRef, Item
 
@@ -320,3 +320,14 @@ def _across_formula(result, name) -> str:  # noqa: ANN001
         first, last = result.ties
         return f"{plain(last.value)} − {plain(first.value)} = {plain(result.difference)}"
     return ""
+
+
+def stated_change(fact: Fact, difference: Decimal) -> str:
+    """The text's own statement of a change next to the difference of two budgets: agree or not."""
+    stated = to_yuan(fact.value, fact.unit)
+    tolerance = to_yuan(Decimal("0.005"), fact.unit) if fact.unit != "元" else Decimal(0)
+    agrees = abs(stated - difference) <= tolerance
+    said = f"{fact.table}写明：“{fact.quote}”"
+    if agrees:
+        return f"核对：{said}，与两份预算之差一致。"
+    return f"注意：{said}（{yuan(stated)}），与两份预算之差 {yuan(difference)} 不一致；以上按两份预算的数字计算。"

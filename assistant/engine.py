@@ -20,7 +20,7 @@ from assistant.catalog import Catalog, Entry
 from assistant.errors import IndexMissingError
 from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
-from assistant.resolve import Item, fact_item, resolve
+from assistant.resolve import Item, fact_item, resolve, same_item, text_facts
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
 from assistant.store import Store
 from assistant.understand import (
@@ -237,7 +237,7 @@ class Assistant:
             elif not _what(re.sub(across.wording()["op_words"], "", term)):
                 term = across.wording()["whole"] + term  # 万里街道2024年比2023年增加多少: the whole budget
         op = across.detect(scope.question, scope.series, scope.corpus)
-        figures = [self._figure(self.catalog.entries[d], term) for d in scope.documents]
+        figures = self._figures([self.catalog.entries[d] for d in scope.documents], term)
         result = across.run(op, scope.question, figures, scope.years)
         if not any(f.item for f in figures) and (op != "count" or result.order == "having"):
             what = _what(term)
@@ -247,13 +247,46 @@ class Assistant:
             )
         unit = "万元" if re.search(r"万元", scope.question) else "亿元" if "亿元" in scope.question else None
         answer = compose.across(result, unit, "")
+        if result.op == "series":
+            self._check_stated_change(result, answer)
         _remember_across(state, result, term)
         return answer
+
+    def _check_stated_change(self, result: across.Result, answer: Answer) -> None:
+        """Two consecutive years: the later budget's own statement of the change (比2024年预算增加…) is a
+        cross-check of the difference of the two documents, said to agree or not."""
+        if len(result.ties) != 2 or result.difference is None:
+            return
+        first, last = result.ties
+        if last.entry.key.year != first.entry.key.year + 1 or last.item is None:
+            return
+        doc = self.doc(last.entry.id)
+        stated = [
+            f
+            for f in text_facts(doc, normalise(last.item.label), change=True)
+            if str(first.entry.key.year) in f.column and f.unit in ("元", "万元", "亿元")
+        ]
+        if stated:
+            answer.text += "\n\n" + compose.stated_change(stated[0], result.difference)
+            answer.citations.append(compose.cite_fact(doc.id, stated[0]))
 
     def _names_item(self, question: str, doc_id: str) -> bool:
         doc = self.doc(doc_id)
         frame = understand(question, self.lexicon(doc_id), doc)
         return bool(frame.mentions) or frame.wants_text
+
+    def _figures(self, entries: list[Entry], term: str) -> list[across.Figure]:
+        """Each document's figure for the term: understood in the first document that has it, then found
+        at the same place (table, row, column) in the others; understood afresh where the place differs."""
+        out: list[across.Figure] = []
+        probe: Item | None = None
+        for entry in entries:
+            item = same_item(self.doc(entry.id), probe) if probe is not None else None
+            figure = across.Figure(entry, item) if item is not None else self._figure(entry, term)
+            if probe is None and figure.item is not None:
+                probe = figure.item
+            out.append(figure)
+        return out
 
     def _figure(self, entry: Entry, term: str) -> across.Figure:
         """One document's figure for the term asked about: its first item, resolved in that document."""

@@ -245,3 +245,30 @@ def children(ref: CellRef) -> list[int]:
 
 def level_rows(table: Table, level: int) -> list[int]:
     return [i for i, r in enumerate(table.rows) if r.level == level and r.side != "收入"]
+
+
+def same_item(doc: Document, other: Item) -> Item | None:
+    """The item of `doc` at the place `other` has in its own document: the same table, row (code and name)
+    and column, or the same statement of the text. None when `doc` has no such place (resolve it afresh).
+    Across documents of one layout this is the same figure, found without understanding the question again."""
+    if other.primary is not None:
+        ref = other.primary
+        table = doc.table(ref.table.key)
+        if table is None:
+            return None
+        wanted = ref.table.rows[ref.row]
+        rows = [i for i, r in enumerate(table.rows) if r.code == wanted.code and r.name == wanted.name]
+        if len(rows) != 1 or ref.column not in table.columns:
+            return None
+        found = cell(table, rows[0], ref.column)
+        return Item(other.label, found.yuan, found) if found is not None else None
+    if other.fact is not None:
+        facts = [
+            f
+            for f in doc.text_facts
+            if f.row_name == other.fact.row_name
+            and f.column == other.fact.column
+            and f.table == other.fact.table
+        ]
+        return fact_item(facts[0]) if len(facts) == 1 else None
+    return None

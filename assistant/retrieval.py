@@ -85,6 +85,10 @@ class HybridRetriever:
         self.chunks = list(chunks)
         add_vocabulary(document_words(self.chunks))  # each unit's own terms come from its own text
         self.by_id = {chunk.id: chunk for chunk in self.chunks}
+        self._position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
+        self._of_document: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            self._of_document.setdefault(chunk.document, []).append(i)
         self.collection = collection
         self.dense_error = dense_error if collection is None else ""
         self.model_name = _model_name(collection)
@@ -158,12 +162,13 @@ class HybridRetriever:
     def _bm25_ranking(self, words: list[str], document: str | None) -> list[tuple[str, float]]:
         if not words or self._bm25 is None:
             return []
-        scores = self._bm25.get_scores(words)
-        pairs = [
-            (chunk.id, float(score))
-            for chunk, score in zip(self.chunks, scores, strict=True)
-            if document is None or chunk.document == document
-        ]
+        if document is None:
+            scores = self._bm25.get_scores(words)
+            pairs = [(chunk.id, float(score)) for chunk, score in zip(self.chunks, scores, strict=True)]
+        else:  # one document's passages only, scored against the whole index's statistics
+            positions = self._of_document.get(document, [])
+            scores = self._bm25.get_batch_scores(words, positions) if positions else []
+            pairs = [(self.chunks[i].id, float(score)) for i, score in zip(positions, scores, strict=True)]
         return sorted(pairs, key=lambda pair: -pair[1])
 
     def _dense_ranking(self, query: str, document: str | None) -> list[tuple[str, float]]:
@@ -192,7 +197,7 @@ class HybridRetriever:
             coverage, top = 0.0, 0.0
         else:
             top_id, top = bm25[0]
-            present = set(self._tokens[self.chunks.index(self.by_id[top_id])])
+            present = set(self._tokens[self._position[top_id]])
             unknown = max(self._idf.values(), default=1.0) * 1.5
             weights = {w: self._idf.get(w, unknown) for w in set(words)}
             coverage = sum(v for w, v in weights.items() if w in present) / sum(weights.values())

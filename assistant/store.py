@@ -183,6 +183,14 @@ class Store:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
+    def document(self, document: str) -> dict[str, Any] | None:
+        cur = self.conn.execute(
+            "SELECT id, path, unit_name, year, kind, sha256, indexed_at FROM documents WHERE id = ?",
+            (document,),
+        )
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
     def first_document(self) -> str:
         """The document indexed first (the first path given to `budget-qa index`): the default to answer from."""
         row = self.conn.execute("SELECT id FROM documents ORDER BY rowid LIMIT 1").fetchone()
@@ -255,7 +263,7 @@ class Store:
 
     def load_document(self, document: str) -> Document:
         """A stored document, rebuilt as a `Document` (tables, sections and text facts)."""
-        info = next((d for d in self.documents() if d["id"] == document), None)
+        info = self.document(document)
         if info is None:
             raise IndexMissingError(f"no document {document!r} in the index")
         return Document(

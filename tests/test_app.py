@@ -259,3 +259,29 @@ def test_chart_bars_from_citations(index_dir: Path, question: str, labels: list[
 def test_bar_chart_escapes_labels() -> None:
     svg = bar_chart_svg([Bar("<b>x</b>", Decimal(5)), Bar("y", Decimal(10))])
     assert "<b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg and ">10元<" in svg
+
+
+def test_examples_and_picker_fit_what_the_index_holds(two_doc_index) -> None:
+    from assistant.app import document_choices, example_questions, intro_text
+    from assistant.engine import Assistant
+
+    several = Assistant.open(two_doc_index)
+    choices = document_choices(several)
+    assert choices[0][1] == "" and {c[1] for c in choices[1:]} == set(several.catalog.entries)
+    for question in example_questions(several):
+        answer = several.ask(question)
+        assert answer.route in ("table", "text", "hybrid"), (question, answer.text)
+    assert "上海市审计局" in intro_text(several)
+    scoped = several.ask("办公费是多少？", document="sh_shenjiju_2026")
+    assert {c.document for c in scoped.citations} == {"sh_shenjiju_2026"}
+
+
+def test_a_comparison_across_units_charts_one_bar_per_unit(two_doc_index) -> None:
+    from assistant.app import chart_bars
+    from assistant.engine import Assistant
+
+    several = Assistant.open(two_doc_index)
+    answer = several.ask("审计局和促进中小企业发展协调办公室的办公费各是多少？")
+    bars = chart_bars(answer)
+    assert [b.label for b in bars] == ["上海市审计局（2026年）", "上海市促进中小企业发展协调办公室（2024年）"]
+    assert [int(b.value) for b in bars] == [1100000, 300000]

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.catalog import DocKey, unit_identity
 from assistant.documents import read_document
@@ -89,8 +90,6 @@ def build_index(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Parse, audit and store every document, embed the narrative, then swap the new build in."""
-    from assistant.audit import audit_document
-
     started = time.perf_counter()
     report = progress or (lambda *_: None)
     index = Path(index_dir)
@@ -111,15 +110,14 @@ def build_index(
     try:
         docs, result = _parse_all(files, skip_bad, report)
         store = Store.open(build / "facts.sqlite", create=True)
-        for n, (doc, digest) in enumerate(docs, start=1):
-            audit = audit_document(doc).to_dict()
+        for n, (doc, digest, audit) in enumerate(docs, start=1):
             store.add_document(doc, digest, audit)
             report(f"stored {doc.id}", n, len(docs))
         if with_vectors:
-            result.chunks = _build_vectors([d for d, _ in docs], build, embedding_model, report)
+            result.chunks = _build_vectors([d for d, _, _ in docs], build, embedding_model, report)
             store.set_meta("embedding_model", model)
         else:
-            result.chunks = _write_passages([d for d, _ in docs], build)
+            result.chunks = _write_passages([d for d, _, _ in docs], build)
         store.set_meta("fingerprint", stamp)
         result.documents = store.documents()
         store.close()
@@ -134,36 +132,41 @@ def build_index(
 
 def _parse_all(
     files: list[Path], skip_bad: bool, report: Progress
-) -> tuple[list[tuple[Document, str]], BuildResult]:
+) -> tuple[list[tuple[Document, str, dict[str, Any]]], BuildResult]:
     result = BuildResult(None)
     docs = []
     held: dict[DocKey, str] = {}
-    for n, (f, doc) in enumerate(_read_all(files), start=1):
+    for n, (f, read) in enumerate(_read_all(files), start=1):
         report(f"parsed {f.name}", n, len(files))
-        if isinstance(doc, BudgetQAError):
+        if isinstance(read, BudgetQAError):
             if not skip_bad:
-                raise doc
-            result.skipped.append(str(doc))
+                raise read
+            result.skipped.append(str(read))
             continue
+        doc, audit = read
         key = DocKey(unit_identity(doc.unit_name), doc.year, doc.kind)
         if key in held:  # one budget per unit, year and kind: a second copy would answer twice
             result.skipped.append(f"{doc.id}: the same budget as {held[key]} ({key.label()}); not indexed")
             continue
         held[key] = doc.id
-        docs.append((doc, sha256(f)))
+        docs.append((doc, sha256(f), audit))
     if not docs:
         raise InputError("no document could be indexed")
     return docs, result
 
 
-def _read_one(path: Path) -> Document | BudgetQAError:
+def _read_one(path: Path) -> tuple[Document, dict[str, Any]] | BudgetQAError:
+    """A parsed document and its audit (both CPU-bound: done in a worker process when there are many)."""
+    from assistant.audit import audit_document
+
     try:
-        return read_document(path)
+        doc = read_document(path)
     except BudgetQAError as err:
         return err
+    return doc, audit_document(doc).to_dict()
 
 
-def _read_all(files: list[Path]) -> Iterator[tuple[Path, Document | BudgetQAError]]:
+def _read_all(files: list[Path]) -> Iterator[tuple[Path, tuple[Document, dict[str, Any]] | BudgetQAError]]:
     """Parse the files in order; on every core when there are many (parsing is CPU-bound)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_FROM or workers < 2:

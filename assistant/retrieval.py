@@ -96,6 +96,7 @@ class HybridRetriever:
         self._bm25 = _bm25(self._tokens)
         self._idf = _idf(self._tokens)
         self._dense_cache: dict[tuple[str, str | None], list[tuple[str, float]]] = {}
+        self._vectors: dict[str, tuple[list[str], Any]] = {}
 
     def clear_cache(self) -> None:
         """Forget cached query embeddings (benchmarks measure uncached searches)."""
@@ -182,12 +183,36 @@ class HybridRetriever:
         return self._dense_cache[key]
 
     def _dense_query(self, query: str, document: str | None) -> list[tuple[str, float]]:
+        if document is not None:  # one document's few passages: cosine in memory, no index search
+            ids, matrix = self._document_vectors(document)
+            if not ids:
+                return []
+            import numpy as np
+
+            q = np.asarray(self.collection.embeddings.embed_query(query), dtype=np.float32)
+            sims = matrix @ (q / (np.linalg.norm(q) or 1.0))
+            order = np.argsort(-sims)[:CANDIDATES]
+            return [(ids[i], float(sims[i])) for i in order]
         found = self.collection.similarity_search_with_score(
             query,
             k=min(CANDIDATES, max(len(self.chunks), 1)),
             filter={"document": document} if document else None,
         )
         return [(doc.id, 1.0 - float(distance)) for doc, distance in found if doc.id]
+
+    def _document_vectors(self, document: str) -> tuple[list[str], Any]:
+        """A document's passage vectors, normalised, read once from the collection."""
+        if document not in self._vectors:
+            import numpy as np
+
+            got = self.collection.get(where={"document": document}, include=["embeddings"])
+            ids = list(got.get("ids") or [])
+            vectors = got.get("embeddings")
+            matrix = np.asarray(vectors if vectors is not None else [], dtype=np.float32)
+            if len(ids):
+                matrix = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            self._vectors[document] = (ids, matrix)
+        return self._vectors[document]
 
     def _relevance(
         self, words: list[str], bm25: list[tuple[str, float]], dense: list[tuple[str, float]]

@@ -105,6 +105,8 @@ def compare(q: str, found: list[Figure]) -> Result:
 
 
 def rank(q: str, found: list[Figure]) -> Result:
+    if re.search(wording()["nonzero"], q):
+        found = [f for f in found if f.value != 0]  # 在有机关运行经费的单位里…最少
     order = "min" if re.search(wording()["min"], q) else "max"
     ordered = sorted(found, key=lambda f: f.value, reverse=order == "max")
     top = _number(re.search(r"前([一二两三四五六七八九十\d]+)", q))

@@ -281,11 +281,13 @@ def _series_text(result, name, shown, what: str, q_unit: str | None) -> str:  # 
         first, last = result.ties
         d = result.difference
         change = "增加" if d > 0 else "减少" if d < 0 else "持平"
-        text += f"\n\n{name(last)}比{name(first)}{change} **{amount(abs(d), q_unit)}**"
+        counted = last.item.unit if last.item is not None and last.item.unit != "元" else ""
+        shown_d = f"{format_decimal(abs(d))}{counted}" if counted else amount(abs(d), q_unit)
+        text += f"\n\n{name(last)}比{name(first)}{change} **{shown_d}**"
         if result.percent is not None:
             rate = "增长" if d >= 0 else "下降"
             text += f"，{rate} **{abs(result.percent)}%**"
-        text += f"。\n\n计算：{plain(last.value)} − {plain(first.value)} = {plain(d)}元"
+        text += f"。\n\n计算：{plain(last.value)} − {plain(first.value)} = {plain(d)}{counted or '元'}"
         if result.percent is not None:
             text += f"；{plain(d)} ÷ {plain(first.value)} × 100% = {result.percent}%"
         if result.show_ratio and result.ratio is not None:
@@ -331,3 +333,20 @@ def stated_change(fact: Fact, difference: Decimal) -> str:
     if agrees:
         return f"核对：{said}，与两份预算之差一致。"
     return f"注意：{said}（{yuan(stated)}），与两份预算之差 {yuan(difference)} 不一致；以上按两份预算的数字计算。"
+
+
+def each(pairs: list) -> Answer:  # (catalogue Entry, Answer) pairs
+    """One document's answer per unit or year, each under its name; refusals say what that document lacks."""
+    units = {e.key.unit for e, _ in pairs}
+    parts, cites, values = [], [], []
+    for entry, answer in pairs:
+        name = f"{entry.key.year}年" if len(units) == 1 else doc_name(entry)
+        if answer.route in ("refuse", "clarify"):
+            parts.append(f"**{name}**：{answer.text.split(chr(10))[0]}")
+            continue
+        head = answer.text.split("\n\n")[0]
+        parts.append(f"**{name}**：{head}" + (f"\n计算：{answer.formula}" if answer.formula else ""))
+        cites += answer.citations
+        values += [Value(f"{name} {v.label}", v.value, v.unit) for v in answer.values]
+    route = "table" if cites else "refuse"
+    return Answer("\n\n".join(parts), route, cites, values)

@@ -237,6 +237,8 @@ class Assistant:
             elif not _what(re.sub(across.wording()["op_words"], "", term)):
                 term = across.wording()["whole"] + term  # 万里街道2024年比2023年增加多少: the whole budget
         op = across.detect(scope.question, scope.series, scope.corpus)
+        if op in ("series", "list", "compare") and self._per_document(term, scope.documents[0]):
+            return self._each(scope, state, term)
         figures = self._figures([self.catalog.entries[d] for d in scope.documents], term)
         result = across.run(op, scope.question, figures, scope.years)
         if not any(f.item for f in figures) and (op != "count" or result.order == "having"):
@@ -269,6 +271,19 @@ class Assistant:
         if stated:
             answer.text += "\n\n" + compose.stated_change(stated[0], result.difference)
             answer.citations.append(compose.cite_fact(doc.id, stated[0]))
+
+    def _per_document(self, term: str, doc_id: str) -> bool:
+        """项目支出占总支出的比重，2023年和2025年各是多少: a computation within each document."""
+        doc = self.doc(doc_id)
+        return understand(term, self.lexicon(doc_id), doc).op in ("share", "multiple")
+
+    def _each(self, scope: Scope, state: Conversation, term: str) -> Answer:
+        """The same single-document answer in each document of the scope, each under its unit and year."""
+        entries = [self.catalog.entries[d] for d in scope.documents]
+        answers = [self._answer_in(term, self.doc(e.id), Context(document=e.id)) for e in entries]
+        state.question = term
+        state.last = Last(tuple(scope.documents), tuple(dict.fromkeys(e.key.unit for e in entries)), None)
+        return compose.each(list(zip(entries, answers, strict=True)))
 
     def _names_item(self, question: str, doc_id: str) -> bool:
         doc = self.doc(doc_id)
@@ -416,7 +431,9 @@ class Assistant:
             frame.op == "share"
             and prev
             and len(items) == 1
-            and re.search(r"占(它|这个|这项|其|该项)", frame.question)
+            and re.search(
+                r"占(它|这个|这项|其|该项)(?!的?[\u4e00-\u9fff]{0,6}(支出|收入|经费|预算|费))", frame.question
+            )
         ):
             column = aliases()["columns"].get(frame.mentions[0].surface) if frame.mentions else None
             part = (
@@ -751,7 +768,7 @@ def _unit_free(question: str, scope: Scope) -> str:
 
 
 def _year_free(question: str) -> str:
-    return re.sub(r"(20\d\d)年度?|去年|今年|上年|上一年|前年|本年", "", question)
+    return re.sub(r"(20\d\d)年度?|[(（]20\d\d[)）]|去年|今年|上年|上一年|前年|本年", "", question)
 
 
 def _what(term: str) -> str:
@@ -760,22 +777,24 @@ def _what(term: str) -> str:
 
 def _pair_documents(scope: Scope, state: Conversation, catalog: Catalog) -> tuple[str, ...]:
     """两家合计多少？ after two units were asked about in turn, or 增加了多少？ after two years of one unit:
-    both documents."""
-    if scope.named or scope.corpus:
+    both documents (a unit named among the two comes first: 审计局占两家合计的比例)."""
+    if scope.corpus:
         return ()
     recent = list(dict.fromkeys(d for d, _ in reversed(state.turns)))[:2]
-    if len(recent) != 2:
-        return ()
+    if len(recent) != 2 or scope.named and not set(scope.documents) < set(recent):
+        return ()  # a unit named outside the last two is a new question
     words = conversation.wording()
     a, b = (catalog.entries[d].key for d in recent)
     years_of_one = a.unit == b.unit and a.year != b.year
-    if (
+    if not (
         re.search(words["pair"], scope.question)
         or years_of_one
         and re.search(words["change"], scope.question)
     ):
-        return tuple(reversed(recent))
-    return ()
+        return ()
+    if scope.named:
+        return tuple(scope.documents) + tuple(d for d in reversed(recent) if d not in scope.documents)
+    return tuple(reversed(recent))
 
 
 def _remember_across(state: Conversation, result: across.Result, term: str) -> None:

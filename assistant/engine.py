@@ -275,7 +275,9 @@ class Assistant:
     def _per_document(self, term: str, doc_id: str) -> bool:
         """项目支出占总支出的比重，2023年和2025年各是多少: a computation within each document."""
         doc = self.doc(doc_id)
-        return understand(term, self.lexicon(doc_id), doc).op in ("share", "multiple")
+        frame = understand(term, self.lexicon(doc_id), doc)
+        pair = re.search(conversation.wording()["pair"] + "|合计|一共|总和", term)
+        return frame.op == "share" and len(frame.mentions) >= 2 and not pair
 
     def _each(self, scope: Scope, state: Conversation, term: str) -> Answer:
         """The same single-document answer in each document of the scope, each under its unit and year."""

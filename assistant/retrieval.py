@@ -28,6 +28,7 @@ RRF_K = 60
 CANDIDATES = 20
 CHUNKS_FILE = "chunks.jsonl"
 CHROMA_DIR = "chroma"
+TOKENS_FILE = "tokens.jsonl"
 _WORDS = Path(__file__).parent / "data" / "budget_words.txt"
 _QUOTES = str.maketrans("", "", "“”‘’\"'「」『』《》")
 _QUESTION_WORDS = """
@@ -81,7 +82,13 @@ class NarrativeIndexReport:
 class HybridRetriever:
     """Search narrative chunks by BM25, dense similarity or both (reciprocal rank fusion)."""
 
-    def __init__(self, chunks: Sequence[Chunk], collection: Any | None = None, dense_error: str = "") -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        collection: Any | None = None,
+        dense_error: str = "",
+        tokens: list[list[str]] | None = None,
+    ) -> None:
         self.chunks = list(chunks)
         add_vocabulary(document_words(self.chunks))  # each unit's own terms come from its own text
         self.by_id = {chunk.id: chunk for chunk in self.chunks}
@@ -92,7 +99,7 @@ class HybridRetriever:
         self.collection = collection
         self.dense_error = dense_error if collection is None else ""
         self.model_name = _model_name(collection)
-        self._tokens = [tokenize(search_text(chunk)) + tokenize(chunk.heading) for chunk in self.chunks]
+        self._tokens = tokens if tokens is not None else [chunk_tokens(chunk) for chunk in self.chunks]
         self._bm25 = _bm25(self._tokens)
         self._idf = _idf(self._tokens)
         self._dense_cache: dict[tuple[str, str | None], list[tuple[str, float]]] = {}
@@ -381,16 +388,17 @@ def load_retriever(index_dir: str | Path, model: str | None = None, dense: bool 
     from assistant.errors import BudgetQAError, IndexMissingError
 
     chunks = read_chunks(Path(index_dir) / CHUNKS_FILE)
+    tokens = read_tokens(Path(index_dir) / TOKENS_FILE, chunks)
     if not dense:
-        return HybridRetriever(chunks, None, "dense search switched off")
+        return HybridRetriever(chunks, None, "dense search switched off", tokens)
     try:
         from assistant.embeddings import load_embedder
         from assistant.vectors import open_collection
 
         collection = open_collection(Path(index_dir) / CHROMA_DIR, load_embedder(model))
     except (BudgetQAError, IndexMissingError) as err:
-        return HybridRetriever(chunks, None, str(err))
-    return HybridRetriever(chunks, collection)
+        return HybridRetriever(chunks, None, str(err), tokens)
+    return HybridRetriever(chunks, collection, tokens=tokens)
 
 
 def read_chunks(path: str | Path) -> list[Chunk]:
@@ -406,11 +414,34 @@ def read_chunks(path: str | Path) -> list[Chunk]:
 
 
 def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
+    """The passages, and beside them their search tokens (so opening the index does not re-tokenize)."""
     tmp = path.with_suffix(".tmp")
     tmp.write_text(
         "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks), encoding="utf-8"
     )
     tmp.replace(path)
+    add_vocabulary(document_words(chunks))
+    tokens = path.with_name(TOKENS_FILE)
+    tmp = tokens.with_suffix(".tmp")
+    tmp.write_text(
+        "".join(json.dumps([c.id, chunk_tokens(c)], ensure_ascii=False) + "\n" for c in chunks),
+        encoding="utf-8",
+    )
+    tmp.replace(tokens)
+
+
+def read_tokens(path: Path, chunks: Sequence[Chunk]) -> list[list[str]] | None:
+    """The tokens written with the passages, when they match them one for one."""
+    if not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(rows) != len(chunks) or any(row[0] != c.id for row, c in zip(rows, chunks, strict=True)):
+        return None
+    return [row[1] for row in rows]
+
+
+def chunk_tokens(chunk: Chunk) -> list[str]:
+    return tokenize(search_text(chunk)) + tokenize(chunk.heading)
 
 
 # ---------------------------------------------------------------- evaluation

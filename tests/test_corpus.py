@@ -24,8 +24,9 @@ CORPUS_SETS = {  # set → least accuracy over the whole set
     SHARED / "evals" / "dev_corpus.jsonl": 1.0,
     ROOT / "evals" / "corpus.jsonl": 0.85,
 }
-SEED_SETS = [ROOT / "evals" / f for f in ("questions.jsonl", "holdout.jsonl", "holdout2.jsonl")] + [
-    SHARED / "evals" / "dev.jsonl"
+SEED_SETS = sorted((ROOT / "evals").glob("holdout*.jsonl")) + [
+    ROOT / "evals" / "questions.jsonl",
+    SHARED / "evals" / "dev.jsonl",
 ]
 
 pytestmark = pytest.mark.slow

@@ -142,3 +142,29 @@ def test_catalogue_questions(catalog: Catalog, question: str, count: int) -> Non
 def test_unit_names_are_taken_out_of_the_question(catalog: Catalog) -> None:
     scope = scope_of(catalog, "医保中心的医保缴费是多少？")
     assert scope.question == normalise("的医保缴费是多少？")
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("审计局的三公经费是多少", "审计局"),
+        ("财政局的办公费是多少", "财政局"),
+        ("上海市财政局的预算是多少", "上海市财政局"),
+    ],
+)
+def test_with_one_document_other_units_are_refused(question: str, said: str) -> None:
+    seed = Catalog([Entry("seed", DocKey("上海市促进中小企业发展协调办公室", 2024, "单位预算"))])
+    scope = choose(normalise(question), Last(), seed, "seed", lambda name: False)
+    assert isinstance(scope, Refusal) and f"「{said}」" in scope.reason
+
+
+def test_an_office_the_document_names_is_not_an_unknown_unit() -> None:
+    seed = Catalog([Entry("seed", DocKey("上海市促进中小企业发展协调办公室", 2024, "单位预算"))])
+    scope = choose(
+        normalise("重点企业服务办公室的主要职能是什么？"),
+        Last(),
+        seed,
+        "seed",
+        lambda name: "重点企业服务办公室" in name,
+    )
+    assert isinstance(scope, Scope) and scope.documents == ("seed",)

@@ -109,7 +109,7 @@ def rank(q: str, found: list[Figure]) -> Result:
         found = [f for f in found if f.value != 0]  # 在有机关运行经费的单位里…最少
     order = "min" if re.search(wording()["min"], q) else "max"
     ordered = sorted(found, key=lambda f: f.value, reverse=order == "max")
-    top = _number(re.search(r"前([一二两三四五六七八九十\d]+)", q))
+    top = _number(re.search(r"(?:前|(?:最|排名)(?:多|少|高|低|大|小)的)([一二两三四五六七八九十\d]+)", q))
     nth = _number(re.search(r"第([一二两三四五六七八九十\d]+)", q))
     result = Result("rank", ordered, order=order, top=top or 1, nth=nth)
     lead = ordered[(nth or 1) - 1] if ordered and (nth or 1) <= len(ordered) else None

@@ -213,11 +213,11 @@ def _across_body(result, name, shown, what: str, q_unit: str | None) -> str:  # 
         a, b = figs
         d = result.difference
         more = "多" if d > 0 else "少"
+        counted = a.item.unit if a.item is not None and a.item.unit != "元" else ""
+        shown_d = f"{format_decimal(abs(d))}{counted}" if counted else amount(abs(d), q_unit)
         text = f"{what}：\n{listing}\n\n"
-        text += (
-            "两者相同。" if d == 0 else f"**{name(a)}**比**{name(b)}**{more} **{amount(abs(d), q_unit)}**。"
-        )
-        text += f"\n\n计算：{plain(a.value)} − {plain(b.value)} = {plain(d)}元"
+        text += "两者相同。" if d == 0 else f"**{name(a)}**比**{name(b)}**{more} **{shown_d}**。"
+        text += f"\n\n计算：{plain(a.value)} − {plain(b.value)} = {plain(d)}{counted or '元'}"
         if result.ratio is not None and result.show_ratio:
             x, y = (b, a) if result.reverse else (a, b)
             text += f"\n\n{name(x)}是{name(y)}的 **{result.ratio}倍**（计算：{plain(x.value)} ÷ {plain(y.value)} = {result.ratio}）"

@@ -162,7 +162,7 @@ class Assistant:
             scope = replace(scope, documents=pair, series=same_unit)
         if len(scope.documents) == 1 and not scope.corpus:
             return self._one_document(str(question), scope, state)
-        return self._across(scope, state)
+        return self._across(_numerator_first(scope, q, self.catalog), state)
 
     def _catalogue(self, scope: Scope) -> Answer:
         """Which units, years and documents the index holds (restricted to the years or district asked)."""
@@ -783,6 +783,11 @@ def _pair_documents(scope: Scope, state: Conversation, catalog: Catalog) -> tupl
     if scope.corpus:
         return ()
     recent = list(dict.fromkeys(d for d, _ in reversed(state.turns)))[:2]
+    if scope.named and len(scope.documents) == 1 and recent and scope.documents[0] not in recent[:1]:
+        recent = [
+            scope.documents[0],
+            recent[0],
+        ]  # 文旅执法总队呢？两家一共多少辆？ — the new unit and the last
     if len(recent) != 2 or scope.named and not set(scope.documents) < set(recent):
         return ()  # a unit named outside the last two is a new question
     words = conversation.wording()
@@ -797,6 +802,20 @@ def _pair_documents(scope: Scope, state: Conversation, catalog: Catalog) -> tupl
     if scope.named:
         return tuple(scope.documents) + tuple(d for d in reversed(recent) if d not in scope.documents)
     return tuple(reversed(recent))
+
+
+def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
+    """文旅执法总队是退役军人服务中心的几倍: the unit before 是 comes first, whatever order they were named in."""
+    m = re.search(r"是[^是，,。？?]{1,24}的(几|多少)倍", q)
+    if not m or len(scope.documents) != 2:
+        return scope
+    before = [u for u in catalog.find(q[: m.start()]) if u.end == m.start()]
+    if not before:
+        return scope
+    first = next((d for d in scope.documents if catalog.entries[d].key.unit in before[-1].units), None)
+    if first is None or first == scope.documents[0]:
+        return scope
+    return replace(scope, documents=(first, *(d for d in scope.documents if d != first)))
 
 
 def _remember_across(state: Conversation, result: across.Result, term: str) -> None:

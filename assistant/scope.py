@@ -74,6 +74,8 @@ class _Ask:
     optional: set[int]  # years a question compares with (比2023年, 去年): used only when indexed
     kinds: set[str]  # 部门预算 / 单位预算, as named
     district: str | None
+    exclude: bool  # 不算普陀区: the district is left out
+    city: bool  # 市级单位 only
     words: dict[str, Any] = field(default_factory=dict)
 
 
@@ -89,7 +91,7 @@ def choose(
             e.id
             for e in catalog.entries.values()
             if (not ask.years or e.key.year in ask.years)
-            and (not ask.district or catalog.units[e.key.unit].district == ask.district)
+            and _in_district(catalog.units[e.key.unit].district, ask)
             and _kind_ok(e, ask)
         ]
         return Scope(
@@ -120,7 +122,9 @@ def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
     district = next((d for d in sorted(catalog.districts()) if d in q), None)
     if mentions and district and all(m.surface != district for m in mentions):
         district = None if any(district in m.surface for m in mentions) else district
-    return _Ask(q, mentions, years, optional, kinds, district, words)
+    exclude = bool(district) and bool(re.search(words["exclude_district"], q))
+    city = bool(re.search(words["city_level"], q))
+    return _Ask(q, mentions, years, optional, kinds, district, exclude, city, words)
 
 
 def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
@@ -134,10 +138,13 @@ def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
         years = [y for y in years if not a <= y <= b] + list(range(a, b + 1)) if a < b <= a + 20 else years
     base = years[0] if len(years) == 1 else last.year  # 2025年比上年: the year before 2025
     if base:
-        for word, delta in wording()["relative_years"].items():
-            if word in q and base + delta not in years:
-                years.append(base + delta)
-                optional.add(base + delta)
+        relative = [base + d for w, d in wording()["relative_years"].items() if w in q and base + d != base]
+        for year in relative:
+            if year not in years:
+                years.append(year)
+                optional.add(year)
+        if relative and base not in years and re.search(wording()["change"], q):
+            years.append(base)  # 上一年呢？两年相差多少？ — both years
     return list(dict.fromkeys(years)), optional
 
 
@@ -199,13 +206,13 @@ def _has(catalog: Catalog, unit: str, ask: _Ask) -> bool:
 
 def _unnamed(ask: _Ask, last: Last, catalog: Catalog, default: str | None, rest: str) -> Scope | Clarify:
     ranking = not last.documents and not default and bool(re.search(ask.words["ranking"], rest))
-    if re.search(ask.words["corpus"], rest) or ranking or ask.district:
+    if re.search(ask.words["corpus"], rest) or ranking or ask.district or ask.city:
         docs = [
             e
             for e in catalog.documents()
             if _kind_ok(e, ask)
             and (not ask.years or e.key.year in ask.years)
-            and (not ask.district or catalog.units[e.key.unit].district == ask.district)
+            and _in_district(catalog.units[e.key.unit].district, ask)
         ]
         return Scope(
             tuple(e.id for e in docs), rest, named=bool(ask.years), corpus=True, years=tuple(ask.years)
@@ -331,6 +338,14 @@ def _one(entries: list[Entry], last: Last, ask: _Ask, unit: str) -> list[Entry] 
 
 def _units_of(ask: _Ask) -> tuple[str, ...]:
     return tuple(u for m in ask.mentions for u in m.units)
+
+
+def _in_district(district: str, ask: _Ask) -> bool:
+    if ask.city and district:
+        return False
+    if not ask.district:
+        return True
+    return (district != ask.district) if ask.exclude else (district == ask.district)
 
 
 def _kind_ok(entry: Entry, ask: _Ask) -> bool:

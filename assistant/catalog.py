@@ -185,7 +185,9 @@ class Catalog:
             if any(taken[start:end]) or not re.fullmatch(r"[\u4e00-\u9fff]+", q[start:end]):
                 continue
             span = q[start:end]
-            if span[0] in _NOT_A_START or _inside_word(q, start, end):
+            if _inside_word(q, start, end):
+                return None  # the end of a longer name the catalogue does not hold (静安区建设和管理委员会)
+            if span[0] in _NOT_A_START:
                 continue
             scored = [(g, u) for u, core in self._cores.items() if (g := _gaps(span, core)) is not None]
             if not scored:

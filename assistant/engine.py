@@ -348,8 +348,8 @@ class Assistant:
             frame.op == "breakdown"
             and frame.wants_text
             and items
-            and not operations.parts_of(doc, items[0], frame)
-        ):
+            and (all(i.unit != "元" for i in items) or not operations.parts_of(doc, items[0], frame))
+        ):  # 内设机构有哪些: a count stated in the text is listed by its passage, not broken down
             frame.op = (
                 "lookup"  # 因公出国费花在哪些方面: nothing to break down; the passage says what it covers
             )

@@ -21,6 +21,9 @@ from typing import Any
 from assistant.catalog import Catalog, Entry, UnitMention, rules
 
 DATA = Path(__file__).parent / "data"
+_SUFFIX_END = re.compile(
+    r"(局|委员会|委|厅|办公室|办|中心|院|所|学校|大学|公司|人民政府|街道办事处|街道|区|县|镇|队|馆|站)$"
+)
 
 
 @cache
@@ -167,7 +170,7 @@ def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool])
         q = q[: m.start] + "\0" * (m.end - m.start) + q[m.end :]
     q = re.sub(r"20\d\d年度?", lambda m: "\0" * len(m.group()), q)
     for m in re.finditer(ask.words["organisation"], q):
-        for org in re.split(ask.words["not_a_name"], m.group(1)):
+        for org in _names_in(m.group(1), m.group(2), ask.words["not_a_name"]):
             known = org in catalog.by_name or org in catalog.districts() or org == ask.district
             generic = len(org) - len(m.group(2)) < 2  # 办公室 / 这个中心: no name before the last word
             if generic or known or len(org) < 3 or re.search(ask.words["budget_term"], org):
@@ -175,6 +178,15 @@ def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool])
             if not mentioned(org):
                 return org
     return ""
+
+
+def _names_in(phrase: str, suffix: str, not_a_name: str) -> list[str]:
+    """The organisation names in a phrase: split at 和 / 的 … when every piece is a name of its own
+    (教育局和卫健委), else the whole phrase without its lead words (静安区建设和管理委员会)."""
+    parts = [p for p in re.split(not_a_name, phrase) if p]
+    if len(parts) <= 1 or all(_SUFFIX_END.search(p) for p in parts):
+        return parts
+    return [re.sub(f"^(?:{not_a_name})+", "", phrase)]
 
 
 def _units(ask: _Ask, last: Last, catalog: Catalog) -> list[str] | Clarify | Refusal:

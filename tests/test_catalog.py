@@ -84,6 +84,7 @@ def test_units_named_in_a_question(catalog: Catalog, question: str, units: list[
     [
         "物业管理费是多少万元？",  # 业管理 is three characters of 医疗保险事业管理中心, not a name
         "浦东新区财政局的项目支出是多少？",  # 财政局 inside another unit's name
+        "静安区建设和管理委员会2026年的收入预算是多少？",  # nor the tail of one (设和管理委员会)
         "上海市普陀区卫生健康委员会的三公经费",
         "技术中心的支出",  # a shortening must start near the name's beginning
         "中小企业发展专项是多少？",

@@ -170,7 +170,7 @@ def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool])
         q = q[: m.start] + "\0" * (m.end - m.start) + q[m.end :]
     q = re.sub(r"20\d\d年度?", lambda m: "\0" * len(m.group()), q)
     for m in re.finditer(ask.words["organisation"], q):
-        for org in _names_in(m.group(1), m.group(2), ask.words["not_a_name"]):
+        for org in _names_in(m.group(1), ask.words["not_a_name"], ask.words["joins"]):
             known = org in catalog.by_name or org in catalog.districts() or org == ask.district
             generic = len(org) - len(m.group(2)) < 2  # 办公室 / 这个中心: no name before the last word
             if generic or known or len(org) < 3 or re.search(ask.words["budget_term"], org):
@@ -180,13 +180,18 @@ def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool])
     return ""
 
 
-def _names_in(phrase: str, suffix: str, not_a_name: str) -> list[str]:
-    """The organisation names in a phrase: split at 和 / 的 … when every piece is a name of its own
-    (教育局和卫健委), else the whole phrase without its lead words (静安区建设和管理委员会)."""
-    parts = [p for p in re.split(not_a_name, phrase) if p]
-    if len(parts) <= 1 or all(_SUFFIX_END.search(p) for p in parts):
+def _names_in(phrase: str, not_a_name: str, joins: str) -> list[str]:
+    """The organisation names in a phrase: what follows the last word that cannot be part of a name
+    (培育…是这个办公室 → 办公室), split where names are joined (教育局和卫健委) only when every piece is a name
+    of its own (not 静安区建设和管理委员会)."""
+    pieces = [p for p in re.split(not_a_name, phrase) if p]
+    if not pieces:
+        return []
+    last = pieces[-1]
+    parts = [p for p in re.split(joins, last) if p]
+    if len(parts) > 1 and all(_SUFFIX_END.search(p) for p in parts):
         return parts
-    return [re.sub(f"^(?:{not_a_name})+", "", phrase)]
+    return [last]
 
 
 def _units(ask: _Ask, last: Last, catalog: Catalog) -> list[str] | Clarify | Refusal:

@@ -80,6 +80,7 @@ class Conversation:
     last: Last = field(default_factory=Last)
     question: str = ""  # the last question that named an item, unit names taken out
     turns: list[tuple[str, str]] = field(default_factory=list)  # (document, question) of answered turns
+    ranked: tuple[str, ...] = ()  # the documents of the last ranking over several units (第二呢？)
 
 
 class Assistant:
@@ -149,7 +150,11 @@ class Assistant:
         reply = conversation.reply(q, str(question))
         if reply:
             return compose.refusal(reply, self._suggestions(state))
-        scope = choose(q, state.last, self.catalog, self.default, self._mentioned(state))
+        scope = (
+            Scope(state.ranked, q, corpus=True)  # 那第二呢？ / 那人员经费呢？ after a ranking over units
+            if self._continues_ranking(q, state)
+            else choose(q, state.last, self.catalog, self.default, self._mentioned(state))
+        )
         if isinstance(scope, Refusal):
             return compose.refusal(scope.reason, self._suggestions(state))
         if isinstance(scope, Clarify):
@@ -190,6 +195,12 @@ class Assistant:
         state.question = term
         state.last = Last(clarify.documents, (figures[0].entry.key.unit,), figures[0].entry.key.year)
         return answer
+
+    def _continues_ranking(self, q: str, state: Conversation) -> bool:
+        """A follow-up to a ranking over units that names no unit and no year continues over those units."""
+        if not state.ranked or re.search(r"20\d\d|去年|今年|上年", q) or self.catalog.find(q):
+            return False
+        return bool(re.search(across.wording()["next_in_ranking"], q))
 
     def _mentioned(self, state: Conversation) -> Any:
         """Whether the documents of the conversation (or the default) mention a name in their text."""
@@ -821,11 +832,13 @@ def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
 def _remember_across(state: Conversation, result: across.Result, term: str) -> None:
     """After an answer over several documents: the item asked, and the documents a follow-up continues
     with (the units compared or listed; none after a ranking or a count over the corpus)."""
-    state.question = term
+    item = re.sub(across.wording()["not_item"], "", term)
+    state.question = f"{item}是多少？" if item else term  # 那审计局呢？ asks that unit for the item alone
     state.context = Context()
     shown = [f for f in result.figures if f.item is not None][:12]
     state.turns += [(f.entry.id, term) for f in shown[:2]]
     kept = shown if result.op in ("list", "compare", "sum", "share", "series") else []
+    state.ranked = tuple(f.entry.id for f in result.figures) if result.op == "rank" else ()
     state.last = Last(
         tuple(f.entry.id for f in kept),
         tuple(dict.fromkeys(f.entry.key.unit for f in kept)),

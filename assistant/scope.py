@@ -299,7 +299,7 @@ def _documents(
     bare = re.sub(r"20\d\d年度?|" + "|".join(wording()["relative_years"]), "", rest)
     for word in rules()["kinds"]:
         bare = bare.replace(word, "")
-    switch = bool(re.fullmatch(ask.words["switch"], bare)) and bool(last.documents)
+    switch = bool(re.fullmatch(ask.words["switch"], bare))
     return Scope(
         tuple(e.id for e in chosen),
         rest,

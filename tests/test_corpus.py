@@ -175,3 +175,11 @@ def test_whole_corpus_ranking_names_every_figure_by_unit_and_year(assistant: Ass
     assert len({c.document for c in answer.citations}) > 10
     for value in answer.values:
         assert re.search(r"（20\d\d年）", value.label), value.label
+
+
+def test_a_follow_up_to_a_ranking_continues_it(assistant: Assistant) -> None:
+    history = ["哪个单位的“三公”经费预算最多？"]
+    second = assistant.ask("那第二呢？", history)
+    assert "上海市审计局（2026年）" in second.text.split("排序")[0]
+    one = assistant.ask("那审计局呢？", history)
+    assert {c.document for c in one.citations} == {"sh_shenjiju_2026"} and "2,379,200元" in one.text

@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.align import row_candidates
+from assistant.compute import to_yuan, yuan
 from assistant.documents import find_blocks, layouts
-from assistant.records import Document, Table, format_decimal
+from assistant.records import Document, Table, format_decimal, unit_identity
 from assistant.tables import TOTAL_KEY, _linked, _sum_groups, cell_known, row_keys
 
 ZERO = Decimal(0)
@@ -481,3 +482,59 @@ def _width(text: str) -> int:
 def _pad(text: str, width: int, right: bool) -> str:
     gap = " " * (width - _width(text))
     return gap + text if right else text + gap
+
+
+def audit_series(docs: list[Document]) -> dict[str, list[Finding]]:
+    """Budgets of one unit in consecutive years: a change the later text states (比2024年预算增加25万元)
+    against the difference of the two budgets' own statements of that figure. Keyed by the later document."""
+    by_unit: dict[tuple[str, str], dict[int, Document]] = {}
+    for doc in docs:
+        by_unit.setdefault((unit_identity(doc.unit_name), doc.kind), {})[doc.year] = doc
+    out: dict[str, list[Finding]] = {}
+    for years in by_unit.values():
+        for year, doc in sorted(years.items()):
+            before = years.get(year - 1)
+            if before is not None:
+                out[doc.id] = list(_stated_changes(doc, before))
+    return out
+
+
+def _stated_changes(doc: Document, before: Document) -> list[Finding]:
+    money = ("元", "万元", "亿元")
+    stated = {(f.row_name, f.table): f for f in doc.text_facts if not f.column and f.unit in money}
+    earlier = {(f.row_name, f.table): f for f in before.text_facts if not f.column and f.unit in money}
+    found = []
+    for change in doc.text_facts:
+        if not change.column.startswith(f"比{before.year}") or change.unit not in money:
+            continue
+        key = (change.row_name, change.table)
+        now, then = stated.get(key), earlier.get(key)
+        if now is None or then is None:
+            continue
+        difference = to_yuan(now.value, now.unit) - to_yuan(then.value, then.unit)
+        said = to_yuan(change.value, change.unit)
+        step = to_yuan(Decimal("0.005"), change.unit) if change.unit != "元" else Decimal(0)
+        label = (
+            f"正文「{change.row_name}比{before.year}年预算增减{format_decimal(change.value)}{change.unit}」"
+            f"与{before.year}年预算（{before.id}）所列{yuan(to_yuan(then.value, then.unit))}之差{yuan(difference)}"
+        )
+        agrees = abs(difference - said) <= step
+        found.append(
+            Finding(
+                "ok" if agrees else "warning", "years", label + ("相符" if agrees else "不符"), change.line
+            )
+        )
+    return found
+
+
+def with_findings(report: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
+    """An audit report (as stored) with findings across documents added, counts and exit code kept right."""
+    if not findings:
+        return report
+    merged = dict(report)
+    merged["findings"] = list(report.get("findings", [])) + [asdict(f) for f in findings]
+    counts = dict(report.get("counts", {}))
+    for f in findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    merged["counts"] = counts
+    return merged

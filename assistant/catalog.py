@@ -16,11 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from assistant.records import unit_identity
 from assistant.understand import normalise
 
 DATA = Path(__file__).parent / "data"
 _BRACKETS = re.compile(r"[(（]([^()（）]*)[)）]")
-_KIND_MARKS = {"本级"}
 _NOT_A_START = set("区市县省镇的和与及、或跟同比在是")
 
 
@@ -72,11 +72,6 @@ class UnitMention:
     start: int
     end: int
     units: tuple[str, ...]  # full names; more than one when the name is ambiguous
-
-
-def unit_identity(printed: str) -> str:
-    """The unit's name without a kind mark: 石泉路街道办事处（本级） → 石泉路街道办事处."""
-    return _BRACKETS.sub(lambda m: "" if m.group(1) in _KIND_MARKS else m.group(0), printed).strip()
 
 
 def strip_prefixes(name: str) -> str:

@@ -223,18 +223,22 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from assistant.audit import audit_document, exit_code, render_audit
+    from assistant.audit import audit_document, audit_series, exit_code, render_audit
     from assistant.documents import read_document
 
     worst = 0
     reports = []
+    docs = []
     for f in args.files:
         try:
-            report = audit_document(read_document(f))
+            docs.append(read_document(f))
         except BudgetQAError as err:
             print(f"budget-qa: {err}", file=sys.stderr)
             worst = max(worst, 2)
-            continue
+    across_years = audit_series(docs)  # one unit's budgets of consecutive years, when several are given
+    for doc in docs:
+        report = audit_document(doc)
+        report.findings += across_years.get(doc.id, [])
         code = exit_code(report)
         worst = max(worst, code)
         reports.append(report.to_dict())

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.audit import audit_series, with_findings
 from assistant.catalog import DocKey, unit_identity
 from assistant.documents import read_document
 from assistant.errors import BudgetQAError, IndexMissingError, InputError
@@ -110,8 +111,9 @@ def build_index(
     try:
         docs, result = _parse_all(files, skip_bad, report)
         store = Store.open(build / "facts.sqlite", create=True)
+        across_years = audit_series([d for d, _, _ in docs])
         for n, (doc, digest, audit) in enumerate(docs, start=1):
-            store.add_document(doc, digest, audit)
+            store.add_document(doc, digest, with_findings(audit, across_years.get(doc.id, [])))
             report(f"stored {doc.id}", n, len(docs))
         if with_vectors:
             result.chunks = _build_vectors([d for d, _, _ in docs], build, embedding_model, report)

@@ -6,6 +6,7 @@ cells become `Fact`s in the store, and every `Answer` carries the `Citation`s an
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -177,3 +178,11 @@ class Chunk:
     text: str
     line_start: int
     line_end: int
+
+
+_KIND_MARK = re.compile(r"[(（](本级)[)）]")
+
+
+def unit_identity(printed: str) -> str:
+    """The unit's name without a kind mark: 石泉路街道办事处（本级） → 石泉路街道办事处."""
+    return _KIND_MARK.sub("", printed).strip()

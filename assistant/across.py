@@ -6,25 +6,21 @@ returns numbers, never text; `answer.py` words them.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+from assistant import datafiles
 from assistant.catalog import Entry
 from assistant.compute import percent, ratio, total
 from assistant.resolve import Item
 
-DATA = Path(__file__).parent / "data"
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
-@cache
 def wording() -> dict[str, Any]:
     """Operation wording across documents (assistant/data/across.toml)."""
-    return tomllib.loads((DATA / "across.toml").read_text(encoding="utf-8"))
+    return datafiles.load("across.toml")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from assistant.compute import amount, exact_in, plain, to_yuan, yuan
+from assistant import across as ops
+from assistant.compute import amount, exact_in, plain, states, to_yuan, yuan
 from assistant.records import Answer, Citation, Fact, Value, format_decimal
 from assistant.resolve import CellRef, Item
 
@@ -162,8 +163,6 @@ def doc_name(entry, with_year: bool = True) -> str:  # noqa: ANN001 - a catalogu
 
 def across(result, q_unit: str | None, label: str) -> Answer:  # noqa: ANN001 - an across.Result
     """A result over several documents, each figure named by its unit and year."""
-    from assistant import across as ops
-
     figures = result.figures
     years = {f.entry.key.year for f in figures} | {e.key.year for e in result.missing}
     units = {f.entry.key.unit for f in figures} | {e.key.unit for e in result.missing}
@@ -178,9 +177,7 @@ def across(result, q_unit: str | None, label: str) -> Answer:  # noqa: ANN001 - 
         return doc_name(f.entry, with_year) + (f.entry.key.kind if twice else "")
 
     def shown(f: ops.Figure) -> str:
-        if f.item is None:
-            return "没有此项"
-        return amount(f.value, q_unit) if f.item.unit == "元" else f"{format_decimal(f.value)}{f.item.unit}"
+        return "没有此项" if f.item is None else _quantity(f.value, _counted(f), q_unit)
 
     what = label or next((f.item.label for f in figures if f.item is not None), "")
     body = _across_body(result, name, shown, what, q_unit)
@@ -213,8 +210,8 @@ def _across_body(result, name, shown, what: str, q_unit: str | None) -> str:  # 
         a, b = figs
         d = result.difference
         more = "多" if d > 0 else "少"
-        counted = a.item.unit if a.item is not None and a.item.unit != "元" else ""
-        shown_d = f"{format_decimal(abs(d))}{counted}" if counted else amount(abs(d), q_unit)
+        counted = _counted(a)
+        shown_d = _quantity(abs(d), counted, q_unit)
         text = f"{what}：\n{listing}\n\n"
         text += "两者相同。" if d == 0 else f"**{name(a)}**比**{name(b)}**{more} **{shown_d}**。"
         text += f"\n\n计算：{plain(a.value)} − {plain(b.value)} = {plain(d)}{counted or '元'}"
@@ -225,8 +222,8 @@ def _across_body(result, name, shown, what: str, q_unit: str | None) -> str:  # 
     if result.op == "rank":
         return _rank_text(result, name, shown, what)
     if result.op == "sum":
-        counted = figs[0].item.unit if figs[0].item and figs[0].item.unit != "元" else ""
-        shown_total = f"{format_decimal(result.total)}{counted}" if counted else amount(result.total, q_unit)
+        counted = _counted(figs[0])
+        shown_total = _quantity(result.total, counted, q_unit)
         formula = " + ".join(plain(f.value) for f in figs) + f" = {plain(result.total)}{counted or '元'}"
         return f"{what}：\n{listing}\n\n合计 **{shown_total}**。\n\n计算：{formula}"
     if result.op == "count":
@@ -251,6 +248,16 @@ def _across_body(result, name, shown, what: str, q_unit: str | None) -> str:  # 
     if result.op == "series":
         return _series_text(result, name, shown, what, q_unit)
     return f"{what}：\n{listing}"
+
+
+def _counted(figure) -> str:  # noqa: ANN001 - an across.Figure
+    """The counter of a figure stated as a count (辆, 个), "" for an amount of money."""
+    return figure.item.unit if figure.item is not None and figure.item.unit != "元" else ""
+
+
+def _quantity(value: Decimal, counted: str, q_unit: str | None) -> str:
+    """A count with its counter (4辆), or an amount in 元 with 万元 (or in the unit asked for)."""
+    return f"{format_decimal(value)}{counted}" if counted else amount(value, q_unit)
 
 
 def _rank_text(result, name, shown, what: str) -> str:  # noqa: ANN001
@@ -281,8 +288,8 @@ def _series_text(result, name, shown, what: str, q_unit: str | None) -> str:  # 
         first, last = result.ties
         d = result.difference
         change = "增加" if d > 0 else "减少" if d < 0 else "持平"
-        counted = last.item.unit if last.item is not None and last.item.unit != "元" else ""
-        shown_d = f"{format_decimal(abs(d))}{counted}" if counted else amount(abs(d), q_unit)
+        counted = _counted(last)
+        shown_d = _quantity(abs(d), counted, q_unit)
         text += f"\n\n{name(last)}比{name(first)}{change} **{shown_d}**"
         if result.percent is not None:
             rate = "增长" if d >= 0 else "下降"
@@ -327,8 +334,7 @@ def _across_formula(result, name) -> str:  # noqa: ANN001
 def stated_change(fact: Fact, difference: Decimal) -> str:
     """The text's own statement of a change next to the difference of two budgets: agree or not."""
     stated = to_yuan(fact.value, fact.unit)
-    tolerance = to_yuan(Decimal("0.005"), fact.unit) if fact.unit != "元" else Decimal(0)
-    agrees = abs(stated - difference) <= tolerance
+    agrees = states(fact.value, fact.unit, difference)
     said = f"{fact.table}写明：“{fact.quote}”"
     if agrees:
         return f"核对：{said}，与两份预算之差一致。"

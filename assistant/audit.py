@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.align import row_candidates
-from assistant.compute import to_yuan, yuan
+from assistant.compute import states, to_yuan, yuan
 from assistant.documents import find_blocks, layouts
 from assistant.records import Document, Table, format_decimal, unit_identity
 from assistant.tables import TOTAL_KEY, _linked, _sum_groups, cell_known, row_keys
@@ -512,13 +512,11 @@ def _stated_changes(doc: Document, before: Document) -> list[Finding]:
         if now is None or then is None:
             continue
         difference = to_yuan(now.value, now.unit) - to_yuan(then.value, then.unit)
-        said = to_yuan(change.value, change.unit)
-        step = to_yuan(Decimal("0.005"), change.unit) if change.unit != "元" else Decimal(0)
         label = (
             f"正文「{change.row_name}比{before.year}年预算增减{format_decimal(change.value)}{change.unit}」"
             f"与{before.year}年预算（{before.id}）所列{yuan(to_yuan(then.value, then.unit))}之差{yuan(difference)}"
         )
-        agrees = abs(difference - said) <= step
+        agrees = states(change.value, change.unit, difference)
         found.append(
             Finding(
                 "ok" if agrees else "warning", "years", label + ("相符" if agrees else "不符"), change.line

@@ -10,24 +10,21 @@ shortening of the full name (医保中心, 刑科院, 建管委). Units of diffe
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from assistant import datafiles
 from assistant.records import unit_identity
 from assistant.understand import normalise
 
-DATA = Path(__file__).parent / "data"
 _BRACKETS = re.compile(r"[(（]([^()（）]*)[)）]")
 _NOT_A_START = set("区市县省镇的和与及、或跟同比在是")
 
 
-@cache
 def rules() -> dict[str, Any]:
     """Name rules (assistant/data/units.toml)."""
-    return tomllib.loads((DATA / "units.toml").read_text(encoding="utf-8"))
+    return datafiles.load("units.toml")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,13 @@ def to_yuan(value: Decimal, unit: str) -> Decimal:
     return value * UNIT_FACTOR.get(unit, Decimal(1))
 
 
+def states(value: Decimal, unit: str, exact: Decimal) -> bool:
+    """Whether a figure the text states in `unit` (万元 to the cent: 25.00万元) is `exact` yuan: within half a
+    cent of that unit; in 元, exactly."""
+    tolerance = to_yuan(Decimal("0.005"), unit) if unit != "元" else Decimal(0)
+    return abs(to_yuan(value, unit) - exact) <= tolerance
+
+
 def total(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0))
 

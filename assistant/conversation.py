@@ -7,17 +7,13 @@ Such a turn never repeats an earlier figure; it gets a short reply instead. Pure
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).parent / "data"
+from assistant import datafiles
 
 
-@cache
 def wording() -> dict[str, Any]:
-    return tomllib.loads((DATA / "conversation.toml").read_text(encoding="utf-8"))
+    return datafiles.load("conversation.toml")
 
 
 def reply(q: str, raw: str) -> str:

@@ -9,17 +9,15 @@ cells and `narrative` reads the facts the text states.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from assistant import datafiles
 from assistant.errors import InputError, NotABudgetError, ParseError
 from assistant.records import Document, Section, Table
 
-DATA = Path(__file__).parent / "data"
 MAX_BYTES = 20 * 1024 * 1024
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -34,10 +32,9 @@ _TABLE_UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 
 
-@cache
 def layouts() -> dict[str, Any]:
     """The known section headings and table templates (assistant/data/layouts.toml)."""
-    return tomllib.loads((DATA / "layouts.toml").read_text(encoding="utf-8"))
+    return datafiles.load("layouts.toml")
 
 
 @dataclass(frozen=True)

@@ -11,25 +11,21 @@ conversation's documents, then the configured default, then a clarifying answer.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+from assistant import datafiles
 from assistant.catalog import Catalog, Entry, UnitMention, rules
 
-DATA = Path(__file__).parent / "data"
 _SUFFIX_END = re.compile(
     r"(局|委员会|委|厅|办公室|办|中心|院|所|学校|大学|公司|人民政府|街道办事处|街道|区|县|镇|队|馆|站)$"
 )
 
 
-@cache
 def wording() -> dict[str, Any]:
     """Scope wording (assistant/data/scope.toml)."""
-    return tomllib.loads((DATA / "scope.toml").read_text(encoding="utf-8"))
+    return datafiles.load("scope.toml")
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,14 @@ beyond the alias data, models or the network.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from assistant import datafiles
 from assistant.records import Document
 
-DATA = Path(__file__).parent / "data"
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
 _FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项")
 GENERIC_WORDS = {
@@ -40,9 +38,8 @@ GENERIC_WORDS = {
 }
 
 
-@cache
 def aliases() -> dict[str, Any]:
-    return tomllib.loads((DATA / "aliases.toml").read_text(encoding="utf-8"))
+    return datafiles.load("aliases.toml")
 
 
 @cache
@@ -327,10 +324,9 @@ def _longest_common(name: str, text: str) -> tuple[int, int]:
     return 0, -1
 
 
-@cache
 def wording() -> dict[str, Any]:
     """Operation, passage, figure and refusal patterns (assistant/data/wording.toml)."""
-    return tomllib.loads((DATA / "wording.toml").read_text(encoding="utf-8"))
+    return datafiles.load("wording.toml")
 
 
 _LEVELS = {"类": 1, "款": 2, "项": 3}

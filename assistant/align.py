@@ -42,7 +42,7 @@ class Solution:
     )  # sums/anchors (row, ()) set aside
 
 
-def _vector(numbers: tuple[Decimal, ...], placement: Placement, ncols: int) -> tuple[Decimal, ...]:
+def vector(numbers: tuple[Decimal, ...], placement: Placement, ncols: int) -> tuple[Decimal, ...]:
     vec = [ZERO] * ncols
     for value, col in zip(numbers, placement, strict=True):
         vec[col] = value
@@ -57,7 +57,7 @@ def row_candidates(
         return []
     out = []
     for placement in combinations(range(ncols), len(numbers)):
-        vec = _vector(numbers, placement, ncols)
+        vec = vector(numbers, placement, ncols)
         if all(vec[t] == sum((vec[p] for p in parts), ZERO) for t, parts in identities):
             out.append(placement)
     return out
@@ -111,7 +111,7 @@ class _Solver:
         self.p = problem
         self.domains = domains
         self.vectors = {
-            (r, pl): _vector(problem.numbers[r], pl, problem.ncols)
+            (r, pl): vector(problem.numbers[r], pl, problem.ncols)
             for r, dom in enumerate(domains)
             for pl in dom
         }
@@ -252,7 +252,7 @@ def solve(problem: Problem) -> Solution:
     failed: list[tuple[int, tuple[int, ...]]] = []
     for key, value in list(anchors.items()):
         if not any(
-            _vector(problem.numbers[key[0]], pl, problem.ncols)[key[1]] == value for pl in domains[key[0]]
+            vector(problem.numbers[key[0]], pl, problem.ncols)[key[1]] == value for pl in domains[key[0]]
         ):
             del anchors[key]
             failed.append((key[0], ()))

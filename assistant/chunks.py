@@ -66,6 +66,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     text=text,
                     line_start=start,
                     line_end=end,
+                    page=doc.page(start),
                 )
             )
     return chunks

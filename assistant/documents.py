@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from assistant import datafiles
 from assistant.errors import InputError, NotABudgetError, ParseError
-from assistant.records import Document, Section, Table
+from assistant.records import Document, Fact, GridRow, Section, Source, Table
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -55,7 +55,7 @@ def decode(data: bytes, name: str = "input") -> str:
     if len(data) > MAX_BYTES:
         raise InputError(f"{name}: the file is too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})")
     if b"\x00" in data[:8192] or data[:5] == b"%PDF-":
-        raise InputError(f"{name}: this is a binary file, not text (extract the PDF's text first)")
+        raise InputError(f"{name}: this is a binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -68,9 +68,10 @@ def normalise_line(line: str) -> str:
     return re.sub(r" {2,}", " ", line).strip()
 
 
-def source_lines(text: str) -> list[str]:
+def source_lines(text: str | list[str]) -> list[str]:
     """Normalised lines; a leading `# source: …` provenance line is blanked (it is not content)."""
-    lines = [normalise_line(line) for line in text.splitlines()]
+    raw = text.splitlines() if isinstance(text, str) else text
+    lines = [normalise_line(line) for line in raw]
     if lines and lines[0].startswith("# source:"):
         lines[0] = ""
     return lines
@@ -183,11 +184,16 @@ def is_final_accounts(lines: list[str]) -> bool:
 
 
 def parse_document(text: str, doc_id: str, path: str = "") -> Document:
-    """Split a disclosure into narrative sections and table blocks; tables are parsed by `tables`."""
+    """Split a disclosure's text into narrative sections and table blocks; tables are parsed by `tables`."""
+    return parse_source(Source(text.splitlines()), doc_id, path)
+
+
+def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
+    """A read document (text lines, and for a PDF each line's page and ruled row) → `Document`."""
     from assistant.narrative import section_facts
     from assistant.tables import parse_table
 
-    lines = source_lines(text)
+    lines = source_lines(source.lines)
     if is_final_accounts(lines):
         raise NotABudgetError(
             f"{doc_id}: this is a 决算 (final accounts), not a budget; only budgets are supported"
@@ -213,15 +219,30 @@ def parse_document(text: str, doc_id: str, path: str = "") -> Document:
             sections.append(Section(block.name, block.title, text_body, block.start + 1))
             facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
-            table = parse_table(block, lines, year)
+            table = parse_table(block, lines, year, grid=source.grid)
             if not table.rows and tables and tables[-1].key == table.key:
                 continue  # the title repeated after a page break, with no figures of its own
             tables.append(table)
             table_blocks.append(block)
     texts = [s.text for s in sections]
-    tables = settle_tables(tables, table_blocks, lines, year, facts, texts)
+    tables = settle_tables(tables, table_blocks, lines, year, facts, texts, source.grid)
     _require_totals(doc_id, tables)
-    return Document(doc_id, path, unit_name, year, kind, sections, tables, facts, lines)
+    if source.pages:
+        tables, facts = _with_pages(tables, facts, source)
+    return Document(
+        doc_id, path, unit_name, year, kind, sections, tables, facts, lines, source.pages, source.ocr_pages
+    )
+
+
+def _with_pages(tables: list[Table], facts: list[Fact], source: Source) -> tuple[list[Table], list[Fact]]:
+    """Each row and text fact with the PDF page it was printed on (and whether that page was OCR'd)."""
+    ocr = set(source.ocr_pages)
+    for table in tables:
+        table.rows = [
+            replace(row, page=source.page(row.line), ocr=source.page(row.line) in ocr) for row in table.rows
+        ]
+    facts = [replace(f, page=source.page(f.line), ocr=source.page(f.line) in ocr) for f in facts]
+    return tables, facts
 
 
 def _require_totals(doc_id: str, tables: list[Table]) -> None:
@@ -237,7 +258,13 @@ def _require_totals(doc_id: str, tables: list[Table]) -> None:
 
 
 def settle_tables(
-    tables: list[Table], blocks: list[Block], lines: list[str], year: int, facts: list, texts: list[str]
+    tables: list[Table],
+    blocks: list[Block],
+    lines: list[str],
+    year: int,
+    facts: list,
+    texts: list[str],
+    grid: dict[int, GridRow] | None = None,
 ) -> list[Table]:
     """Re-place tables whose figures stay undetermined, using the same figures elsewhere (layouts.toml:
     `[[anchors]]` income side, `[[links]]` cross-table equations, `[[text_links]]` the narrative), until
@@ -266,7 +293,7 @@ def settle_tables(
             if state == used.get(n) or not (totals or known):
                 continue
             used[n] = state
-            again = parse_table(blocks[n], lines, year, totals, known)
+            again = parse_table(blocks[n], lines, year, totals, known, grid)
             if final and extra and len(again.unplaced) < len(table.unplaced):
                 again.warnings.append("部分数字按经济分类科目的归属（工资福利支出属人员经费等）定列")
             if len(again.unplaced) <= len(table.unplaced):
@@ -284,5 +311,11 @@ def read_document(path: str | Path) -> Document:
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a folder, not a document")
+    with p.open("rb") as handle:
+        is_pdf = handle.read(5) == b"%PDF-"
+    if is_pdf or p.suffix.lower() == ".pdf":
+        from assistant.pdf import read_pdf
+
+        return parse_source(read_pdf(p), p.stem, str(p))
     text = decode(p.read_bytes(), str(p))
     return parse_document(text, p.stem, str(p))

@@ -39,6 +39,32 @@ class Row:
     line: int  # 1-based source line
     side: str = ""  # "收入" / "支出" for two-sided tables, else ""
     numbers: tuple[Decimal, ...] = ()  # the figures printed on the line, in order
+    page: int = 0  # 1-based page of the published PDF; 0 when read from text
+    ocr: bool = False  # the page was read by OCR
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """A table row as a PDF's ruling lines place it: per group of figure columns (the columns after a
+    label column, left to right), each cell's value, or None where the cell is empty."""
+
+    groups: tuple[tuple[Decimal | None, ...], ...]
+    labels: tuple[tuple[str, ...], ...] = ()  # per group, each column's header words ("" when unknown)
+
+
+@dataclass
+class Source:
+    """What a reader gives the parser: the text lines, and what a PDF adds (each line's page, the ruled
+    row under a line, the pages read by OCR)."""
+
+    lines: list[str]
+    pages: list[int] = field(default_factory=list)  # 1-based page per line; empty for text files
+    grid: dict[int, GridRow] = field(default_factory=dict)  # 0-based line → ruled row
+    ocr_pages: list[int] = field(default_factory=list)
+
+    def page(self, line: int) -> int:
+        """The page of a 1-based line (0 when unknown)."""
+        return self.pages[line - 1] if 0 < line <= len(self.pages) else 0
 
 
 @dataclass
@@ -80,6 +106,8 @@ class Fact:
     line: int
     source: str = "table"  # "table" or "text"
     quote: str = ""  # for text facts: the sentence that states it
+    page: int = 0  # page of the published PDF (0 when read from text)
+    ocr: bool = False  # read by OCR from an image of the page
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,6 +126,12 @@ class Document:
     tables: list[Table]
     text_facts: list[Fact] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # normalised source lines (1-based via index+1)
+    pages: list[int] = field(default_factory=list)  # page of each line when read from a PDF
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR
+
+    def page(self, line: int) -> int:
+        """The PDF page of a 1-based line (0 when read from text)."""
+        return self.pages[line - 1] if 0 < line <= len(self.pages) else 0
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -118,6 +152,8 @@ class Citation:
     section: str = ""
     quote: str = ""
     line: int = 0
+    page: int = 0  # page of the published PDF; 0 when the document was read from text
+    ocr: bool = False  # the page was read by OCR
 
     def to_dict(self) -> dict[str, Any]:
         keys = (
@@ -127,6 +163,10 @@ class Citation:
         )
         data: dict[str, Any] = {"source": self.source, "document": self.document}
         data.update({k: getattr(self, k) for k in keys})
+        if self.page:
+            data["page"] = self.page
+        if self.ocr:
+            data["ocr"] = True
         return data
 
 
@@ -178,6 +218,7 @@ class Chunk:
     text: str
     line_start: int
     line_end: int
+    page: int = 0  # page of the published PDF where the passage starts (0 when read from text)
 
 
 _KIND_MARK = re.compile(r"[(（](本级)[)）]")

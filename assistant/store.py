@@ -293,6 +293,8 @@ def table_facts(doc: Document, table: Table) -> list[Fact]:
             c.value,
             table.unit,
             table.rows[c.row].line,
+            page=table.rows[c.row].page,
+            ocr=table.rows[c.row].ocr,
         )
         for c in table.cells
     ]

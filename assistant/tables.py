@@ -8,11 +8,12 @@ identities describe (see `assistant/data/layouts.toml`) and lets `align.solve` d
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from assistant.align import Problem, row_candidates, solve
-from assistant.records import Cell, Row, Table
+from assistant.align import Problem, row_candidates, solve, vector
+from assistant.records import Cell, GridRow, Row, Table
 
 if TYPE_CHECKING:
     from assistant.documents import Block
@@ -156,11 +157,13 @@ def parse_table(
     year: int = 0,
     totals: dict[str, Decimal] | None = None,
     known: dict[tuple[int, str], Decimal] | None = None,
+    grid: Mapping[int, GridRow] | None = None,
 ) -> Table:
     """Parse one table block; cells the identities cannot place are listed in `Table.unplaced`.
 
     `totals` fixes cells of the total row by column; `known` fixes cells by (row index, column), both read
-    from other tables or the text by the caller.
+    from other tables or the text by the caller; `grid` gives the ruled row under a line (from a PDF),
+    whose cells are known outright.
     """
     from assistant.documents import layouts
 
@@ -191,8 +194,49 @@ def parse_table(
         _read_sides(table, lines, data, words, spec["sides"], layout)
     else:
         _read_rows(table, lines, data, words, template["hierarchy"])
-    _place(table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {})
+    ruled = ruled_placements(table, grid or {})
+    _place(table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled)
     return table
+
+
+def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tuple[int, ...]]:
+    """Where the PDF's ruling lines put each printed figure of a row (column index per figure), for rows
+    whose ruled cells hold exactly the figures the line prints; other rows are left to the identities."""
+    out: dict[int, tuple[int, ...]] = {}
+    for r, row in enumerate(table.rows):
+        if row.side == "收入" or not row.numbers:
+            continue  # the income side has one column
+        for line in (row.line - 1, row.line - 2, row.line):
+            ruled = grid.get(line)
+            if ruled is None or not ruled.groups:
+                continue
+            group = ruled.groups[-1]  # the expenditure side of a two-sided table; after the name otherwise
+            labels = ruled.labels[-1] if ruled.labels else ()
+            columns = _ruled_columns(len(group), labels, table.columns)
+            if columns is not None and tuple(v for v in group if v is not None) == row.numbers:
+                out[r] = tuple(columns[k] for k, v in enumerate(group) if v is not None)
+                break
+    return out
+
+
+_BRACKETS = str.maketrans("（）", "()")
+
+
+def _ruled_columns(width: int, labels: tuple[str, ...], columns: list[str]) -> tuple[int, ...] | None:
+    """The table column of each ruled column: in order when the counts agree, else by the header words
+    (a table printed without one of the template's columns); None when neither decides."""
+    if width == len(columns):
+        return tuple(range(width))
+    names = [c.translate(_BRACKETS) for c in columns]
+    found = []
+    for label in labels:
+        label = label.translate(_BRACKETS)
+        exact = [n for n, name in enumerate(names) if name == label]
+        near = exact or [n for n, name in enumerate(names) if name in label or label in name] if label else []
+        if len(near) != 1:
+            return None
+        found.append(near[0])
+    return tuple(found) if len(found) == width and len(set(found)) == width else None
 
 
 _TRUNCATED_CODE = re.compile(r"^\d{1,2} (\d{2}) (\d{2}) (?=\D)")
@@ -379,7 +423,10 @@ def _place(
     sides: dict[str, str],
     totals: dict[str, Decimal],
     known: dict[tuple[int, str], Decimal],
+    ruled: dict[int, tuple[int, ...]],
 ) -> None:
+    """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
+    identities force them; what neither decides is listed as unplaced."""
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
     main_side = "支出" if hierarchy == "sides" else ""
@@ -393,6 +440,9 @@ def _place(
     if total_row is not None:
         anchors.update({(local[total_row], cols.index(c)): v for c, v in totals.items() if c in cols})
     anchors.update({(local[r], cols.index(c)): v for (r, c), v in known.items() if r in local and c in cols})
+    for r, placement in ruled.items():
+        cells = vector(table.rows[r].numbers, placement, len(cols))
+        anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     problem = Problem([table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors)
     solution = solve(problem)
     if not solution.consistent:
@@ -403,7 +453,7 @@ def _place(
         table.warnings.append(f"第{row.line}行「{row.code} {row.name}」{what}：该关系未用于定列")
     for n, r in enumerate(rows):
         row = table.rows[r]
-        for value, col in zip(row.numbers, solution.columns[n], strict=True):
+        for value, col in zip(row.numbers, ruled.get(r, solution.columns[n]), strict=True):
             if col is None and value == 0:
                 continue  # a zero whose column is open reads the same as the empty cells it could fill
             if col is None:

@@ -114,6 +114,7 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
         "text": chunk.text,
         "line_start": chunk.line_start,
         "line_end": chunk.line_end,
+        "page": chunk.page,
     }
 
 
@@ -130,6 +131,7 @@ def chunk_from_metadata(chunk_id: str, metadata: dict[str, Any]) -> Chunk:
         text=str(metadata.get("text", "")),
         line_start=int(metadata.get("line_start", 0)),
         line_end=int(metadata.get("line_end", 0)),
+        page=int(metadata.get("page", 0)),
     )
 
 

@@ -58,7 +58,9 @@ def _seed_cut_mid_table() -> str:
         ("empty.txt", b"", InputError, "empty"),
         ("blank.txt", b"  \n\n ", InputError, "empty"),
         ("binary.bin", bytes(range(256)) * 4, InputError, "binary"),
-        ("doc.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", InputError, "binary"),
+        ("doc.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", InputError, "cannot be read"),
+        ("renamed.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", InputError, "cannot be read"),
+        ("fake.pdf", "预算单位：某单位\n".encode(), InputError, "not a PDF"),
         ("latin1.txt", "预算".encode("gb18030"), InputError, "UTF-8"),
         (
             "poem.txt",

@@ -32,11 +32,15 @@ def cite_cell(document: str, ref: CellRef) -> Citation:
         value=format_decimal(ref.value),
         unit=ref.table.unit,
         line=ref.table.rows[ref.row].line,
+        page=ref.table.rows[ref.row].page,
+        ocr=ref.table.rows[ref.row].ocr,
     )
 
 
 def cite_fact(document: str, fact: Fact) -> Citation:
-    return Citation("text", document, section=fact.table, quote=fact.quote, line=fact.line)
+    return Citation(
+        "text", document, section=fact.table, quote=fact.quote, line=fact.line, page=fact.page, ocr=fact.ocr
+    )
 
 
 def citations(document: str, items: list[Item]) -> list[Citation]:

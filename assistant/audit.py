@@ -60,6 +60,8 @@ class AuditReport:
     tables: list[dict[str, Any]] = field(default_factory=list)  # key, name, title, line, cells, unplaced
     missing: list[str] = field(default_factory=list)  # standard tables not found
     findings: list[Finding] = field(default_factory=list)
+    pages: int = 0  # pages of the PDF read (0 for a text file)
+    ocr_pages: list[int] = field(default_factory=list)  # pages without a text layer, read by OCR
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -78,6 +80,7 @@ def _yuan(value: Decimal) -> str:
 def audit_document(doc: Document) -> AuditReport:
     """Every check on one parsed document."""
     report = AuditReport(doc.id, doc.unit_name, doc.year, doc.kind)
+    report.pages, report.ocr_pages = max(doc.pages, default=0), list(doc.ocr_pages)
     spec = layouts()
     found = {t.key for t in doc.tables}
     for t in doc.tables:
@@ -87,6 +90,7 @@ def audit_document(doc: Document) -> AuditReport:
                 "name": t.name,
                 "title": t.title,
                 "line": t.line,
+                "page": doc.page(t.line),
                 "unit": t.unit,
                 "cells": len(t.cells),
                 "unplaced": len(t.unplaced),
@@ -94,6 +98,11 @@ def audit_document(doc: Document) -> AuditReport:
         )
     report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     add = report.findings.append
+    if doc.ocr_pages:
+        pages = "、".join(str(p) for p in doc.ocr_pages)
+        add(
+            Finding("warning", "ocr", f"第{pages}页没有文字层，按图像识别（OCR）读取：其数字由表内恒等式核对")
+        )
     for name in report.missing:
         add(Finding("warning", "table", f"未找到标准表「{name}」"))
     for block in find_blocks(doc.lines):
@@ -426,11 +435,15 @@ def render_audit(report: AuditReport) -> str:
         f"文件：{report.document}（{report.unit_name}，{report.year}年{report.kind}）",
         f"结论：{verdict}（退出码 {code}）",
         "检查：" + "，".join(f"{_LABEL[s]} {report.count(s)}" for s in SEVERITIES),
-        "表：",
     ]
+    if report.pages:
+        ocr = "，".join(str(p) for p in report.ocr_pages)
+        lines.append(f"来源：PDF，共 {report.pages} 页" + (f"（第 {ocr} 页按图像识别）" if ocr else ""))
+    lines.append("表：")
     for t in report.tables:
         extra = f"，未定列 {t['unplaced']}" if t["unplaced"] else ""
-        lines.append(f"  第{t['line']}行 {t['name']}（{t['unit']}）：{t['cells']} 个数字{extra}")
+        where = f"第{t['page']}页" if t.get("page") else f"第{t['line']}行"
+        lines.append(f"  {where} {t['name']}（{t['unit']}）：{t['cells']} 个数字{extra}")
     if report.missing:
         lines.append("缺少：" + "、".join(report.missing))
     for severity in ("error", "unplaced", "warning"):
@@ -462,7 +475,8 @@ def render_table(table: Table) -> str:
         out.insert(1, "-+-".join("-" * w for w in widths))
         return out
 
-    lines = [f"{table.name}（单位：{table.unit}，第{table.line}行）"]
+    page = next((r.page for r in table.rows if r.page), 0)
+    lines = [f"{table.name}（单位：{table.unit}，{f'第{page}页' if page else f'第{table.line}行'}）"]
     if any(r.side for r in table.rows):
         left = [r for r, row in enumerate(table.rows) if row.side == "收入"]
         right = [r for r, row in enumerate(table.rows) if row.side == "支出"]

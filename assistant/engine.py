@@ -614,7 +614,9 @@ class Assistant:
                 group = (c.section, c.heading)
                 parts.append(f"**{c.section}" + (f" · {c.heading}" if c.heading else "") + "**")
             parts.append(compose.quote_block(c.text))
-            cites.append(Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start))
+            cites.append(
+                Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start, page=c.page)
+            )
         text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
         return Answer(text, "text", cites)
 

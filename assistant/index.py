@@ -43,20 +43,40 @@ class BuildResult:
     up_to_date: bool = False
 
 
+DOCUMENT_SUFFIXES = (".pdf", ".txt")
+ORIGINALS = "originals"  # the published PDFs of a build, served read-only so citations can open them
+
+
 def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The document files named, folders expanded to the `*.txt` files they hold (sorted, sub-folders too)."""
+    """The document files named, folders expanded to the `*.pdf` and `*.txt` files they hold (sorted,
+    sub-folders too); where a folder holds both a PDF and its extracted text, the PDF is read."""
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*.txt") if f.is_file() and not f.name.startswith("."))
+            found = [
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in DOCUMENT_SUFFIXES and f.is_file() and not f.name.startswith(".")
+            ]
+            pdfs = {f.with_suffix("") for f in found if f.suffix.lower() == ".pdf"}
+            files += sorted(f for f in found if f.suffix.lower() == ".pdf" or f.with_suffix("") not in pdfs)
         elif p.exists():
             files.append(p)
         else:
             raise InputError(f"{p}: no such file or folder")
     if not files:
-        raise InputError("no document files (*.txt) to index")
+        raise InputError("no document files (*.pdf, *.txt) to index")
     return files
+
+
+def keep_original(doc: Document, build: Path) -> None:
+    """Copy a document's published PDF into the build, so the app can open it at a cited page."""
+    source = Path(doc.path)
+    if doc.pages and source.is_file():
+        target = build / ORIGINALS / f"{doc.id}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
 
 
 def sha256(path: Path) -> str:
@@ -114,6 +134,7 @@ def build_index(
         across_years = audit_series([d for d, _, _ in docs])
         for n, (doc, digest, audit) in enumerate(docs, start=1):
             store.add_document(doc, digest, with_findings(audit, across_years.get(doc.id, [])))
+            keep_original(doc, build)
             report(f"stored {doc.id}", n, len(docs))
         if with_vectors:
             result.chunks = _build_vectors([d for d, _, _ in docs], build, embedding_model, report)

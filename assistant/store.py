@@ -58,6 +58,16 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 3: the PDF page of every row and fact (0 when read from text), pages read by OCR
+    """
+    ALTER TABLE rows ADD COLUMN page INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rows ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE facts ADD COLUMN page INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE facts ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sections ADD COLUMN page INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 
 
@@ -85,14 +95,24 @@ class Store:
         with self.conn:
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
             self.conn.execute(
-                "INSERT INTO documents (id, path, unit_name, year, kind, sha256) VALUES (?, ?, ?, ?, ?, ?)",
-                (doc.id, doc.path, doc.unit_name, doc.year, doc.kind, sha256),
+                "INSERT INTO documents (id, path, unit_name, year, kind, sha256, pages, ocr_pages)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.path,
+                    doc.unit_name,
+                    doc.year,
+                    doc.kind,
+                    sha256,
+                    max(doc.pages, default=0),
+                    json.dumps(doc.ocr_pages),
+                ),
             )
             for pos, table in enumerate(doc.tables):
                 self._add_table(doc, table, pos)
             self.conn.executemany(
-                "INSERT INTO sections (document, name, title, text, line) VALUES (?, ?, ?, ?, ?)",
-                [(doc.id, s.name, s.title, s.text, s.line) for s in doc.sections],
+                "INSERT INTO sections (document, name, title, text, line, page) VALUES (?, ?, ?, ?, ?, ?)",
+                [(doc.id, s.name, s.title, s.text, s.line, doc.page(s.line)) for s in doc.sections],
             )
             self._add_facts(doc.text_facts, -1)
             if audit is not None:
@@ -119,8 +139,8 @@ class Store:
             ),
         )
         self.conn.executemany(
-            "INSERT INTO rows (document, table_key, idx, code, name, level, line, side, numbers)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rows (document, table_key, idx, code, name, level, line, side, numbers, page, ocr)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     doc.id,
@@ -132,6 +152,8 @@ class Store:
                     r.line,
                     r.side,
                     json.dumps([format_decimal(n) for n in r.numbers]),
+                    r.page,
+                    int(r.ocr),
                 )
                 for i, r in enumerate(table.rows)
             ],
@@ -143,8 +165,8 @@ class Store:
     ) -> None:
         self.conn.executemany(
             "INSERT INTO facts (document, unit_name, year, table_key, table_name, row_idx, row_code, row_name,"
-            " row_level, column_name, value, unit, line, source, quote)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " row_level, column_name, value, unit, line, source, quote, page, ocr)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     f.document,
@@ -162,6 +184,8 @@ class Store:
                     f.line,
                     f.source,
                     f.quote,
+                    f.page,
+                    int(f.ocr),
                 )
                 for i, f in enumerate(facts)
             ],
@@ -185,11 +209,16 @@ class Store:
 
     def document(self, document: str) -> dict[str, Any] | None:
         cur = self.conn.execute(
-            "SELECT id, path, unit_name, year, kind, sha256, indexed_at FROM documents WHERE id = ?",
+            "SELECT id, path, unit_name, year, kind, sha256, indexed_at, pages, ocr_pages FROM documents"
+            " WHERE id = ?",
             (document,),
         )
         row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+        if not row:
+            return None
+        info = dict(zip([d[0] for d in cur.description], row, strict=True))
+        info["ocr_pages"] = json.loads(info["ocr_pages"])
+        return info
 
     def first_document(self) -> str:
         """The document indexed first (the first path given to `budget-qa index`): the default to answer from."""
@@ -199,7 +228,7 @@ class Store:
     def facts(self, document: str | None = None, source: str | None = None) -> list[Fact]:
         sql = (
             "SELECT document, unit_name, year, table_name, row_code, row_name, row_level, column_name, value,"
-            " unit, line, source, quote FROM facts WHERE 1=1"
+            " unit, line, source, quote, page, ocr FROM facts WHERE 1=1"
         )
         args: list[Any] = []
         if document:
@@ -208,7 +237,10 @@ class Store:
         if source:
             sql += " AND source = ?"
             args.append(source)
-        return [Fact(*r[:8], Decimal(r[8]), *r[9:]) for r in self.conn.execute(sql + " ORDER BY id", args)]
+        return [
+            Fact(*r[:8], Decimal(r[8]), *r[9:14], bool(r[14]))
+            for r in self.conn.execute(sql + " ORDER BY id", args)
+        ]
 
     def tables(self, document: str) -> list[Table]:
         out = []
@@ -218,10 +250,19 @@ class Store:
             (document,),
         ):
             rows = [
-                Row(code, rname, level, rline, side, tuple(Decimal(n) for n in json.loads(numbers)))
-                for code, rname, level, rline, side, numbers in self.conn.execute(
-                    "SELECT code, name, level, line, side, numbers FROM rows WHERE document = ? AND table_key = ?"
-                    " ORDER BY idx",
+                Row(
+                    code,
+                    rname,
+                    level,
+                    rline,
+                    side,
+                    tuple(Decimal(n) for n in json.loads(numbers)),
+                    page,
+                    bool(ocr),
+                )
+                for code, rname, level, rline, side, numbers, page, ocr in self.conn.execute(
+                    "SELECT code, name, level, line, side, numbers, page, ocr FROM rows"
+                    " WHERE document = ? AND table_key = ? ORDER BY idx",
                     (document, key),
                 )
             ]
@@ -275,6 +316,7 @@ class Store:
             self.sections(document),
             self.tables(document),
             self.facts(document, "text"),
+            ocr_pages=info["ocr_pages"],
         )
 
 

@@ -146,12 +146,13 @@ def test_without_skip_bad_the_first_bad_file_stops_the_build(tmp_path: Path, cor
 def test_corpus_files_expands_folders_sorted(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
-    for name in ("b.txt", "a.txt", "c.pdf"):
+    for name in ("b.txt", "a.txt", "c.pdf", "b.pdf", "d.md", ".hidden.pdf"):
         (folder / name).write_text("x", encoding="utf-8")
     (folder / "sub.txt").mkdir()
     single = tmp_path / "single.md"
     single.write_text("x", encoding="utf-8")
-    assert corpus_files([folder, single]) == [folder / "a.txt", folder / "b.txt", single]
+    # the PDF of b is read instead of its extracted text; other kinds of file are left out
+    assert corpus_files([folder, single]) == [folder / "a.txt", folder / "b.pdf", folder / "c.pdf", single]
 
 
 @pytest.mark.parametrize(

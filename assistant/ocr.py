@@ -15,6 +15,7 @@ from typing import Any
 from assistant.pdf import PageText
 
 RESOLUTION = 300  # dpi; lower loses thin digits in ruled tables
+DETECTION_SIDE = 1600  # px the text detector works at; the default (736) misses wide bold table titles
 POINTS_PER_INCH = 72
 
 
@@ -32,6 +33,7 @@ def _engine() -> Any:
         params={
             "Global.log_level": "critical",
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "Det.limit_side_len": DETECTION_SIDE,
         }
     )
 

@@ -177,7 +177,6 @@ def assemble(pages: list[PageText]) -> Source:
 def _open(path: Path) -> Any:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     size = path.stat().st_size
     if size == 0:
@@ -192,10 +191,9 @@ def _open(path: Path) -> Any:
     try:
         pdf = pdfplumber.open(path)
         count = len(pdf.pages)
-    except PDFPasswordIncorrect:
-        raise InputError(f"{path.name}: the PDF is encrypted; a password-free copy is needed") from None
-    except (PDFSyntaxError, Exception) as err:  # pdfminer raises many kinds on damaged files
-        if "password" in str(err).lower() or type(err).__name__.startswith("PDFEncrypt"):
+    except Exception as err:  # pdfminer raises many kinds on damaged files; pdfplumber wraps them
+        cause = err.args[0] if err.args and isinstance(err.args[0], Exception) else err
+        if isinstance(cause, PDFPasswordIncorrect) or "encrypt" in type(cause).__name__.lower():
             raise InputError(f"{path.name}: the PDF is encrypted; a password-free copy is needed") from None
         raise InputError(f"{path.name}: the PDF cannot be read (damaged or truncated)") from None
     if count == 0:

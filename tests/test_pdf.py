@@ -1,0 +1,228 @@
+"""The PDF reader: ruled rows → figure groups and header labels (pure), placements the ruling lines decide,
+and the reader's refusals of files that are not readable budget PDFs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.errors import InputError
+from assistant.pdf import assemble, column_labels, figure_groups, grid_rows, label_columns
+from assistant.records import GridRow, Row, Table
+from assistant.tables import ruled_placements
+from tests.conftest import SEED, SHANGHAI
+
+D = Decimal
+SMALL_PDF = SHANGHAI / "sh_yuwainongchangguanliban_2026.pdf"
+
+# rows as pdfplumber extracts them: '' an empty cell, None a cell covered by a merged one
+CODED = [
+    ["项目", None, None, None, None, None, None, None, None],
+    [
+        "功能分类科目编码",
+        None,
+        None,
+        "功能分类科目名称",
+        "合计",
+        "财政拨款收入",
+        "事业收入",
+        "事业单位\n经营收入",
+        "",
+    ],
+    ["类", "款", "项", None, None, None, None, None, ""],
+    ["208", "", "", "社会保障和就业支出", "801,000", "801,000", "", "", ""],
+    ["208", "08", "01", "死亡抚恤", "801,000", "", "801,000", "", ""],
+    ["合计", None, None, None, "1,602,000", "801,000", "801,000", "", ""],
+]
+SIDES = [
+    ["财政拨款收入", None, "财政拨款支出", None, None, None],
+    ["项目", "预算数", "项目", "合计", "一般公共预算", "政府性基金预算"],
+    ["一、一般公共预算", "195,774,300", "一、一般公共服务支出", "134,339,860", "134,339,860", ""],
+    ["二、政府性基金预算", "", "二、社会保障和就业支出", "23,992,440", "23,992,440", ""],
+]
+FIGURES_ONLY = [
+    ["合计", "因公出国(境)费", "公务接待费"],
+    ["12.5", "", "12.5"],
+]
+CONTINUED = [
+    ["210", "11", "01", "行政单位医疗", "6,100,000", "6,100,000", ""],
+    ["合计", None, None, None, "6,100,000", "6,100,000", ""],
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "first_data", "labels", "groups"),
+    [
+        (
+            CODED,
+            3,
+            [3],
+            [[4, 5, 6, 7]],
+        ),  # codes are numbers; the blank ruled column at the right is no column
+        (SIDES, 2, [0, 2], [[1], [3, 4, 5]]),
+        (FIGURES_ONLY, 1, [], [[0, 1, 2]]),
+        # a short continuation: 合计 outweighs the one code, so the codes form a group before the name's
+        (CONTINUED, 0, [0, 3], [[1, 2], [4, 5]]),
+    ],
+)
+def test_label_columns_and_figure_groups(rows, first_data, labels, groups):
+    data = rows[first_data:]
+    assert label_columns(data) == labels
+    assert figure_groups(rows, data) == groups
+
+
+def test_a_total_row_alone_is_read_past_its_merged_cells():
+    # only the 合计 row: its label is merged across the code and name columns
+    rows = [["合计", None, None, None, "5", "5", ""]]
+    assert figure_groups(rows, rows) == [[4, 5]]
+
+
+def test_column_labels_look_up_through_merged_header_cells():
+    header = CODED[:3]
+    assert column_labels(header, 9)[4:8] == ["合计", "财政拨款收入", "事业收入", "事业单位经营收入"]
+
+
+def test_grid_rows_keep_empty_cells_as_none_and_carry_labels():
+    rows, labels = grid_rows(CODED)
+    assert rows[:3] == [None, None, None]
+    assert rows[4] == GridRow(
+        ((D("801000"), None, D("801000"), None),), (("合计", "财政拨款收入", "事业收入", "事业单位经营收入"),)
+    )
+    continued, carried = grid_rows(CONTINUED, labels[:7])
+    assert carried == labels[:7]
+    assert continued[0].labels[-1] == ("合计", "财政拨款收入")
+    assert continued[1].groups[-1] == (D("6100000"), D("6100000"))
+
+
+def test_assemble_gives_each_line_its_page_and_ruled_row():
+    from assistant.pdf import PageText
+
+    ruled = GridRow(((D("5"), None),))
+    pages = [
+        PageText(1, ["标题", "208 抚恤 5"], [10.0, 50.0], [(40.0, 60.0, ruled)]),
+        PageText(2, ["续表"], [10.0], [], ocr=True),
+    ]
+    source = assemble(pages)
+    assert source.lines == ["标题", "208 抚恤 5", "续表"]
+    assert source.pages == [1, 1, 2]
+    assert source.grid == {1: ruled}
+    assert source.ocr_pages == [2]
+    assert [source.page(n) for n in (1, 3, 4)] == [1, 2, 0]
+
+
+def _table(columns: list[str], numbers: tuple[Decimal, ...]) -> Table:
+    return Table("k", "t", "t", "元", columns, [Row("208", "抚恤", 1, 5, "", numbers)])
+
+
+def test_ruled_placement_by_order_and_by_header_words():
+    columns = ["合计", "财政拨款收入", "事业收入", "事业单位经营收入", "其他收入"]
+    same_count = GridRow(((D("5"), None, None, None, D("5")),))
+    assert ruled_placements(_table(columns, (D("5"), D("5"))), {4: same_count}) == {0: (0, 4)}
+    # printed without the 其他收入 column: the header words decide
+    fewer = GridRow(
+        ((D("5"), None, D("5"), None),), (("合计", "财政拨款收入", "事业收入", "事业单位经营收入"),)
+    )
+    assert ruled_placements(_table(columns, (D("5"), D("5"))), {4: fewer}) == {0: (0, 2)}
+    # neither the count nor the words decide: left to the identities
+    unknown = GridRow(((D("5"), None, D("5"), None),), (("", "", "", ""),))
+    assert ruled_placements(_table(columns, (D("5"), D("5"))), {4: unknown}) == {}
+    # a ruled row with other figures than the line prints is not this row
+    other = GridRow(((D("6"), None, None, None, D("6")),))
+    assert ruled_placements(_table(columns, (D("5"), D("5"))), {4: other}) == {}
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10**9)), min_size=1, max_size=7))
+def test_ruled_placement_puts_every_printed_figure_in_its_ruled_column(cells):
+    values = tuple(None if v is None else D(v) for v in cells)
+    columns = [f"c{n}" for n in range(len(values))]
+    numbers = tuple(v for v in values if v is not None)
+    placed = ruled_placements(_table(columns, numbers), {4: GridRow((values,))})
+    if not numbers:
+        assert placed == {}
+    else:
+        assert [values[c] for c in placed[0]] == list(numbers)
+
+
+# ---- refusals: one line, the index left as it was -----------------------------------------------------------
+
+
+def _encrypted(path, source):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(source).pages:
+        writer.add_page(page)
+    writer.encrypt("secret")
+    writer.write(path)
+
+
+def _no_pages(path, _):
+    from pypdf import PdfWriter
+
+    PdfWriter().write(path)
+
+
+def _truncated(path, source):
+    data = source.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+
+
+def _huge(path, _):
+    with path.open("wb") as handle:
+        handle.write(b"%PDF-1.7\n")
+        handle.truncate(200 * 1024 * 1024)
+
+
+def _scan_of_something_else(path, _):
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (1700, 2200), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=48)
+    for n, line in enumerate(["Minutes of the garden club", "Roses: prune in March", "Next meeting: Friday"]):
+        draw.text((150, 200 + 120 * n), line, fill="black", font=font)
+    image.save(path, "PDF", resolution=200)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (_encrypted, "encrypted"),
+        (_no_pages, "no pages"),
+        (_truncated, "cannot be read"),
+        (_huge, "too large"),
+        (_scan_of_something_else, "no budget table"),
+    ],
+)
+def test_bad_pdfs_give_one_line_and_leave_the_index_as_it_was(tmp_path, make, words):
+    from assistant.documents import read_document
+    from assistant.errors import BudgetQAError
+    from assistant.index import build_index, current_build
+
+    if not SMALL_PDF.exists():
+        pytest.skip("shared Shanghai corpus not present")
+    bad = tmp_path / "bad.pdf"
+    make(bad, SMALL_PDF)
+    seed_path = SEED
+    with pytest.raises(BudgetQAError) as err:
+        read_document(bad)
+    assert words in str(err.value) and "\n" not in str(err.value)
+    index = tmp_path / "index"
+    build_index([seed_path], index, with_vectors=False)
+    live = current_build(index)
+    with pytest.raises(BudgetQAError):
+        build_index([seed_path, bad], index, with_vectors=False)
+    assert current_build(index) == live
+    assert sorted(p.name for p in index.glob("build-*")) == [live.name]
+
+
+def test_a_text_file_is_not_read_as_a_pdf(tmp_path):
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("预算单位：某单位\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a PDF"):
+        from assistant.pdf import read_pdf
+
+        read_pdf(fake)

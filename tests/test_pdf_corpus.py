@@ -118,3 +118,62 @@ def test_every_table_row_is_ruled_and_every_figure_has_its_page(name):
         assert sorted(ruled_placements(table, source.grid)) == rows, table.name
     pages = max(source.pages)
     assert all(1 <= f["page"] <= pages for f in fact_rows(doc))
+
+
+def _with_scanned_pages(source: Path, target: Path, scanned: set[int]) -> None:
+    """A copy of `source` whose `scanned` pages (1-based) are images only, rendered at 300 dpi."""
+    import io
+
+    import pypdfium2
+    from pypdf import PdfReader, PdfWriter
+
+    rendered = pypdfium2.PdfDocument(str(source))
+    writer = PdfWriter()
+    for n, page in enumerate(PdfReader(source).pages, start=1):
+        if n not in scanned:
+            writer.add_page(page)
+            continue
+        image = rendered[n - 1].render(scale=300 / 72).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, "PDF", resolution=300)
+        writer.add_page(PdfReader(buffer).pages[0])
+    rendered.close()
+    writer.write(target)
+
+
+def test_pages_without_a_text_layer_are_read_by_ocr(tmp_path):
+    from assistant.audit import audit_document, render_audit
+    from assistant.index import build_index, current_build
+    from assistant.store import Store
+
+    original_path = SHANGHAI / "sh_yuwainongchangguanliban_2026.pdf"
+    scanned_path = tmp_path / "sh_yuwainongchangguanliban_2026.pdf"
+    _with_scanned_pages(original_path, scanned_path, {8, 9})
+    source = _source(str(scanned_path))
+    assert source.ocr_pages == [8, 9]
+
+    original, scanned = _read(str(original_path)), _read(str(scanned_path))
+    tables = {f["table"] for f in fact_rows(original) if f["page"] in (8, 9) and f["source"] == "table"}
+    assert len(tables) == 2
+
+    def figures(doc: Document) -> Counter:
+        return Counter(
+            (f["table"], f["row_code"], f["value"], f["column"])
+            for f in fact_rows(doc)
+            if f["table"] in tables
+        )
+
+    assert figures(scanned) == figures(original) and sum(figures(original).values()) >= 12
+    assert all(f["ocr"] for f in fact_rows(scanned) if f["table"] in tables)
+    assert not any(f["ocr"] for f in fact_rows(scanned) if f["table"] not in tables)
+
+    report = audit_document(scanned)
+    assert report.ocr_pages == [8, 9]
+    assert "第 8，9 页按图像识别" in render_audit(report)
+    assert any(f.check == "ocr" for f in report.findings)
+
+    index = tmp_path / "index"
+    build_index([scanned_path], index, with_vectors=False)
+    store = Store.open(current_build(index) / "facts.sqlite")
+    assert store.document(scanned.id)["ocr_pages"] == [8, 9]
+    assert {f.ocr for f in store.facts(scanned.id) if f.table in tables} == {True}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from assistant.records import Answer, Citation  # noqa: E402
 
@@ -63,8 +64,11 @@ def to_yuan(value: str, unit: str) -> Decimal | None:
 
 
 def citation_line(c: Citation) -> str:
-    """One source as plain text: 《表》 行 · 列：数值 单位（第N行）, or 「引文」（章节，第N行）."""
-    where = f"第{c.line}行" if c.line else ""
+    """One source as plain text: 《表》 行 · 列：数值 单位（第N页）, or 「引文」（章节，第N页）; the line of
+    the text file where the document was read from text."""
+    where = f"第{c.page}页" if c.page else (f"第{c.line}行" if c.line else "")
+    if c.ocr:
+        where += "，图像识别"
     if c.source == "table":
         parts = " · ".join(x for x in (c.row, c.column) if x)
         tail = f"（{where}）" if where else ""
@@ -78,11 +82,25 @@ def escape_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def original_url(c: Citation) -> str:
+    """Where the app serves the published PDF of a cited document, opened at the cited page."""
+    return f"/document/{quote(c.document)}.pdf#page={c.page}"
+
+
+def source_item(c: Citation) -> str:
+    """One 来源 entry (escaped); a figure or passage from a PDF links to its page."""
+    text = escape_text(citation_line(c))
+    if not c.page:
+        return text
+    link = f'<a href="{original_url(c)}" target="_blank" rel="noopener">打开原文第{c.page}页</a>'
+    return f"{text} {link}"
+
+
 def sources_html(citations: Sequence[Citation]) -> str:
     """A collapsible 来源 block listing every cited cell or passage (escaped)."""
     if not citations:
         return ""
-    items = "".join(f"<li>{escape_text(citation_line(c))}</li>" for c in citations)
+    items = "".join(f"<li>{source_item(c)}</li>" for c in citations)
     return (
         f'<details class="bqa-sources"><summary>来源（{len(citations)}）</summary><ul>{items}</ul></details>'
     )
@@ -410,10 +428,33 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         )
     else:
         gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
+    _serve_originals(app, assistant)
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
     gr.mount_gradio_app(app, chat, "/", css=CSS, **common)
     app.state.assistant, app.state.log = assistant, log
     return app
+
+
+def _serve_originals(app: Any, assistant: Any) -> None:
+    """GET /document/<id>.pdf: the published PDF of an indexed document, read-only, nothing else."""
+    import fastapi
+    from fastapi.responses import FileResponse
+
+    from assistant.index import ORIGINALS
+
+    @app.get("/document/{name}", include_in_schema=False)
+    def original(name: str) -> FileResponse:
+        doc_id = name.removesuffix(".pdf")
+        path = (assistant.build_dir or Path(".")) / ORIGINALS / f"{doc_id}.pdf"
+        if not name.endswith(".pdf") or doc_id not in assistant.catalog.entries or not path.is_file():
+            raise fastapi.HTTPException(status_code=404, detail="未收录该文件")
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            content_disposition_type="inline",
+            filename=f"{doc_id}.pdf",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"},
+        )
 
 
 class RunningServer:

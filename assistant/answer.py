@@ -18,8 +18,9 @@ from assistant.resolve import CellRef, Item
 
 
 def source(ref: CellRef) -> str:
-    """《2024年预算单位支出预算总表》215 08 05 中小企业发展专项 · 项目支出"""
-    return f"《{ref.table.name}》{ref.row_label} · {ref.column}"
+    """《2024年预算单位支出预算总表》215 08 05 中小企业发展专项 · 项目支出, and （第N页） from a PDF"""
+    page = ref.table.rows[ref.row].page
+    return f"《{ref.table.name}》{ref.row_label} · {ref.column}" + (f"（第{page}页）" if page else "")
 
 
 def cite_cell(document: str, ref: CellRef) -> Citation:

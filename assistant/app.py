@@ -408,10 +408,10 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     import gradio as gr
 
     from assistant.applog import AppLog, log_path
-    from assistant.engine import Assistant
     from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
+    from assistant.live import LiveAssistant
 
-    assistant = Assistant.open(index_dir)
+    assistant = LiveAssistant(index_dir)
     log = AppLog(log_db or log_path(index_dir))
     users = load_users()
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -422,15 +422,21 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         "show_error": False,
     }
     if users:
-        desk = build_helpdesk(assistant, log)
+        desk = build_helpdesk(assistant, log, Path(index_dir))
         gr.mount_gradio_app(
-            app, desk, "/helpdesk", auth=checker(users), auth_message="预算问答 · 服务台：请登录", **common
+            app,
+            desk,
+            "/helpdesk",
+            auth=checker(users),
+            auth_message="预算问答 · 服务台：请登录",
+            max_file_size="60mb",
+            **common,
         )
     else:
         gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
     _serve_originals(app, assistant)
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
-    gr.mount_gradio_app(app, chat, "/", css=CSS, **common)
+    gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
     app.state.assistant, app.state.log = assistant, log
     return app
 

@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-vectors", action="store_true", help="fact store only (no embeddings)")
     s.add_argument("--quiet", action="store_true")
 
+    s = sub.add_parser("add", help="add documents to the live index, keeping the others")
+    s.add_argument("paths", nargs="+", help="budget files (.pdf or .txt) or folders")
+    s.add_argument("--quiet", action="store_true")
+
     s = sub.add_parser("ask", help="answer one question (or a JSONL file of questions)")
     s.add_argument("question", nargs="?")
     s.add_argument("--json", action="store_true", help="print the answer contract as JSON")
@@ -127,6 +131,31 @@ def cmd_index(args: argparse.Namespace) -> int:
     for d in result.documents:
         print(f"  {d['id']}: {d['unit_name']} {d['year']} {d['kind']}")
     return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from assistant.index import add_documents
+
+    bar = _Progress(sys.stderr, quiet=args.quiet)
+    before = _indexed(index_dir(args))
+    result = add_documents(args.paths, index_dir(args), progress=bar)
+    bar.done()
+    added = [d for d in result.documents if d["id"] not in before]
+    print(f"added {len(added)} document(s) in {result.seconds:.1f}s; the index holds {len(result.documents)}")
+    for d in added:
+        print(f"  {d['id']}: {d['unit_name']} {d['year']} {d['kind']}")
+    return 0
+
+
+def _indexed(index: Path) -> set[str]:
+    from assistant.index import current_build
+    from assistant.store import Store
+
+    store = Store.open(current_build(index) / "facts.sqlite")
+    try:
+        return {d["id"] for d in store.documents()}
+    finally:
+        store.close()
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -321,6 +350,7 @@ class _Progress:
 
 COMMANDS = {
     "index": cmd_index,
+    "add": cmd_add,
     "ask": cmd_ask,
     "units": cmd_units,
     "chat": cmd_chat,

@@ -21,6 +21,7 @@ import bcrypt
 from assistant.app import answer_markdown, citation_line, escape_text, fmt_amount, to_yuan
 from assistant.applog import FEEDBACK, AppLog, LogEntry, entries_csv
 from assistant.audit import AuditReport, Finding, render_audit
+from assistant.errors import BudgetQAError
 from assistant.records import Answer, Citation, Fact, Table
 
 ROUTES = ("", "table", "text", "hybrid", "refuse")
@@ -74,13 +75,13 @@ def checker(users: dict[str, bytes]) -> Callable[[str, str], bool]:
 
 # pure views
 def cell_rows(answer: Answer) -> list[list[Any]]:
-    """Every cell or passage the answer used: 来源, 表/章节, 行, 列, 数值, 单位, 行号."""
+    """Every cell or passage the answer used: 来源, 表/章节, 行, 列, 数值, 单位, 行号, PDF 页码."""
     out = []
     for c in answer.citations:
         if c.source == "table":
-            out.append(["表格", c.table, c.row, c.column, fmt_amount(c.value), c.unit, c.line])
+            out.append(["表格", c.table, c.row, c.column, fmt_amount(c.value), c.unit, c.line, c.page or ""])
         else:
-            out.append(["正文", c.section, c.quote, "", "", "", c.line])
+            out.append(["正文", c.section, c.quote, "", "", "", c.line, c.page or ""])
     return out
 
 
@@ -143,6 +144,7 @@ def audit_text(report: dict[str, Any] | None) -> str:
     if not report:
         return "这份文件没有审计报告（重建索引后生成）。"
     fields = {k: report[k] for k in ("document", "unit_name", "year", "kind", "tables", "missing")}
+    fields.update({k: report[k] for k in ("pages", "ocr_pages") if k in report})
     findings = [Finding(**f) for f in report.get("findings", [])]
     return render_audit(AuditReport(**fields, findings=findings))
 
@@ -175,15 +177,27 @@ def build_helpdesk_off() -> Any:
     return page
 
 
-def build_helpdesk(assistant: Any, log: AppLog) -> Any:
-    """The staff page: 问题追溯, 表格浏览, 审计报告, 问题日志."""
+def document_choices(assistant: Any) -> list[tuple[str, str]]:
+    """Every indexed document as a (label, id) choice, in the order they were indexed."""
+    return [
+        (f"{d['unit_name']} {d['year']}年{d['kind']}（{d['id']}）", d["id"])
+        for d in assistant.store.documents()
+    ]
+
+
+def build_helpdesk(assistant: Any, log: AppLog, index_dir: Path | None = None) -> Any:
+    """The staff page: 问题追溯, 表格浏览, 审计报告, 问题日志, and 添加文件 when `index_dir` is given.
+
+    `assistant` may be a `LiveAssistant`: documents added while the server runs appear on the next view."""
     import gradio as gr
 
-    docs = assistant.docs
-    facts = {doc_id: assistant.store.facts(doc_id) for doc_id in docs}
-    tables = {doc_id: {t.key: t for t in doc.tables} for doc_id, doc in docs.items()}
-    doc_choices = [(f"{d.unit_name} {d.year}年{d.kind}（{d.id}）", d.id) for d in docs.values()]
+    doc_choices = document_choices(assistant)
     first = doc_choices[0][1]
+
+    def tables_of(doc_id: str) -> dict[str, Table]:
+        if doc_id not in assistant.catalog.entries:
+            return {}
+        return {t.key: t for t in assistant.doc(doc_id).tables}
 
     def trace(question: str, earlier: str) -> tuple[Any, ...]:
         history = [q.strip() for q in (earlier or "").splitlines() if q.strip()]
@@ -191,7 +205,7 @@ def build_helpdesk(assistant: Any, log: AppLog) -> Any:
             answer = assistant.ask((question or "").strip()[:500], history)
         except Exception as err:  # shown to staff as it is; the page keeps working
             return f"回答失败：{escape_text(type(err).__name__ + ': ' + str(err))}", [], "", [], ""
-        known = facts.get(answer.document, [])
+        known = assistant.store.facts(answer.document) if answer.document else []
         formula = f"`{answer.formula}`" if answer.formula else "（无计算）"
         head = f"路由：{answer.route} · 耗时 {answer.latency_ms:.1f} ms\n\n"
         return (
@@ -203,11 +217,11 @@ def build_helpdesk(assistant: Any, log: AppLog) -> Any:
         )
 
     def table_choices(doc_id: str) -> Any:
-        choices = [(t.name, key) for key, t in tables.get(doc_id, {}).items()]
+        choices = [(t.name, key) for key, t in tables_of(doc_id).items()]
         return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
 
     def grid(doc_id: str, key: str) -> str:
-        table = tables.get(doc_id, {}).get(key)
+        table = tables_of(doc_id).get(key)
         return table_grid_html(table) if table else "请选择表格。"
 
     def show_log(text: str, route: str, verdict: str, status: str) -> tuple[Any, str, str]:
@@ -224,7 +238,7 @@ def build_helpdesk(assistant: Any, log: AppLog) -> Any:
             go = gr.Button("追溯", variant="primary")
             answer_md = gr.Markdown()
             cells = gr.Dataframe(
-                headers=["来源", "表/章节", "行/引文", "列", "数值", "单位", "行号"],
+                headers=["来源", "表/章节", "行/引文", "列", "数值", "单位", "行号", "页码"],
                 label="用到的单元格与段落",
             )
             formula = gr.Markdown(label="公式")
@@ -241,7 +255,7 @@ def build_helpdesk(assistant: Any, log: AppLog) -> Any:
             )
         with gr.Tab("表格浏览"):
             doc = gr.Dropdown(choices=doc_choices, value=first, label="文件")
-            first_tables = [(t.name, k) for k, t in tables[first].items()]
+            first_tables = [(t.name, k) for k, t in tables_of(first).items()]
             table = gr.Dropdown(
                 choices=first_tables, value=first_tables[0][1] if first_tables else None, label="表格"
             )
@@ -267,5 +281,60 @@ def build_helpdesk(assistant: Any, log: AppLog) -> Any:
             inputs = [text, route, verdict, status]
             query.click(show_log, inputs, [table_log, summary, download], api_name="log")
             page.load(show_log, inputs, [table_log, summary, download], api_visibility="private")
+        if index_dir is not None:
+            with gr.Tab("添加文件"):
+                _upload_tab(assistant, Path(index_dir), [doc, audit_doc])
     page.queue(default_concurrency_limit=2, max_size=32)
     return page
+
+
+def _upload_tab(assistant: Any, index_dir: Path, pickers: list[Any]) -> None:
+    """Upload → 检查 (parse and audit, with progress; the audit shown) → 加入索引 (live, no restart)."""
+    import gradio as gr
+
+    from assistant.index import add_documents
+    from assistant.upload import check, refusal
+
+    gr.Markdown(
+        "上传 PDF 或文本格式的预算公开文件。先**检查**：解析全部表格并审计；确认审计结果后再**加入索引**。"
+        "其他文件不受影响，服务不必重启。"
+    )
+    upload = gr.File(label="预算文件（.pdf 或 .txt）", file_types=[".pdf", ".txt"], type="filepath")
+    check_button = gr.Button("检查", variant="primary")
+    outcome = gr.Markdown(elem_id="desk-upload-result")
+    staged = gr.State(None)
+    publish = gr.Button("加入索引", interactive=False)
+
+    def do_check(path: str | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - Gradio injects it
+        if not path:
+            return "请先选择文件。", None, gr.Button(interactive=False)
+        try:
+            checked = check(Path(path), assistant.store.documents(), lambda f, d: progress(f, desc=d))
+        except BudgetQAError as err:
+            return f"未加入：{refusal(err)}", None, gr.Button(interactive=False)
+        except Exception as err:  # a fault in reading: said once, nothing changes
+            return (
+                f"未加入：读取时出错（{escape_text(type(err).__name__)}）。",
+                None,
+                gr.Button(interactive=False),
+            )
+        return checked.summary, path, gr.Button(interactive=True)
+
+    def do_publish(path: str | None) -> tuple[Any, ...]:
+        unchanged = (None, gr.Button(interactive=False), *(gr.Dropdown() for _ in pickers))
+        if not path:
+            return ("请先检查文件。", *unchanged)
+        try:
+            result = add_documents([path], index_dir)
+        except BudgetQAError as err:
+            return (f"未加入：{refusal(err)}", *unchanged)
+        added = next(d for d in result.documents if d["id"] == Path(path).stem)
+        choices = document_choices(assistant)
+        note = (
+            f"已加入索引：{added['unit_name']} {added['year']}年{added['kind']}。"
+            f"索引现有 {len(result.documents)} 份文件，新问题即按新索引回答。"
+        )
+        return (note, None, gr.Button(interactive=False), *(gr.Dropdown(choices=choices) for _ in pickers))
+
+    check_button.click(do_check, [upload], [outcome, staged, publish], api_name="check_upload")
+    publish.click(do_publish, [staged], [outcome, staged, publish, *pickers], api_name="publish_upload")

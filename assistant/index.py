@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class BuildResult:
 
 DOCUMENT_SUFFIXES = (".pdf", ".txt")
 ORIGINALS = "originals"  # the published PDFs of a build, served read-only so citations can open them
+UPLOADS = "uploads"  # documents added to a live index (`budget-qa add`, the helpdesk); in every later build
 
 
 def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -114,7 +116,7 @@ def build_index(
     started = time.perf_counter()
     report = progress or (lambda *_: None)
     index = Path(index_dir)
-    files = corpus_files(paths)
+    files = corpus_files(paths) + _uploads(index)
     model = embedding_model or os.environ.get("BUDGET_QA_EMBEDDING_MODEL", "") or "default"
     stamp = fingerprint(files, model if with_vectors else "none")
     if not force:
@@ -127,7 +129,24 @@ def build_index(
     index.mkdir(parents=True, exist_ok=True)
     if with_vectors:
         _warm_imports()
-    build = index / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**9:09d}"
+    with _locked(index):
+        build, result = _build(files, index, stamp, model, embedding_model, with_vectors, skip_bad, report)
+    result.build_dir = build
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build(
+    files: list[Path],
+    index: Path,
+    stamp: str,
+    model: str,
+    embedding_model: str | None,
+    with_vectors: bool,
+    skip_bad: bool,
+    report: Progress,
+) -> tuple[Path, BuildResult]:
+    build = _new_build(index)
     try:
         docs, result = _parse_all(files, skip_bad, report)
         store = Store.open(build / "facts.sqlite", create=True)
@@ -148,9 +167,130 @@ def build_index(
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+    return build, result
+
+
+def _new_build(index: Path) -> Path:
+    return index / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**9:09d}"
+
+
+def _uploads(index: Path) -> list[Path]:
+    folder = index / UPLOADS
+    return corpus_files([folder]) if folder.is_dir() and any(folder.iterdir()) else []
+
+
+def add_documents(
+    paths: Iterable[str | Path], index_dir: str | Path, *, progress: Progress | None = None
+) -> BuildResult:
+    """Add documents to the live index without touching the others: a new build is the live one plus
+    these, swapped in when complete. A document already indexed (same unit, year and kind, or same
+    name) is refused, and so is anything that does not parse; then nothing changes. The files are kept in
+    index/uploads/ so later builds hold them too."""
+    started = time.perf_counter()
+    report = progress or (lambda *_: None)
+    index = Path(index_dir)
+    files = corpus_files(paths)
+    with _locked(index):
+        return _add(files, index, report, started)
+
+
+@contextmanager
+def _locked(index: Path) -> Iterator[None]:
+    """One writer at a time: two additions at once would each start from the same live build."""
+    import fcntl
+
+    index.mkdir(parents=True, exist_ok=True)
+    with (index / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _add(files: list[Path], index: Path, report: Progress, started: float) -> BuildResult:
+    live = current_build(index)
+    docs, result = _parse_all(files, False, report)
+    held = Store.open(live / "facts.sqlite")
+    rows = held.documents()
+    held.close()
+    refuse_known(docs, rows)
+    build = _new_build(index)
+    try:
+        shutil.copytree(live, build)
+        _store_added(docs, build, rows, report)
+        result.chunks = _append_passages([d for d, _, _ in docs], build, report)
+        store = Store.open(build / "facts.sqlite")
+        store.set_meta("fingerprint", "")  # the next `budget-qa index` rebuilds, uploads included
+        result.documents = store.documents()
+        store.close()
+        _keep_uploads(files, index)
+        _swap(index, build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
     result.build_dir = build
     result.seconds = time.perf_counter() - started
     return result
+
+
+def refuse_known(docs: list[tuple[Document, str, dict[str, Any]]], rows: list[dict[str, Any]]) -> None:
+    """Raise `InputError` for a document the index holds already (same unit, year and kind; same file)."""
+    keys = {DocKey(unit_identity(r["unit_name"]), r["year"], r["kind"]): r["id"] for r in rows}
+    digests = {r["sha256"]: r["id"] for r in rows}
+    for doc, digest, _ in docs:
+        key = DocKey(unit_identity(doc.unit_name), doc.year, doc.kind)
+        if key in keys:
+            raise InputError(f"{doc.id}: {key.label()} is already indexed (as {keys[key]})")
+        if digest in digests or doc.id in digests.values():
+            raise InputError(f"{doc.id}: this document is already indexed (as {digests.get(digest, doc.id)})")
+
+
+def _store_added(
+    docs: list[tuple[Document, str, dict[str, Any]]],
+    build: Path,
+    rows: list[dict[str, Any]],
+    report: Progress,
+) -> None:
+    """Store the new documents with their audits (across years too, against the unit's stored budgets)."""
+    store = Store.open(build / "facts.sqlite")
+    units = {unit_identity(d.unit_name) for d, _, _ in docs}
+    same_unit = [store.load_document(r["id"]) for r in rows if unit_identity(r["unit_name"]) in units]
+    across_years = audit_series(same_unit + [d for d, _, _ in docs])
+    for n, (doc, digest, audit) in enumerate(docs, start=1):
+        store.add_document(doc, digest, with_findings(audit, across_years.get(doc.id, [])))
+        keep_original(doc, build)
+        report(f"stored {doc.id}", n, len(docs))
+    store.close()
+
+
+def _append_passages(docs: list[Document], build: Path, report: Progress) -> int:
+    """The new documents' passages added to the build's passages, and to its vectors when it has them."""
+    from assistant.chunks import chunk_document
+    from assistant.retrieval import CHROMA_DIR, CHUNKS_FILE, read_chunks, write_chunks
+
+    chunks = read_chunks(build / CHUNKS_FILE) if (build / CHUNKS_FILE).exists() else []
+    known = {c.id for c in chunks}
+    new = list({c.id: c for d in docs for c in chunk_document(d) if c.id not in known}.values())
+    write_chunks(chunks + new, build / CHUNKS_FILE)
+    if new and (build / CHROMA_DIR).exists():
+        from assistant.embeddings import load_embedder
+        from assistant.vectors import add_chunks, open_collection
+
+        report("embedding the new passages", 0, 1)
+        try:
+            add_chunks(open_collection(build / CHROMA_DIR, load_embedder()), new)
+        except BudgetQAError as err:  # the passages are still searchable with BM25
+            report(f"no embedding model ({err}); the new passages are searched with BM25 only", 1, 1)
+    return len(chunks) + len(new)
+
+
+def _keep_uploads(files: list[Path], index: Path) -> None:
+    folder = index / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        if f.resolve().parent != folder.resolve():
+            shutil.copyfile(f, folder / f.name)
 
 
 def _parse_all(
@@ -238,11 +378,13 @@ def _warm_imports() -> None:
 
 
 def _swap(index: Path, build: Path) -> None:
+    """Point CURRENT at `build` (an atomic rename). The build it replaces is kept until the next swap, so a
+    server still answering from it finishes its question; older ones are removed."""
     pointer = index / "CURRENT"
     previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
     tmp = index / f".CURRENT.{os.getpid()}"
     tmp.write_text(build.name + "\n", encoding="utf-8")
     os.replace(tmp, pointer)
     for old in index.glob("build-*"):
-        if old.name != build.name and (old.name == previous or old.is_dir()):
+        if old.name not in (build.name, previous) and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)

@@ -93,6 +93,11 @@ def _store(client: Any, embedder: Embedder, name: str, create: bool = True) -> C
     )
 
 
+def add_chunks(store: Chroma, chunks: Sequence[Chunk]) -> None:
+    """Add passages to an open collection (documents added to a live index)."""
+    _add(store, chunks)
+
+
 def _add(store: Chroma, chunks: Sequence[Chunk]) -> None:
     if not chunks:
         return

@@ -198,6 +198,7 @@ def test_helpdesk_traces_a_figure_and_shows_the_log(server: Any) -> None:
             "850,000",
             "元",
             406,
+            "",
         ]
     ]
     assert formula == "（无计算）"

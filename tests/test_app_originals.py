@@ -35,7 +35,9 @@ def test_a_cited_figure_links_to_its_page_of_the_published_pdf(server: Any) -> N
     answer = answer if isinstance(answer, str) else "".join(p.get("text", "") for p in answer)
     assert "118,853,953" in answer
     links = re.findall(r'href="(/document/[^"]+)"', answer)
-    assert links and all(re.fullmatch(r"/document/sh_yuwainongchangguanliban_2026\.pdf#page=\d+", u) for u in links)
+    assert links and all(
+        re.fullmatch(r"/document/sh_yuwainongchangguanliban_2026\.pdf#page=\d+", u) for u in links
+    )
     assert re.search(r"第\d+页", answer) and not re.search(r"第\d+行", answer)
     page = httpx.get(server.url + links[0].split("#")[0], timeout=10)
     assert page.status_code == 200

@@ -102,6 +102,7 @@ def test_views_of_a_traced_figure(assistant: Assistant) -> None:
         "3.00",
         "万元",
         453,
+        "",  # read from text: no PDF page
     ] in rows
     others = also_appears(assistant.store.facts(answer.document), answer.citations)
     assert others and all(o[0] in ("3.00万元", "30,000元") for o in others)

@@ -31,7 +31,8 @@ from assistant.records import Document
 from assistant.store import Store
 
 Progress = Callable[[str, int, int], None]  # (message, done, total)
-PARALLEL_FROM = 40  # documents; below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 40  # text documents; below this, starting worker processes costs more than it saves
+PDF_WEIGHT = 10  # a PDF takes about ten times as long to read as its text
 
 
 @dataclass
@@ -332,7 +333,8 @@ def _read_one(path: Path) -> tuple[Document, dict[str, Any]] | BudgetQAError:
 def _read_all(files: list[Path]) -> Iterator[tuple[Path, tuple[Document, dict[str, Any]] | BudgetQAError]]:
     """Parse the files in order; on every core when there are many (parsing is CPU-bound)."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_FROM or workers < 2:
+    weight = sum(PDF_WEIGHT if f.suffix.lower() == ".pdf" else 1 for f in files)
+    if weight < PARALLEL_FROM or workers < 2:
         yield from ((f, _read_one(f)) for f in files)
         return
     from concurrent.futures import ProcessPoolExecutor

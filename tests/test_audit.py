@@ -141,12 +141,16 @@ def test_every_shanghai_text_audits_0_or_1(path):
 def test_a_later_budget_states_its_change_consistently_with_the_earlier_one(tmp_path: Path) -> None:
     from assistant.audit import audit_series
 
-    files = [ROOT / "corpus" / "shanghai" / f"sh_putuo_wanli_{y}.txt" for y in (2023, 2024, 2025)]
+    files = [ROOT / "corpus" / "shanghai" / f"sh_putuo_wanli_{y}.pdf" for y in (2023, 2024, 2025)]
     docs = [read_document(f) for f in files]
     found = audit_series(docs)
     assert set(found) == {"sh_putuo_wanli_2024", "sh_putuo_wanli_2025"}
     assert found["sh_putuo_wanli_2025"] and all(f.severity == "ok" for fs in found.values() for f in fs)
-    text = files[2].read_text(encoding="utf-8").replace("比2024年预算减少10万元", "比2024年预算减少11万元")
+    text = (
+        (SHANGHAI / "sh_putuo_wanli_2025.txt")
+        .read_text(encoding="utf-8")
+        .replace("比2024年预算减少10万元", "比2024年预算减少11万元")
+    )
     altered = tmp_path / "sh_putuo_wanli_2025.txt"
     altered.write_text(text, encoding="utf-8")
     wrong = audit_series([docs[1], read_document(altered)])["sh_putuo_wanli_2025"]

@@ -111,6 +111,50 @@ def retrieval(index_dir: Path, path: Path) -> dict[str, Any] | None:
 
 
 SEED = Path("corpus/shanghai-sme-office-2024.txt")
+PDFS = Path("corpus")
+
+
+def pdf_ingestion(folder: Path = PDFS) -> dict[str, Any] | None:
+    """Reading the shipped PDFs in this process, one after another: per page and per document, the text
+    layer and ruled tables (pdfplumber) and the parse; then OCR of one page rendered as an image."""
+    from assistant.documents import parse_source
+    from assistant.pdf import read_pdf
+
+    files = sorted(folder.rglob("*.pdf"))
+    if not files:
+        return None
+    per_doc: list[float] = []
+    pages = 0
+    for path in files:
+        started = time.perf_counter()
+        source = read_pdf(path, ocr=False)
+        parse_source(source, path.stem, str(path))
+        per_doc.append(time.perf_counter() - started)
+        pages += max(source.pages, default=0)
+    total = sum(per_doc)
+    return {
+        "documents": len(files),
+        "pages": pages,
+        "total_s": round(total, 1),
+        "per_page_ms": round(1000 * total / max(pages, 1), 1),
+        "per_document_p50_s": round(percentile(per_doc, 50), 2),
+        "per_document_max_s": round(max(per_doc), 2),
+        "ocr_page_s": ocr_page(files[0]),
+    }
+
+
+def ocr_page(path: Path, number: int = 1) -> float:
+    """Seconds to read one page of `path` by OCR (rendered at the reader's resolution)."""
+    import pdfplumber
+
+    from assistant import ocr
+
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[number - 1]
+        ocr.read_page(page)  # loads the models
+        started = time.perf_counter()
+        ocr.read_page(page)
+        return round(time.perf_counter() - started, 2)
 
 
 def run_bench(
@@ -128,6 +172,7 @@ def run_bench(
             "index_build_seed": index_build(SEED),
             "retrieval": retrieval(seed_index, Path("evals/retrieval.jsonl")),
             "naive_baseline": naive_baseline(seed_index, SEED, files),
+            "pdf_ingestion": pdf_ingestion(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
         if scale:
@@ -155,6 +200,13 @@ def _print(report: dict[str, Any], as_json: bool) -> int:
     print(f"Index build of corpus/ (fresh process): {b['seconds']}s — {' '.join(b['output'])}")
     if report["retrieval"]:
         print("Retrieval benchmark:", json.dumps(report["retrieval"], ensure_ascii=False))
+    p = report.get("pdf_ingestion")
+    if p:
+        print(
+            f"PDF ingestion ({p['documents']} shipped PDFs, {p['pages']} pages, one process): {p['total_s']}s — "
+            f"{p['per_page_ms']} ms a page, {p['per_document_p50_s']}s a document (p50; max "
+            f"{p['per_document_max_s']}s); OCR of a page without a text layer {p['ocr_page_s']}s"
+        )
     print(f"Peak memory (this process): {report['peak_rss_mb']} MB")
     n = report.get("naive_baseline") or {}
     if "questions" in n:

@@ -236,10 +236,13 @@ def _add(files: list[Path], index: Path, report: Progress, started: float) -> Bu
 
 
 def refuse_known(docs: list[tuple[Document, str, dict[str, Any]]], rows: list[dict[str, Any]]) -> None:
-    """Raise `InputError` for a document the index holds already (same unit, year and kind; same file)."""
+    """Raise `InputError` for a document the index holds already (same unit, year and kind; same file), or
+    one that names no unit or year (questions could not tell it apart)."""
     keys = {DocKey(unit_identity(r["unit_name"]), r["year"], r["kind"]): r["id"] for r in rows}
     digests = {r["sha256"]: r["id"] for r in rows}
     for doc, digest, _ in docs:
+        if not doc.unit_name or not doc.year:
+            raise InputError(f"{doc.id}: the budget names no unit (预算单位/编制单位) or no year")
         key = DocKey(unit_identity(doc.unit_name), doc.year, doc.kind)
         if key in keys:
             raise InputError(f"{doc.id}: {key.label()} is already indexed (as {keys[key]})")

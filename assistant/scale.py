@@ -31,11 +31,12 @@ def synthetic_corpus(sources: list[Path], size: int, out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     names = {path: read_document(path).unit_name for path in sources}
+    texts = {path: _text(path) for path in sources}
     files = []
     for n in range(size):
         source = sources[n % len(sources)]
         copy = n // len(sources)
-        text = source.read_text(encoding="utf-8")
+        text = texts[source]
         stem = source.stem
         if copy:
             tag = TAGS[(copy - 1) % len(TAGS)] + ("" if copy <= len(TAGS) else str(copy))
@@ -45,6 +46,15 @@ def synthetic_corpus(sources: list[Path], size: int, out: Path) -> list[Path]:
         target.write_text(text, encoding="utf-8")
         files.append(target)
     return files
+
+
+def _text(path: Path) -> str:
+    """A source's text: the file, or a PDF's text layer (the copies are text; PDF reading is measured apart)."""
+    if path.suffix.lower() == ".pdf":
+        from assistant.pdf import read_pdf
+
+        return "\n".join(read_pdf(path, ocr=False).lines)
+    return path.read_text(encoding="utf-8")
 
 
 def _renamed(name: str, tag: str) -> str:

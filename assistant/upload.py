@@ -30,6 +30,7 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     ("no readable text", "PDF 中没有可识别的文字。"),
     ("no budget table", "文件中没有找到预算表，看起来不是预算公开文件。"),
     ("already indexed", "已收录同一单位、同一年度、同一类型的预算，未重复加入。"),
+    ("names no unit", "文件中没有找到预算单位名称或年度（如“预算单位：…”），无法与其他文件区分。"),
     ("ends without its total row", "有表格缺少合计行，文件看起来不完整。"),
     ("empty", "文件是空的。"),
     ("UTF-8", "文本文件须为 UTF-8 编码。"),

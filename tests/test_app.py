@@ -148,7 +148,7 @@ def test_overlong_question_is_logged_capped(server: Any, index_dir: Path) -> Non
 
 
 def test_failed_answer_is_friendly_logged_and_the_app_keeps_serving(server: Any, index_dir: Path) -> None:
-    assistant = server.app.state.assistant
+    assistant = server.app.state.assistant.current()  # the live build's assistant
     saved_docs, saved_lexicons = dict(assistant._docs), dict(assistant._lexicons)
     assistant._docs.clear()  # a broken index: every document lookup fails inside the engine
     assistant._lexicons.clear()

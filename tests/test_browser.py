@@ -116,3 +116,32 @@ def test_helpdesk_asks_for_a_login_and_refuses_a_wrong_password(server: Any, bro
     page.get_by_text("路由：table").wait_for(timeout=TIMEOUT)
     assert "302 09 物业管理费" in page.locator("body").inner_text()
     page.close()
+
+
+@pytest.fixture(scope="module")
+def pdf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    pdf = ROOT.parent / "shared" / "corpus" / "shanghai" / "sh_yuwainongchangguanliban_2026.pdf"
+    if not Path(CHROMIUM).exists() or not pdf.exists():
+        pytest.skip("Chromium or the shared PDF is not present")
+    folder = tmp_path_factory.mktemp("pdf-index")
+    build_index([pdf], folder, with_vectors=False)
+    running = start_with_staff(folder)
+    yield running
+    running.close()
+
+
+def test_a_source_opens_the_published_pdf_at_its_page(pdf_server: Any, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(pdf_server.url + "/", timeout=TIMEOUT)
+    bot = ask(page, "农林水支出是多少？", "118,853,953")
+    bot.locator("details.bqa-sources summary").click()
+    link = bot.locator("details.bqa-sources li a").first
+    link.wait_for(state="visible", timeout=TIMEOUT)
+    assert link.inner_text().startswith("打开原文第") and "页" in link.inner_text()
+    href = link.get_attribute("href") or ""
+    assert href.startswith("/document/sh_yuwainongchangguanliban_2026.pdf#page=")
+    assert link.get_attribute("target") == "_blank"
+    opened = page.request.get(pdf_server.url + href.split("#")[0])
+    assert opened.status == 200 and opened.headers["content-type"] == "application/pdf"
+    assert opened.body()[:5] == b"%PDF-"
+    page.close()

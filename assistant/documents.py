@@ -311,11 +311,6 @@ def read_document(path: str | Path) -> Document:
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a folder, not a document")
-    with p.open("rb") as handle:
-        is_pdf = handle.read(5) == b"%PDF-"
-    if is_pdf or p.suffix.lower() == ".pdf":
-        from assistant.pdf import read_pdf
+    from assistant.readers import reader_for
 
-        return parse_source(read_pdf(p), p.stem, str(p))
-    text = decode(p.read_bytes(), str(p))
-    return parse_document(text, p.stem, str(p))
+    return parse_source(reader_for(p).read(p), p.stem, str(p))

@@ -60,19 +60,15 @@ def refusal(err: BudgetQAError) -> str:
 
 def read_upload(path: Path, progress: Progress) -> Document:
     """Parse an uploaded file, reporting progress page by page for a PDF."""
-    from assistant.documents import parse_source, read_document
-    from assistant.pdf import read_pdf
+    from assistant.documents import parse_source
+    from assistant.readers import reader_for
 
     if path.suffix.lower() not in SUFFIXES:
         raise InputError(f"{path.name}: only .pdf and .txt budget files can be added")
-    with path.open("rb") as handle:
-        is_pdf = handle.read(5) == b"%PDF-"
-    if path.suffix.lower() == ".pdf" or is_pdf:
-        source = read_pdf(path, lambda n, total: progress(0.9 * n / total, f"读取第 {n}/{total} 页"))
-        progress(0.92, "识别表格")
-        return parse_source(source, path.stem, str(path))
-    progress(0.5, "读取文本")
-    return read_document(path)
+    reader = reader_for(path)
+    source = reader.read(path, lambda n, total: progress(0.9 * n / total, f"读取第 {n}/{total} 页"))
+    progress(0.92, "识别表格")
+    return parse_source(source, path.stem, str(path))
 
 
 def check(path: Path, indexed: list[dict[str, Any]], progress: Progress) -> Checked:

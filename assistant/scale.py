@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -157,7 +156,9 @@ def worker(index: Path) -> dict[str, Any]:
             "p95_ms": round(_percentile(times, 95), 2),
             "answered": sum(r not in ("refuse", "clarify") for r in routes) / max(1, len(routes)),
         }
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    from assistant.bench import peak_memory_mb
+
+    out["peak_rss_mb"] = peak_memory_mb()
     return out
 
 

@@ -18,9 +18,10 @@ from assistant.resolve import CellRef, Item
 
 
 def source(ref: CellRef) -> str:
-    """《2024年预算单位支出预算总表》215 08 05 中小企业发展专项 · 项目支出, and （第N页） from a PDF"""
+    """《2024年预算单位支出预算总表》“215 08 05 中小企业发展专项”行“项目支出”栏, and （第N页） from a PDF:
+    the table, row and column in words a reader can find on the page."""
     page = ref.table.rows[ref.row].page
-    return f"《{ref.table.name}》{ref.row_label} · {ref.column}" + (f"（第{page}页）" if page else "")
+    return f"《{ref.table.name}》“{ref.row_label}”行“{ref.column}”栏" + (f"（第{page}页）" if page else "")
 
 
 def cite_cell(document: str, ref: CellRef) -> Citation:
@@ -71,7 +72,7 @@ def where(item: Item) -> str:
         text += "（表中该栏为空，即0）"
     tables = sorted({c.table.name for c in item.agreeing if c.table.name != item.primary.table.name})
     if tables:
-        text += f"；{len(tables)}张表中数字一致：" + "、".join(f"《{t}》" for t in tables[:4])
+        text += "；同一数字也见于" + "、".join(f"《{t}》" for t in tables[:4])
         if len(tables) > 4:
             text += "等"
     for other in item.differing[:2]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from assistant.glossary import used  # noqa: E402
 from assistant.records import Answer, Citation  # noqa: E402
 
 MAX_CHARS = 500
@@ -63,18 +64,18 @@ def to_yuan(value: str, unit: str) -> Decimal | None:
         return None
 
 
-def citation_line(c: Citation) -> str:
-    """One source as plain text: 《表》 行 · 列：数值 单位（第N页）, or 「引文」（章节，第N页）; the line of
-    the text file where the document was read from text."""
-    where = f"第{c.page}页" if c.page else (f"第{c.line}行" if c.line else "")
-    if c.ocr:
-        where += "，图像识别"
+def public_citation(c: Citation, document: str = "") -> str:
+    """One source for a citizen, in words: the document, the table, the row and the column (the page when
+    the document is a PDF); never a line of a file nobody has."""
+    page = f"，第{c.page}页" if c.page else ""
+    ocr = "（图像识别）" if c.ocr else ""
+    of = f"{document}：" if document else ""
     if c.source == "table":
-        parts = " · ".join(x for x in (c.row, c.column) if x)
-        tail = f"（{where}）" if where else ""
-        return f"《{c.table}》{parts}：{fmt_amount(c.value)}{c.unit}{tail}"
-    note = "，".join(x for x in (c.section, where) if x)
-    return f"「{c.quote}」（{note}）" if note else f"「{c.quote}」"
+        where = f"《{c.table}》“{c.row}”行“{c.column}”栏" if c.row else f"《{c.table}》“{c.column}”栏"
+        return f"{of}{where}{page}{ocr}：{fmt_amount(c.value)}{c.unit}"
+    if c.source == "catalog":
+        return f"已收录文件：{c.quote}"
+    return f"{of}「{c.section}」{page}{ocr}：“{c.quote}”"
 
 
 def escape_text(text: str) -> str:
@@ -87,30 +88,43 @@ def original_url(c: Citation) -> str:
     return f"/document/{quote(c.document)}.pdf#page={c.page}"
 
 
-def source_item(c: Citation) -> str:
+def source_item(c: Citation, document: str = "") -> str:
     """One 来源 entry (escaped); a figure or passage from a PDF links to its page."""
-    text = escape_text(citation_line(c))
+    text = escape_text(public_citation(c, document))
     if not c.page:
         return text
     link = f'<a href="{original_url(c)}" target="_blank" rel="noopener">打开原文第{c.page}页</a>'
     return f"{text} {link}"
 
 
-def sources_html(citations: Sequence[Citation]) -> str:
-    """A collapsible 来源 block listing every cited cell or passage (escaped)."""
+def sources_html(citations: Sequence[Citation], labels: dict[str, str] | None = None) -> str:
+    """A collapsible 来源 block listing every cited cell or passage (escaped); `labels` names each cited
+    document (单位+年度+类型) when the index holds several."""
     if not citations:
         return ""
-    items = "".join(f"<li>{source_item(c)}</li>" for c in citations)
+    names = labels or {}
+    items = "".join(f"<li>{source_item(c, names.get(c.document, ''))}</li>" for c in citations)
     return (
         f'<details class="bqa-sources"><summary>来源（{len(citations)}）</summary><ul>{items}</ul></details>'
     )
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message for an answer: the engine's markdown (HTML escaped), then the 来源 block."""
+def terms_html(terms: Sequence[tuple[str, str]]) -> str:
+    """One line per budget term the answer uses, as the document's own 名词解释 defines it (escaped)."""
+    if not terms:
+        return ""
+    items = "".join(f"<li><b>{escape_text(t)}</b>：{escape_text(d)}</li>" for t, d in terms)
+    return f'<div class="bqa-terms"><span>名词解释</span><ul>{items}</ul></div>'
+
+
+def answer_markdown(
+    answer: Answer, labels: dict[str, str] | None = None, terms: Sequence[tuple[str, str]] = ()
+) -> str:
+    """The chat message for an answer: the engine's markdown (HTML escaped), the terms it uses explained,
+    then the 来源 block."""
     body = answer.text.replace("&", "&amp;").replace("<", "&lt;")
-    sources = sources_html(answer.citations)
-    return f"{body}\n\n{sources}" if sources else body
+    parts = [body, terms_html(terms), sources_html(answer.citations, labels)]
+    return "\n\n".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -201,7 +215,7 @@ def bar_chart_svg(bars: Sequence[Bar], title: str = "") -> str:
     height = row_h * len(bars) + pad * 2 + (24 if title else 0)
     y0 = pad + (24 if title else 0)
     parts = [
-        f'<svg class="bqa-chart" xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
+        f'<svg class="bqa-chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" width="100%" '
         f'viewBox="0 0 {label_w + bar_w + 130} {height}" font-size="13">'
     ]
     if title:
@@ -226,9 +240,22 @@ def _plain(value: Decimal) -> Decimal:
 
 
 def chart_html(answer: Answer) -> str:
+    """The chart of an answer with its figures as a table (for screen readers and for copying)."""
     bars = chart_bars(answer)
+    if not bars:
+        return NO_CHART
     title = answer.values[0].label if answer.values else ""
-    return bar_chart_svg(bars, f"{title}（元）" if title else "金额（元）") if bars else NO_CHART
+    caption = f"{title}（元）" if title else "金额（元）"
+    rows = "".join(
+        f"<tr><th scope='row'>{escape_text(b.label)}</th><td>{fmt_amount(_plain(b.value))}</td></tr>"
+        for b in bars
+    )
+    table = (
+        f'<details class="bqa-chart-data"><summary>图表数据</summary><table><caption>{escape_text(caption)}'
+        f"</caption><thead><tr><th scope='col'>项目</th><th scope='col'>金额（元）</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></details>"
+    )
+    return bar_chart_svg(bars, caption) + table
 
 
 # the public chat
@@ -256,7 +283,7 @@ class ChatService:
             entry = self.log.record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG)
             shown = escape_text(text[:120]) + f"…（共 {len(text)} 字）"
             messages += [_message("user", shown), _message("assistant", TOO_LONG)]
-            return messages, "", NO_CHART, questions, entry
+            return messages, text, NO_CHART, questions, entry  # the text stays in the box, to shorten
         messages.append(_message("user", escape_text(text)))
         started = time.perf_counter()
         try:
@@ -273,8 +300,17 @@ class ChatService:
             return messages, "", NO_CHART, questions, entry
         entry = self.log.record(text, answer.route, answer.latency_ms, answer=answer.text)
         questions.append(text)
-        messages.append(_message("assistant", answer_markdown(answer)))
+        messages.append(_message("assistant", self.render(answer)))
         return messages, "", chart_html(answer), questions, entry
+
+    def render(self, answer: Answer) -> str:
+        """An answer as the public sees it: the document named beside each source when the index holds
+        several, and the budget terms it uses explained from the document's own 名词解释."""
+        catalog = self.assistant.catalog
+        cited = {c.document for c in answer.citations if c.document in catalog.entries}
+        labels = {d: catalog.entries[d].key.label() for d in cited} if len(catalog.entries) > 1 else {}
+        terms = self.assistant.glossary(answer.document) if answer.document in catalog.entries else {}
+        return answer_markdown(answer, labels, used(answer.text, terms) if answer.route != "refuse" else [])
 
     def feedback(self, entry: int | None, verdict: str) -> str:
         if entry is None:
@@ -289,13 +325,42 @@ def _message(role: str, content: str) -> dict[str, Any]:
 
 
 CSS = """
-.bqa-sources summary { cursor: pointer; color: #2563eb; }
-.bqa-chart-empty { color: #6b7280; font-size: 0.9em; padding: 1em; }
+.bqa-sources summary, .bqa-chart-data summary { cursor: pointer; color: #1d4ed8; }
+.bqa-chart-empty { color: #4b5563; font-size: 0.9em; padding: 0.5em 0; }
+.bqa-terms { font-size: 0.92em; color: #374151; border-left: 3px solid #93c5fd; padding-left: 0.6em; }
+.bqa-terms span { font-weight: bold; }
+.bqa-terms ul { margin: 0.2em 0 0 1.2em; }
+.bqa-chart-data table { font-size: 0.85em; }
+"""
+
+# after an answer: bring the start of the newest answer into view (not the end of a long one)
+SCROLL_TO_ANSWER = """
+() => {
+  let tries = 0;
+  const show = () => {
+    const answers = document.querySelectorAll('#bqa-chat .message.bot');
+    const last = answers[answers.length - 1];
+    if (last) { last.scrollIntoView({block: 'start'}); }
+    if (tries++ < 8) { setTimeout(show, 80); }
+  };
+  show();
+}
 """
 
 
+def coverage_rows(assistant: Any) -> list[list[str]]:
+    """The coverage panel: one row per unit with the years and kinds of budget the index holds."""
+    rows = []
+    for unit in sorted(assistant.catalog.units.values(), key=lambda u: (u.district, u.name)):
+        years = "、".join(str(y) for y in unit.years)
+        kinds = "、".join(sorted({e.key.kind for e in unit.documents}))
+        rows.append([unit.name, years, kinds])
+    return rows
+
+
 def build_chat(service: ChatService, intro: str) -> Any:
-    """The public page: chat, a unit and year picker, examples, chart beside the answer, feedback buttons."""
+    """The public page: the chat with the chart right under it, the question box, examples; beside it (or
+    below, on a phone) the unit and year picker and what the assistant covers."""
     import gradio as gr
 
     choices = document_choices(service.assistant)
@@ -310,15 +375,19 @@ def build_chat(service: ChatService, intro: str) -> Any:
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="对话",
+                    show_label=False,
                     height=460,
+                    autoscroll=False,
                     feedback_options=None,
                     latex_delimiters=[],
                     elem_id="bqa-chat",
                     buttons=["copy_all"],
-                    placeholder="请提问，例如：物业管理费是多少？",
+                    placeholder="请提问，例如：某单位的“三公”经费是多少？",
                 )
+                chart = gr.HTML(NO_CHART, label="图表", elem_id="bqa-chart")
                 with gr.Row():
                     box = gr.Textbox(
+                        label="问题",
                         placeholder=f"输入问题（{MAX_CHARS} 字以内），回车发送",
                         show_label=False,
                         scale=5,
@@ -340,7 +409,16 @@ def build_chat(service: ChatService, intro: str) -> Any:
                     elem_id="bqa-picker",
                     visible=len(choices) > 2,
                 )
-                chart = gr.HTML(NO_CHART, label="图表", elem_id="bqa-chart")
+                with gr.Accordion("收录范围：哪些单位、哪些年度", open=False, elem_id="bqa-coverage"):
+                    gr.Dataframe(
+                        value=coverage_rows(service.assistant),
+                        headers=["单位", "年度", "类型"],
+                        interactive=False,
+                        show_search="search",
+                        wrap=True,
+                        max_height=420,
+                        elem_id="bqa-coverage-table",
+                    )
 
         def ask(
             message: str, messages: list[dict[str, Any]], earlier: list[str], document: str = ""
@@ -349,8 +427,13 @@ def build_chat(service: ChatService, intro: str) -> Any:
             return out[0], out[1], out[2], out[0], out[3], out[4], ""
 
         outputs = [chatbot, box, chart, conversation, questions, entry, note]
-        send.click(ask, [box, conversation, questions, picker], outputs, api_name="chat")
-        box.submit(ask, [box, conversation, questions, picker], outputs, api_visibility="private")
+        inputs = [box, conversation, questions, picker]
+        send.click(ask, inputs, outputs, api_name="chat").then(
+            None, js=SCROLL_TO_ANSWER, api_visibility="private"
+        )
+        box.submit(ask, inputs, outputs, api_visibility="private").then(
+            None, js=SCROLL_TO_ANSWER, api_visibility="private"
+        )
         useful.click(lambda e: service.feedback(e, "有用"), [entry], [note], api_name="useful")
         wrong.click(lambda e: service.feedback(e, "有误"), [entry], [note], api_name="wrong")
         chatbot.clear(

@@ -210,6 +210,18 @@ class Catalog:
         )
         return names[0] if names else next(iter(self.units))
 
+    def short_name(self, unit: str) -> str:
+        """The shortest name that stands for this unit alone (for questions the assistant suggests)."""
+        names = sorted((n for n, units in self.by_name.items() if units == {unit} and len(n) >= 3), key=len)
+        return names[0] if names else unit
+
+    def naming(self, entry: Entry) -> str:
+        """How a question names this document: the unit, plus the year and kind when the unit has others."""
+        unit = self.units[entry.key.unit]
+        year = f"{entry.key.year}年" if len(unit.years) > 1 else ""
+        kinds = {e.key.kind for e in unit.documents if e.key.year == entry.key.year}
+        return self.short_name(unit.name) + year + (entry.key.kind if len(kinds) > 1 else "")
+
     def years(self) -> list[int]:
         return sorted({e.key.year for e in self.entries.values()})
 

@@ -18,6 +18,7 @@ from assistant import across, conversation, operations
 from assistant import answer as compose
 from assistant.catalog import Catalog, Entry
 from assistant.errors import IndexMissingError
+from assistant.glossary import definitions
 from assistant.index import current_build
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import Item, fact_item, resolve, same_item, text_facts
@@ -118,6 +119,11 @@ class Assistant:
             self._docs[doc_id] = self.store.load_document(doc_id)
         return self._docs[doc_id]
 
+    def glossary(self, doc_id: str) -> dict[str, str]:
+        """The terms a document's 名词解释 defines, each with its one-line definition."""
+        section = self.doc(doc_id).section("名词解释") if doc_id in self.catalog.entries else None
+        return definitions(section.text) if section else {}
+
     def lexicon(self, doc_id: str) -> Lexicon:
         if doc_id not in self._lexicons:
             self._lexicons[doc_id] = Lexicon(self.doc(doc_id))
@@ -209,7 +215,16 @@ class Assistant:
 
     def _suggestions(self, state: Conversation) -> list[str]:
         doc_id = state.last.documents[0] if state.last.documents else self.default
-        return operations.suggestions(self.doc(doc_id)) if doc_id else _catalogue_suggestions(self.catalog)
+        if not doc_id:
+            return _catalogue_suggestions(self.catalog)
+        return self._named(doc_id, operations.suggestions(self.doc(doc_id)))
+
+    def _named(self, doc_id: str, questions: list[str]) -> list[str]:
+        """Questions about one document, naming it when the index holds others (so each stands alone)."""
+        if len(self.catalog.entries) < 2:
+            return questions
+        name = self.catalog.naming(self.catalog.entries[doc_id])
+        return [f"{name}预算里{q}" if q.startswith("什么是") else f"{name}的{q}" for q in questions]
 
     def _one_document(self, question: str, scope: Scope, state: Conversation) -> Answer:
         doc = self.doc(scope.documents[0])
@@ -232,9 +247,11 @@ class Assistant:
     def _answer_in(self, question: str, doc: Document, context: Context) -> Answer:
         frame = understand(question, self.lexicon(doc.id), doc)
         if frame.refuse:
-            return compose.refusal(frame.refuse, operations.suggestions(doc))
+            return compose.refusal(frame.refuse, self._named(doc.id, operations.suggestions(doc)))
         if not frame.mentions and not frame.wants_text and conversation.small_talk(frame.question):
-            return compose.refusal(conversation.wording()["small_talk"], operations.suggestions(doc))
+            return compose.refusal(
+                conversation.wording()["small_talk"], self._named(doc.id, operations.suggestions(doc))
+            )
         return self._route(frame, doc, context)
 
     # several documents
@@ -342,7 +359,9 @@ class Assistant:
         if frame.followup == "other-item" and context.op == "define" and not frame.wants_figure:
             frame.wants_text = True  # 那项目支出预算呢？ after a definition: another definition
         if frame.unknown and not frame.mentions and not frame.wants_text:
-            return compose.refusal(f"文件中没有「{frame.unknown}」这一项", operations.suggestions(doc))
+            return compose.refusal(
+                f"文件中没有「{frame.unknown}」这一项", self._named(doc.id, operations.suggestions(doc))
+            )
         result = self._route_items(frame, doc, context)
         if frame.unknown and frame.op == "sum" and result.route != "refuse":
             result.text += f"\n\n（文件中没有「{frame.unknown}」这一项，未计入。）"
@@ -389,7 +408,9 @@ class Assistant:
         if worded and not frame.wants_figure and (text := self._text_answer(frame, doc, items)) is not None:
             _remember_text(context, frame, items)
             return text
-        return compose.refusal("文件中没有找到与问题对应的数字或说明", operations.suggestions(doc))
+        return compose.refusal(
+            "文件中没有找到与问题对应的数字或说明", self._named(doc.id, operations.suggestions(doc))
+        )
 
     def _items(self, frame: Frame, doc: Document, context: Context) -> list[Item]:
         """Resolve mentions, filling in from the conversation where the question leans on it."""

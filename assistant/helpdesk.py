@@ -18,7 +18,7 @@ from typing import Any
 
 import bcrypt
 
-from assistant.app import answer_markdown, citation_line, escape_text, fmt_amount, to_yuan
+from assistant.app import answer_markdown, escape_text, fmt_amount, public_citation, to_yuan
 from assistant.applog import FEEDBACK, AppLog, LogEntry, entries_csv
 from assistant.audit import AuditReport, Finding, render_audit
 from assistant.errors import BudgetQAError
@@ -104,11 +104,12 @@ def also_appears(facts: list[Fact], citations: list[Citation]) -> list[list[Any]
 
 
 def reply_text(answer: Answer) -> str:
-    """A copy-ready reply for a citizen: the answer without markdown, then its sources."""
+    """A copy-ready reply for a citizen: the answer without markdown, then its sources in words (the PDF
+    page where there is one; never a line of a file the citizen does not have)."""
     body = answer.text.replace("**", "").strip()
     if not answer.citations:
         return body
-    sources = "\n".join(f"- {citation_line(c)}" for c in answer.citations)
+    sources = "\n".join(f"- {public_citation(c)}" for c in answer.citations)
     return f"{body}\n\n数据来源：\n{sources}"
 
 

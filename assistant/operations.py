@@ -11,6 +11,7 @@ from decimal import Decimal
 from assistant import answer as compose
 from assistant.compute import amount, percent, plain, ratio, total, yuan
 from assistant.compute import per_month as monthly
+from assistant.glossary import definitions
 from assistant.records import Answer, Document, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, normalise
@@ -198,7 +199,8 @@ def code(frame: Frame, doc: Document, items: list[Item]) -> Answer:
         if parent is not None:
             above.append(f"{prefix} {parent.name}")
     chain = f"（{' › '.join(above)} › {row.code} {row.name}）" if above else ""
-    text = f"**{row.name}**的科目编码是 **{row.code}**{chain}。\n\n来源：《{ref.table.name}》第{row.line}行"
+    where = f"（第{row.page}页）" if row.page else ""
+    text = f"**{row.name}**的科目编码是 **{row.code}**{chain}。\n\n来源：《{ref.table.name}》{where}"
     return Answer(text, "table", [compose.cite_cell(doc.id, ref)], compose.values(items[:1]))
 
 
@@ -325,12 +327,46 @@ def balance(frame: Frame, doc: Document, items: list[Item]) -> Answer:
 
 
 def suggestions(doc: Document) -> list[str]:
-    year = doc.year or ""
-    return [
-        f"{year}年支出预算总计是多少？",
-        "“三公”经费预算是多少？由哪些部分构成？",
-        "什么是机关运行经费？",
-    ]
+    """Three questions this document answers, made from what it holds: its largest spending area, its
+    largest item of basic spending, and a term it defines (else its mandate)."""
+    out = []
+    area = _largest(doc, ("expenditure_summary", "general_function"), 1)
+    if area:
+        out.append(f"{area}预算是多少？由哪些部分构成？")
+    item = _largest(doc, ("economic",), 2)
+    if item:
+        out.append(f"{item}是多少？占基本支出的比重是多少？")
+    terms = _defined_terms(doc)
+    if terms:
+        out.append(f"什么是{terms[0]}？")
+    elif doc.section("主要职能"):
+        out.append("主要职能是什么？")
+    if len(out) < 3 and (total := doc.table("expenditure_summary")) and total.cells:
+        out.append(f"{doc.year}年支出预算总计是多少？" if doc.year else "支出预算总计是多少？")
+    return out
+
+
+def _largest(doc: Document, keys: tuple[str, ...], level: int) -> str:
+    """The name of the largest row of a level (1 类, 2 款) in the first of `keys` the document has."""
+    for key in keys:
+        table = doc.table(key)
+        if table is None or not table.columns:
+            continue
+        column = table.columns[0]
+        rows = [
+            (value, row.name)
+            for r, row in enumerate(table.rows)
+            if row.level == level and row.name and (value := table.value(r, column))
+        ]
+        if rows:
+            return max(rows)[1]
+    return ""
+
+
+def _defined_terms(doc: Document) -> list[str]:
+    """Terms the document's 名词解释 defines (“（一）基本支出：指…” → 基本支出), in order."""
+    section = doc.section("名词解释")
+    return list(definitions(section.text)) if section else []
 
 
 def _short(table_name: str) -> str:

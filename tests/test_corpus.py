@@ -208,3 +208,33 @@ def test_the_pdfs_answer_as_their_text(assistant: Assistant, text_assistant: Ass
     assert passed_text - passed_pdf == set()
     assert passed_pdf - passed_text == ONLY_FROM_PDF.get(path.name, set())
     assert set(assistant.catalog.entries) == set(text_assistant.catalog.entries)
+
+
+# the public chat's view of every answer: sources in words, never a line of a text file nobody has
+_INTERNAL = re.compile(r"第\d+行|合计 · 合计|张表中数字一致")
+
+
+@pytest.mark.parametrize("path", list(CORPUS_SETS), ids=lambda p: p.name)
+def test_public_answers_show_no_internal_line_numbers(assistant: Assistant, path: Path) -> None:
+    from assistant.app import ChatService
+
+    service = ChatService(assistant, log=None)
+    for q in load_questions(path):
+        shown = service.render(assistant.ask(q["question"], q.get("history") or []))
+        assert not _INTERNAL.search(shown), (q["id"], _INTERNAL.search(shown).group(0))
+
+
+def test_refusal_suggestions_are_answerable_in_the_document_in_scope(assistant: Assistant) -> None:
+    """Every document: a question it cannot answer gets suggestions made from that document, and each
+    suggestion is answered from it (never refused, never from another document)."""
+    for doc_id, entry in assistant.catalog.entries.items():
+        refused = assistant.ask("这个单位的食堂菜单是什么？", document=doc_id)
+        assert refused.route == "refuse", doc_id
+        tips = [line[2:] for line in refused.text.splitlines() if line.startswith("- ")]
+        assert len(tips) >= 2, (doc_id, refused.text)
+        for tip in tips:
+            answer = assistant.ask(tip)
+            assert answer.route not in ("refuse", "clarify"), (doc_id, tip, answer.text[:120])
+            assert {c.document for c in answer.citations} <= {doc_id} | set(
+                e for e, x in assistant.catalog.entries.items() if x.key == entry.key
+            ), (doc_id, tip)

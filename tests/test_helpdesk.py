@@ -107,7 +107,8 @@ def test_views_of_a_traced_figure(assistant: Assistant) -> None:
     others = also_appears(assistant.store.facts(answer.document), answer.citations)
     assert others and all(o[0] in ("3.00万元", "30,000元") for o in others)
     reply = reply_text(answer)
-    assert "**" not in reply and "数据来源：" in reply and "（第453行）" in reply
+    assert "**" not in reply and "数据来源：" in reply and "“合计”行“公务接待费”栏：3.00万元" in reply
+    assert "第453行" not in reply
 
 
 def test_grid_and_audit(assistant: Assistant) -> None:

@@ -310,7 +310,8 @@ class ChatService:
         cited = {c.document for c in answer.citations if c.document in catalog.entries}
         labels = {d: catalog.entries[d].key.label() for d in cited} if len(catalog.entries) > 1 else {}
         terms = self.assistant.glossary(answer.document) if answer.document in catalog.entries else {}
-        return answer_markdown(answer, labels, used(answer.text, terms) if answer.route != "refuse" else [])
+        said = answer.text.split("来源：")[0]  # the answer itself, not the titles of the tables it cites
+        return answer_markdown(answer, labels, used(said, terms) if answer.route != "refuse" else [])
 
     def feedback(self, entry: int | None, verdict: str) -> str:
         if entry is None:
@@ -399,7 +400,9 @@ def build_chat(service: ChatService, intro: str) -> Any:
                     wrong = gr.Button("有误", size="sm", elem_id="bqa-wrong")
                     clear = gr.Button("新对话", size="sm", elem_id="bqa-clear")
                 note = gr.Markdown("", elem_id="bqa-note")
-                gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题")
+                gr.Examples(
+                    examples=[[q] for q in examples], inputs=[box], label="示例问题", elem_id="bqa-examples"
+                )
             with gr.Column(scale=2):
                 picker = gr.Dropdown(
                     choices=choices,
@@ -474,7 +477,13 @@ def example_questions(assistant: Any) -> tuple[str, ...]:
         (n for n, us in catalog.by_name.items() if len(us) == 1 and 3 <= len(n) <= 6),
         key=lambda n: (len(catalog.units[next(iter(catalog.by_name[n]))].documents), len(n), n),
     )
-    a, b = (single + [catalog.example(), catalog.example()])[:2]
+    names: dict[str, str] = {}  # one name for each of two different units
+    for n in single:
+        names.setdefault(next(iter(catalog.by_name[n])), n)
+    picked = list(names.values())
+    picked += [catalog.short_name(u) for u in catalog.units if u not in names]
+    a = picked[0] if picked else catalog.example()
+    b = picked[1] if len(picked) > 1 else a
     series = next((u for u in catalog.units.values() if len(u.years) > 1), None)
     out = [f"{a}的项目支出是多少？", f"{a}和{b}的“三公”经费各是多少？", "哪个单位的人员经费最多？"]
     if series is not None:

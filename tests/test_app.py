@@ -287,3 +287,40 @@ def test_a_comparison_across_units_charts_one_bar_per_unit(two_doc_index) -> Non
     bars = chart_bars(answer)
     assert [b.label for b in bars] == ["上海市审计局（2026年）", "上海市促进中小企业发展协调办公室（2024年）"]
     assert [int(b.value) for b in bars] == [1100000, 300000]
+
+
+def test_public_citations_are_in_words_with_the_page_and_no_line() -> None:
+    from assistant.app import public_citation, source_item, terms_html
+    from assistant.records import Citation
+
+    cell = Citation(
+        "table", "d1", table="2026年支出预算总表", row="合计", column="合计", value="5000", unit="元", line=88
+    )
+    assert (
+        public_citation(cell, "某局2026年单位预算")
+        == "某局2026年单位预算：《2026年支出预算总表》“合计”行“合计”栏：5,000元"
+    )
+    paged = Citation(
+        "table", "d1", table="表", row="302 15 会议费", column="合计", value="1", unit="元", page=7, ocr=True
+    )
+    assert public_citation(paged) == "《表》“302 15 会议费”行“合计”栏，第7页（图像识别）：1元"
+    assert 'href="/document/d1.pdf#page=7"' in source_item(paged)
+    passage = Citation("text", "d1", section="主要职能", quote="负责审计。", line=3)
+    assert public_citation(passage) == "「主要职能」：“负责审计。”" and "3" not in public_citation(passage)
+    assert terms_html([("三公经费", "<b>x</b>")]) == (
+        '<div class="bqa-terms"><span>名词解释</span><ul><li><b>三公经费</b>：&lt;b&gt;x&lt;/b&gt;</li></ul></div>'
+    )
+
+
+def test_coverage_lists_every_unit_with_its_years(two_doc_index) -> None:
+    from assistant.app import coverage_rows
+
+    rows = coverage_rows(Assistant.open(two_doc_index))
+    assert len(rows) == 2 and all(r[1].isdigit() and r[2] for r in rows)
+
+
+def test_a_chart_has_its_figures_as_a_table(index_dir: Path) -> None:
+    from assistant.app import chart_html
+
+    html = chart_html(Assistant.open(index_dir).ask("三公经费由哪些部分构成？"))
+    assert "<svg" in html and "<table>" in html and "<th scope='row'>公务接待费</th><td>30,000</td>" in html

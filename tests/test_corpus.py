@@ -228,7 +228,7 @@ def test_refusal_suggestions_are_answerable_in_the_document_in_scope(assistant: 
     """Every document: a question it cannot answer gets suggestions made from that document, and each
     suggestion is answered from it (never refused, never from another document)."""
     for doc_id, entry in assistant.catalog.entries.items():
-        refused = assistant.ask("这个单位的食堂菜单是什么？", document=doc_id)
+        refused = assistant.ask("这个单位的局长是谁？", document=doc_id)
         assert refused.route == "refuse", doc_id
         tips = [line[2:] for line in refused.text.splitlines() if line.startswith("- ")]
         assert len(tips) >= 2, (doc_id, refused.text)

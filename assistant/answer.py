@@ -72,9 +72,8 @@ def where(item: Item) -> str:
         text += "（表中该栏为空，即0）"
     tables = sorted({c.table.name for c in item.agreeing if c.table.name != item.primary.table.name})
     if tables:
-        text += "；同一数字也见于" + "、".join(f"《{t}》" for t in tables[:4])
-        if len(tables) > 4:
-            text += "等"
+        text += "；与" + "、".join(f"《{t}》" for t in tables[:4]) + ("等" if len(tables) > 4 else "")
+        text += "中的同一数字一致"
     for other in item.differing[:2]:
         text += f"；另：{source(other)}为{yuan(other.yuan)}"
     for fact in item.stated:

@@ -80,6 +80,9 @@ def test_a_first_time_visitor(server: Any, browser: Any, width: str) -> None:
     page = browser.new_page(viewport={"width": w, "height": h})
     page.goto(server.url + "/", timeout=TIMEOUT)
     page.get_by_text("示例问题").wait_for(timeout=TIMEOUT)
+    # screen readers: the question box is labelled, the buttons are named
+    assert page.get_by_label("问题", exact=True).first.evaluate("e => e.tagName") == "TEXTAREA"
+    assert page.get_by_role("button", name="发送").count() == 1
 
     # what the assistant covers: every unit with its years, searchable
     page.locator("#bqa-coverage").get_by_text("收录范围").click()

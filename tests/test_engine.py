@@ -264,7 +264,7 @@ def test_values_carry_operands_and_result(assistant: Assistant) -> None:
 
 def test_a_figure_in_several_tables_says_they_agree(assistant: Assistant) -> None:
     answer = assistant.ask("社会保障和就业支出是多少？")
-    assert "同一数字也见于《" in answer.text
+    assert "中的同一数字一致" in answer.text
     tables = {c.table for c in answer.citations if c.source == "table"}
     assert len(tables) == 5
 

@@ -33,3 +33,16 @@ def start_with_staff(index_dir: Path) -> Any:
             os.environ.pop("BUDGET_QA_HELPDESK_USERS", None)
         else:
             os.environ["BUDGET_QA_HELPDESK_USERS"] = saved
+
+
+# Debian's Chromium, for the browser tests (a test tool's own browser download does not work offline)
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT = 30_000

@@ -12,21 +12,11 @@ from typing import Any
 import pytest
 
 from assistant.index import build_index
-from tests.servers import PASSWORD, USER, start_with_staff
+from tests.servers import CHROMIUM, PASSWORD, TIMEOUT, USER, start_with_staff
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-TIMEOUT = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +28,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     running = start_with_staff(folder)
     yield running
     running.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def ask(page: Any, question: str, expect: str) -> Any:

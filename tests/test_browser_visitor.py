@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from assistant.index import build_index
-from tests.conftest import SEED, SHANGHAI
-from tests.servers import start_with_staff
-from tests.test_browser import CHROMIUM, FLAGS, ROOT, TIMEOUT
+from tests.conftest import ROOT, SEED, SHANGHAI
+from tests.servers import CHROMIUM, TIMEOUT, start_with_staff
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -32,16 +31,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     running = start_with_staff(folder)
     yield running
     running.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _in_view(page: Any, locator: Any) -> bool:

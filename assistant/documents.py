@@ -177,10 +177,11 @@ def detect_identity(lines: list[str], blocks: list[Block]) -> tuple[str, int, st
 
 
 def is_final_accounts(lines: list[str]) -> bool:
-    """A 决算 (final accounts) uses 决算 in its titles; this product answers about budgets only."""
+    """A 决算 (final accounts) uses 决算 in its titles; this product answers about budgets only. A finance
+    bureau's mandate to publish budgets and final accounts (负责预决算公开) does not make its budget a 决算."""
     head = [line for line in lines[:60] if line]
     titles = sum(1 for line in lines if re.search(r"决算(总)?表$", line))
-    return titles >= 2 or any(re.search(r"年度?部门决算|单位决算$|决算公开", line) for line in head)
+    return titles >= 2 or any(re.search(r"年度?部门决算|单位决算$|(?<!预)决算公开", line) for line in head)
 
 
 def parse_document(text: str, doc_id: str, path: str = "") -> Document:

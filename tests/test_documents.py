@@ -46,6 +46,21 @@ def test_final_accounts_are_refused_clearly():
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("mandate", "final"),
+    [
+        ("负责市级预决算公开。", False),  # a finance bureau's mandate, in its budget
+        ("2023年度部门决算公开", True),
+        ("单位决算公开说明", True),
+    ],
+)
+def test_a_mandate_to_publish_final_accounts_is_not_a_final_account(mandate, final):
+    from assistant.documents import is_final_accounts, source_lines
+
+    lines = source_lines(SEED.read_text(encoding="utf-8"))
+    assert is_final_accounts(lines[:5] + [mandate] + lines[5:]) is final
+
+
 def _seed_cut_mid_table() -> str:
     lines = SEED.read_text(encoding="utf-8").splitlines()
     cut = next(i for i, line in enumerate(lines) if line.startswith("215 08 05")) + 1

@@ -12,6 +12,7 @@ in `assistant.helpdesk` and is only mounted behind a login.
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 import traceback
@@ -117,12 +118,34 @@ def terms_html(terms: Sequence[tuple[str, str]]) -> str:
     return f'<div class="bqa-terms"><span>名词解释</span><ul>{items}</ul></div>'
 
 
+def without_source_lines(text: str) -> str:
+    """The answer without its own 来源 lines (the 来源 block below lists every source, in words); what such
+    a line adds after the source (the same figure in other tables, a different one) stays."""
+    out: list[str] = []
+    listing = False
+    for line in text.splitlines():
+        if line.startswith("来源："):
+            listing = line == "来源："
+            if "；" in line:
+                out.append(line.split("；", 1)[1] + "。")
+            continue
+        if listing and line.startswith("- "):
+            continue
+        listing = False
+        out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
 def answer_markdown(
-    answer: Answer, labels: dict[str, str] | None = None, terms: Sequence[tuple[str, str]] = ()
+    answer: Answer,
+    labels: dict[str, str] | None = None,
+    terms: Sequence[tuple[str, str]] = (),
+    public: bool = False,
 ) -> str:
-    """The chat message for an answer: the engine's markdown (HTML escaped), the terms it uses explained,
-    then the 来源 block."""
-    body = answer.text.replace("&", "&amp;").replace("<", "&lt;")
+    """The chat message for an answer: the engine's markdown (HTML escaped; for the public without its
+    compact 来源 lines), the terms it uses explained, then the 来源 block."""
+    text = without_source_lines(answer.text) if public and answer.citations else answer.text
+    body = text.replace("&", "&amp;").replace("<", "&lt;")
     parts = [body, terms_html(terms), sources_html(answer.citations, labels)]
     return "\n\n".join(p for p in parts if p)
 
@@ -311,7 +334,8 @@ class ChatService:
         labels = {d: catalog.entries[d].key.label() for d in cited} if len(catalog.entries) > 1 else {}
         terms = self.assistant.glossary(answer.document) if answer.document in catalog.entries else {}
         said = answer.text.split("来源：")[0]  # the answer itself, not the titles of the tables it cites
-        return answer_markdown(answer, labels, used(said, terms) if answer.route != "refuse" else [])
+        explained = used(said, terms) if answer.route != "refuse" else []
+        return answer_markdown(answer, labels, explained, public=True)
 
     def feedback(self, entry: int | None, verdict: str) -> str:
         if entry is None:

@@ -324,3 +324,27 @@ def test_a_chart_has_its_figures_as_a_table(index_dir: Path) -> None:
 
     html = chart_html(Assistant.open(index_dir).ask("三公经费由哪些部分构成？"))
     assert "<svg" in html and "<table>" in html and "<th scope='row'>公务接待费</th><td>30,000</td>" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "**会议费**：1元。\n来源：《表》“会议费”行“合计”栏\n\n（依据：某局）",
+            "**会议费**：1元。\n\n（依据：某局）",
+        ),
+        (
+            "**合计**：2元。\n来源：《表》“合计”行“合计”栏；与《乙表》中的同一数字一致",
+            "**合计**：2元。\n与《乙表》中的同一数字一致。",
+        ),
+        (
+            "三公经费：\n- **甲**：1元\n\n来源：\n- 甲：《表》“合计”行“合计”栏\n\n（依据）",
+            "三公经费：\n- **甲**：1元\n\n（依据）",
+        ),
+        ("计算：1 ÷ 2\n\n- 甲：《表》“甲”行“合计”栏", "计算：1 ÷ 2\n\n- 甲：《表》“甲”行“合计”栏"),
+    ],
+)
+def test_the_public_answer_leaves_its_sources_to_the_sources_block(text: str, shown: str) -> None:
+    from assistant.app import without_source_lines
+
+    assert without_source_lines(text) == shown

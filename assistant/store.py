@@ -85,7 +85,16 @@ class Store:
         if not create and not p.exists():
             raise IndexMissingError(f"{p}: no fact store here; build it with `budget-qa index`")
         p.parent.mkdir(parents=True, exist_ok=True)
-        return cls(sqlite3.connect(p, check_same_thread=False))
+        conn = sqlite3.connect(p, check_same_thread=False)
+        try:
+            store = cls(conn)
+            store.conn.execute("SELECT count(*) FROM documents").fetchone()
+        except sqlite3.DatabaseError:  # truncated, overwritten or not a database at all
+            conn.close()
+            raise IndexMissingError(
+                f"{p}: the fact store is damaged; rebuild the index with `budget-qa index --force`"
+            ) from None
+        return store
 
     def close(self) -> None:
         self.conn.close()

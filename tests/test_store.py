@@ -207,3 +207,23 @@ def test_fact_rows_are_tables_then_text(seed_doc) -> None:
         r for r in rows if r["table"].endswith("“三公”经费和机关运行经费预算表") and r["column"] == "合计"
     ]
     assert three and three[0]["value"] == "15.00" and three[0]["unit"] == "万元"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 3],  # truncated
+        lambda data: b"not a database at all" * 100,  # overwritten
+        lambda data: data[:100] + bytes(len(data) - 100),  # zeroed after the header
+    ],
+)
+def test_a_damaged_fact_store_is_one_line_naming_the_fix(tmp_path: Path, seed_doc, damage) -> None:
+    db = tmp_path / "facts.sqlite"
+    store = Store.open(db, create=True)
+    store.add_document(seed_doc, "abc")
+    store.close()
+    db.write_bytes(damage(db.read_bytes()))
+    with pytest.raises(IndexMissingError) as err:
+        Store.open(db)
+    assert "damaged" in str(err.value) and "budget-qa index --force" in str(err.value)
+    assert "\n" not in str(err.value)

@@ -7,6 +7,7 @@ Table questions never load a model; narrative questions use the hybrid retriever
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -579,6 +580,11 @@ class Assistant:
                 self._retriever = load_retriever(self.build_dir, dense=dense) if self.build_dir else None
             except Exception as err:  # noqa: BLE001 - retrieval is optional; the tables still answer
                 self._retriever_error = f"{type(err).__name__}: {err}"
+                logging.getLogger("assistant").warning(
+                    "narrative search is unavailable, so mandates and definitions cannot be answered "
+                    "(%s); rebuild the index with `budget-qa index --force`",
+                    err,
+                )
         return self._retriever
 
     def _defined(self, frame: Frame, doc: Document) -> bool:

@@ -419,3 +419,23 @@ def test_an_unknown_unit_is_refused_with_several_documents(two_doc_index) -> Non
     chosen = Assistant.open(two_doc_index, default_document=SEED_ID)
     answer = chosen.ask("上海市财政局的办公费是多少？")
     assert answer.route == "refuse"
+
+
+def test_missing_narrative_passages_are_reported_not_silent(tmp_path, caplog) -> None:
+    import logging
+    import shutil
+
+    from assistant.index import build_index, current_build
+    from assistant.retrieval import CHUNKS_FILE
+    from tests.conftest import SEED
+
+    index = tmp_path / "index"
+    build_index([SEED], index, with_vectors=False)
+    (current_build(index) / CHUNKS_FILE).unlink()
+    with caplog.at_level(logging.WARNING, logger="assistant"):
+        assistant = Assistant.open(index)
+        mandate = assistant.ask("主要职能是什么？")
+    assert "narrative search is unavailable" in caplog.text and "budget-qa index --force" in caplog.text
+    assert mandate.route == "refuse"  # said it cannot, rather than answering from something else
+    assert "30,000元" in assistant.ask("会议费是多少？").text  # the tables still answer
+    shutil.rmtree(index)

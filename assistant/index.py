@@ -151,11 +151,7 @@ def _build(
     try:
         docs, result = _parse_all(files, skip_bad, report)
         store = Store.open(build / "facts.sqlite", create=True)
-        across_years = audit_series([d for d, _, _ in docs])
-        for n, (doc, digest, audit) in enumerate(docs, start=1):
-            store.add_document(doc, digest, with_findings(audit, across_years.get(doc.id, [])))
-            keep_original(doc, build)
-            report(f"stored {doc.id}", n, len(docs))
+        _store_docs(store, docs, audit_series([d for d, _, _ in docs]), build, report)
         if with_vectors:
             result.chunks = _build_vectors([d for d, _, _ in docs], build, embedding_model, report)
             store.set_meta("embedding_model", model)
@@ -260,12 +256,22 @@ def _store_added(
     store = Store.open(build / "facts.sqlite")
     units = {unit_identity(d.unit_name) for d, _, _ in docs}
     same_unit = [store.load_document(r["id"]) for r in rows if unit_identity(r["unit_name"]) in units]
-    across_years = audit_series(same_unit + [d for d, _, _ in docs])
+    _store_docs(store, docs, audit_series(same_unit + [d for d, _, _ in docs]), build, report)
+    store.close()
+
+
+def _store_docs(
+    store: Store,
+    docs: list[tuple[Document, str, dict[str, Any]]],
+    across_years: dict[str, list[Any]],
+    build: Path,
+    report: Progress,
+) -> None:
+    """Each document with its audit (and its findings across years) into the store, its PDF into the build."""
     for n, (doc, digest, audit) in enumerate(docs, start=1):
         store.add_document(doc, digest, with_findings(audit, across_years.get(doc.id, [])))
         keep_original(doc, build)
         report(f"stored {doc.id}", n, len(docs))
-    store.close()
 
 
 def _append_passages(docs: list[Document], build: Path, report: Progress) -> int:

@@ -7,7 +7,6 @@ the library's own one-line messages say the same in the CLI.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +72,12 @@ def read_upload(path: Path, progress: Progress) -> Document:
 
 def check(path: Path, indexed: list[dict[str, Any]], progress: Progress) -> Checked:
     """Parse and audit a file, refusing a duplicate of an indexed document; raises `BudgetQAError`."""
-    from assistant.index import refuse_known
+    from assistant.index import refuse_known, sha256
 
     doc = read_upload(path, progress)
     progress(0.95, "审计")
     report = audit_document(doc)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    refuse_known([(doc, digest, report.to_dict())], indexed)
+    refuse_known([(doc, sha256(path), report.to_dict())], indexed)
     code = exit_code(report)
     verdict = {0: "审计全部通过", 1: "审计发现文件自身数字不一致（见下）", 2: "有数字未能定列（见下）"}[code]
     summary = (

@@ -29,6 +29,7 @@ class Problem:
     identities: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # column = Σ columns
     sums: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # row = Σ rows, every column
     anchors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → known value
+    floors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → least value
 
 
 @dataclass
@@ -238,6 +239,19 @@ def _settle(problem: Problem, domains: list[list[Placement]], skip: set[int]) ->
     return solver.domains
 
 
+def _above_floors(problem: Problem, domains: list[list[Placement]]) -> list[list[Placement]]:
+    """Drop placements that put less in a cell than its floor (a part of a larger total elsewhere); a row
+    whose every placement breaks a floor keeps them all (the floor, not the row, is then in doubt)."""
+    out = []
+    for r, dom in enumerate(domains):
+        floors = [(c, v) for (row, c), v in problem.floors.items() if row == r]
+        kept = [
+            pl for pl in dom if all(vector(problem.numbers[r], pl, problem.ncols)[c] >= v for c, v in floors)
+        ]
+        out.append(kept or dom)
+    return out
+
+
 def solve(problem: Problem) -> Solution:
     """Place every figure the identities force; leave the rest undetermined.
 
@@ -245,6 +259,7 @@ def solve(problem: Problem) -> Solution:
     reported in `Solution.failed`; the remaining identities still place what they force.
     """
     domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
+    domains = _above_floors(problem, domains)
     consistent = all(domains)
     broken = {r for r, d in enumerate(domains) if not d}
     sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]

@@ -2,7 +2,7 @@
 
 Checks, each a `Finding`: the standard tables found (and missing), figures left unplaced, row identities
 (合计 = 基本支出 + 项目支出 …), the hierarchy (类 = Σ款, 款 = Σ项, total = Σ类), both sides of the two-sided
-tables (收入总计 = 支出总计, each part = Σ its items), the same figure in two tables (layouts.toml
+tables (收入总计 = 支出总计, each part = Σ its items), the same figure in two tables (the layout file's
 `[[links]]`, `[[anchors]]`), and the table figures against the figures the narrative states (万元 rounding
 allowed). Severity: `error` (the document contradicts itself), `unplaced` (the parser could not place or
 recognise), `warning`, `ok` (a check that holds). Pure: data in, data out.
@@ -81,7 +81,7 @@ def audit_document(doc: Document) -> AuditReport:
     """Every check on one parsed document."""
     report = AuditReport(doc.id, doc.unit_name, doc.year, doc.kind)
     report.pages, report.ocr_pages = max(doc.pages, default=0), list(doc.ocr_pages)
-    spec = layouts()
+    spec = layouts(doc.family)
     found = {t.key for t in doc.tables}
     for t in doc.tables:
         report.tables.append(
@@ -105,7 +105,7 @@ def audit_document(doc: Document) -> AuditReport:
         )
     for name in report.missing:
         add(Finding("warning", "table", f"未找到标准表「{name}」"))
-    for block in find_blocks(doc.lines):
+    for block in find_blocks(doc.lines, doc.family):
         if block.kind == "table" and not block.name:
             add(
                 Finding(
@@ -125,8 +125,13 @@ def _line_of(message: str) -> int:
 
 
 def _table_findings(table: Table, add: Any) -> None:
+    template = next(t for t in layouts(table.family)["tables"] if t["key"] == table.key)
+    # a supplementary table whose columns only the ruling lines show: open figures are a notice, not a failure
+    severity, note = (
+        ("warning", f"（{template['open_note']}）") if "open_note" in template else ("unplaced", "")
+    )
     for message in table.unplaced:
-        add(Finding("unplaced", "placement", f"{table.name}：{message}", _line_of(message), table.key))
+        add(Finding(severity, "placement", f"{table.name}：{message}{note}", _line_of(message), table.key))
     for message in table.warnings:
         if any(note in message for note in _SOLVER_NOTES):
             continue  # the identity checks below report the same thing with the figures
@@ -138,7 +143,6 @@ def _table_findings(table: Table, add: Any) -> None:
     sides = any(r.side for r in table.rows)
     main = "支出" if sides else ""
     settled = [r for r, row in enumerate(table.rows) if row.side == main and row.line not in open_lines]
-    template = next(t for t in layouts()["tables"] if t["key"] == table.key)
     layout = next(
         (lay for lay in template["layouts"] if lay["columns"] == table.columns), template["layouts"][0]
     )
@@ -189,8 +193,9 @@ def _table_findings(table: Table, add: Any) -> None:
                         table.key,
                     )
                 )
-    hierarchy = "code" if any(r.code for r in table.rows) else "sides" if sides else "none"
-    for parent, children in _sum_groups(table.rows, hierarchy, main):
+    hierarchy = template["hierarchy"]
+    top_total = layouts(table.family).get("sides", {}).get("top_total", "")
+    for parent, children in _sum_groups(table.rows, hierarchy, main, top_total):
         if parent not in vec or any(c not in vec for c in children):
             continue
         row = table.rows[parent]
@@ -384,7 +389,8 @@ def _text_findings(doc: Document, add: Any) -> None:
     by_key = {t.key: t for t in doc.tables}
     checks: list[tuple[str, str, str, str]] = list(_TEXT_CHECKS)
     checks += [
-        (spec["label"], spec["table"], TOTAL_KEY, spec["column"]) for spec in layouts().get("text_links", [])
+        (spec["label"], spec["table"], TOTAL_KEY, spec["column"])
+        for spec in layouts(doc.family).get("text_links", [])
     ]
     fiscal = by_key.get("fiscal_summary")
     for fact in doc.text_facts:
@@ -482,6 +488,10 @@ def render_table(table: Table) -> str:
         right = [r for r, row in enumerate(table.rows) if row.side == "支出"]
         left_cols = sorted({c.column for c in table.cells if table.rows[c.row].side == "收入"}) or ["预算数"]
         lines += ["收入"] + grid(left, left_cols) + ["支出"] + grid(right, table.columns)
+        for side in dict.fromkeys(r.side for r in table.rows if r.side not in ("收入", "支出")):
+            rows = [r for r, row in enumerate(table.rows) if row.side == side]
+            cols = sorted({c.column for c in table.cells if table.rows[c.row].side == side}) or left_cols
+            lines += [f"支出（按{side}）"] + grid(rows, cols)
     else:
         lines += grid(list(range(len(table.rows))), table.columns)
     for message in table.unplaced:

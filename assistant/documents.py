@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant import datafiles
+from assistant import layouts as families
 from assistant.errors import InputError, NotABudgetError, ParseError
 from assistant.records import Document, Fact, GridRow, Section, Source, Table
 
@@ -32,9 +32,9 @@ _TABLE_UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 
 
-def layouts() -> dict[str, Any]:
-    """The known section headings and table templates (assistant/data/layouts.toml)."""
-    return datafiles.load("layouts.toml")
+def layouts(name: str = families.DEFAULT) -> dict[str, Any]:
+    """A layout family's section headings and table templates (assistant/data/layouts/<name>.toml)."""
+    return families.family(name)
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Block:
     title: str
     start: int  # 0-based index of the heading line
     end: int  # exclusive
+    family: str = families.DEFAULT  # the layout family the document was recognised as
 
 
 def decode(data: bytes, name: str = "input") -> str:
@@ -93,27 +94,47 @@ def _title_text(lines: list[str], i: int) -> str:
     return title
 
 
-def _match_heading(line: str) -> tuple[str, str] | None:
+def _broken_titles(lines: list[str], i: int) -> list[str]:
+    """A title the PDF broke over short lines (`…培训费支出预` / `“ ”` / `算表`), joined one line at a time."""
+    out, title = [], lines[i]
+    for nxt in lines[i + 1 : i + 3]:
+        if not nxt or len(nxt) > 8 or re.search(r"\d", nxt):
+            break
+        title += nxt
+        out.append(title)
+    return out
+
+
+_PART = re.compile(r"^第[一二三四五六七八九十]部分")
+
+
+def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
     if not line or len(line) > 80 or line.endswith(("：", ":", "。", "；")):
         return None
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", line)
-    for table in layouts()["tables"]:
-        if re.search(table["title"], bare):
+    for table in spec["tables"]:
+        if families.title_matches(table["title"], bare):
             return ("table", table["key"])
-    for section in layouts()["sections"]:
+    for section in spec["sections"]:
         if re.search(section["heading"], bare):
             return ("section", section["name"])
-    if re.search(r"预算表$|总表$", bare) and re.search(r"20\d\d年|单位|部门", bare):
+    if re.search(r"预算表$|总表$", bare) and re.search(r"20\d\d年|单位|部门", bare) and not _PART.match(bare):
         return ("table", "")
     return None
 
 
-def find_blocks(lines: list[str]) -> list[Block]:
+def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]:
     """Headings of sections and tables, skipping the table of contents."""
+    spec = layouts(family)
     raw: dict[int, tuple[str, str]] = {}
+    titles: dict[int, str] = {}
     for i, line in enumerate(lines):
         title = _title_text(lines, i)
-        found = _match_heading(title) or _match_heading(line)
+        found = _match_heading(title, spec) or _match_heading(line, spec)
+        for joined in _broken_titles(lines, i) if not (found and found[1]) else []:
+            if (again := _match_heading(joined, spec)) and again[1]:
+                found, titles[i] = again, joined
+                break
         if found:
             raw[i] = found
     heads = [i for i in raw if not _is_toc_entry(lines, i, set(raw))]
@@ -121,7 +142,7 @@ def find_blocks(lines: list[str]) -> list[Block]:
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
         kind, name = raw[i]
-        blocks.append(Block(kind, name, _title_text(lines, i), i, end))
+        blocks.append(Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family))
     return blocks
 
 
@@ -160,20 +181,25 @@ def dedupe(logical: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 def detect_identity(lines: list[str], blocks: list[Block]) -> tuple[str, int, str]:
     """The unit (预算单位/编制单位/编制部门), the year and the kind (单位预算 / 部门预算) of a document."""
-    names = Counter(m.group(1) for line in lines if (m := _UNIT_NAME.search(line)))
-    unit_name = names.most_common(1)[0][0] if names else ""
+    spec = layouts(blocks[0].family if blocks else families.DEFAULT).get("identity", {})
+    unit_name = _unit_name(lines, spec)
     titles = [b.title for b in blocks if b.kind == "table"] or [line for line in lines[:30] if "预算" in line]
     years = Counter(int(m.group(1)) for t in titles for m in _YEAR.finditer(t))
     if not years:
         years = Counter(int(m.group(1)) for line in lines[:40] for m in _YEAR.finditer(line))
     year = years.most_common(1)[0][0] if years else 0
     head = " ".join(lines[:40]) + " ".join(titles)
-    kind = (
-        "部门预算"
-        if re.search(r"部门(财务收支|收入|支出)预算|区级部门预算|部门预算编制说明", head)
-        else "单位预算"
-    )
+    department = spec.get("department", r"部门(财务收支|收入|支出)预算|区级部门预算|部门预算编制说明")
+    kind = "部门预算" if re.search(department, head) else "单位预算"
     return unit_name, year, kind
+
+
+def _unit_name(lines: list[str], spec: dict[str, str]) -> str:
+    pattern = re.compile(spec["unit"]) if "unit" in spec else _UNIT_NAME
+    names = Counter(
+        next(g for g in m.groups() if g) for line in lines if (m := pattern.search(line)) and any(m.groups())
+    )
+    return names.most_common(1)[0][0] if names else ""
 
 
 def is_final_accounts(lines: list[str]) -> bool:
@@ -199,7 +225,7 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
         raise NotABudgetError(
             f"{doc_id}: this is a 决算 (final accounts), not a budget; only budgets are supported"
         )
-    blocks = find_blocks(lines)
+    blocks = find_blocks(lines, families.detect(lines))
     if not any(b.kind == "table" and b.name for b in blocks):
         raise NotABudgetError(
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
@@ -225,6 +251,7 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
                 continue  # the title repeated after a page break, with no figures of its own
             tables.append(table)
             table_blocks.append(block)
+    tables, table_blocks = _without_empty_repeats(tables, table_blocks)
     texts = [s.text for s in sections]
     tables = settle_tables(tables, table_blocks, lines, year, facts, texts, source.grid)
     _require_totals(doc_id, tables)
@@ -233,6 +260,16 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
     return Document(
         doc_id, path, unit_name, year, kind, sections, tables, facts, lines, source.pages, source.ocr_pages
     )
+
+
+def _without_empty_repeats(tables: list[Table], blocks: list[Block]) -> tuple[list[Table], list[Block]]:
+    """A table title with no figures of its own, where the same table is printed with figures elsewhere
+    (a contents entry the contents check missed, or the title repeated after a page break)."""
+    filled = {t.key for t in tables if t.rows}
+    keep = [n for n, t in enumerate(tables) if t.rows or t.key not in filled]
+    seen: set[str] = set()
+    keep = [n for n in keep if not (tables[n].key in seen or seen.add(tables[n].key))]
+    return [tables[n] for n in keep], [blocks[n] for n in keep]
 
 
 def _with_pages(tables: list[Table], facts: list[Fact], source: Source) -> tuple[list[Table], list[Fact]]:
@@ -267,12 +304,19 @@ def settle_tables(
     texts: list[str],
     grid: dict[int, GridRow] | None = None,
 ) -> list[Table]:
-    """Re-place tables whose figures stay undetermined, using the same figures elsewhere (layouts.toml:
-    `[[anchors]]` income side, `[[links]]` cross-table equations, `[[text_links]]` the narrative), until
-    nothing changes; last, `[[class_rules]]` for economic rows still open (reported as a warning)."""
-    from assistant.tables import anchor_values, class_values, link_values, parse_table, text_values
+    """Re-place tables whose figures stay undetermined, using the same figures elsewhere (the family's
+    layout file: `[[anchors]]` income side, `[[links]]` cross-table equations, `[[text_links]]` the narrative),
+    until nothing changes; last, `[[class_rules]]` for economic rows still open (reported as a warning)."""
+    from assistant.tables import (
+        anchor_values,
+        class_values,
+        floor_values,
+        link_values,
+        parse_table,
+        text_values,
+    )
 
-    spec = layouts()
+    spec = layouts(blocks[0].family if blocks else families.DEFAULT)
     used: dict[int, dict] = {}
     for final in (False,) * 5 + (True,) * 4:
         changed = False
@@ -282,6 +326,7 @@ def settle_tables(
             totals = anchor_values(table.key, tables, spec.get("anchors", []))
             known = link_values(table, tables, spec.get("links", []))
             known.update(text_values(table, facts, texts, spec.get("text_links", [])))
+            floors = floor_values(table, tables, spec.get("bounds", []))
             extra = {}
             if final:
                 extra = {
@@ -290,11 +335,11 @@ def settle_tables(
                     if k not in known
                 }
                 known.update(extra)
-            state = {"totals": totals, "known": known}
-            if state == used.get(n) or not (totals or known):
+            state = {"totals": totals, "known": known, "floors": floors}
+            if state == used.get(n) or not (totals or known or floors):
                 continue
             used[n] = state
-            again = parse_table(blocks[n], lines, year, totals, known, grid)
+            again = parse_table(blocks[n], lines, year, totals, known, grid, floors)
             if final and extra and len(again.unplaced) < len(table.unplaced):
                 again.warnings.append("部分数字按经济分类科目的归属（工资福利支出属人员经费等）定列")
             if len(again.unplaced) <= len(table.unplaced):

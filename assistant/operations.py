@@ -395,7 +395,7 @@ def children_items(doc: Document, item: Item) -> list[Item]:
 def _identity_parts(ref: CellRef) -> list[Item]:
     from assistant.documents import layouts
 
-    template = next((t for t in layouts()["tables"] if t["key"] == ref.table.key), None)
+    template = next((t for t in layouts(ref.table.family)["tables"] if t["key"] == ref.table.key), None)
     for layout in template["layouts"] if template else []:
         for target, *parts in layout["identities"]:
             if target == ref.column and all(p in ref.table.columns for p in parts):

@@ -81,6 +81,7 @@ class Table:
     line: int = 0
     warnings: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)  # figures the identities could not place
+    family: str = "shanghai"  # the layout family whose template the table follows
 
     def value(self, row: int, column: str) -> Decimal | None:
         for cell in self.cells:
@@ -128,6 +129,11 @@ class Document:
     lines: list[str] = field(default_factory=list)  # normalised source lines (1-based via index+1)
     pages: list[int] = field(default_factory=list)  # page of each line when read from a PDF
     ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR
+
+    @property
+    def family(self) -> str:
+        """The layout family the document's tables follow."""
+        return self.tables[0].family if self.tables else "shanghai"
 
     def page(self, line: int) -> int:
         """The PDF page of a 1-based line (0 when read from text)."""

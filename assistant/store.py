@@ -68,6 +68,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE documents ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
     """,
+    # 4: the layout family each table follows
+    """
+    ALTER TABLE tables ADD COLUMN family TEXT NOT NULL DEFAULT 'shanghai';
+    """,
 ]
 
 
@@ -132,8 +136,8 @@ class Store:
 
     def _add_table(self, doc: Document, table: Table, pos: int) -> None:
         self.conn.execute(
-            "INSERT INTO tables (document, key, name, title, unit, columns, line, warnings, unplaced, position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tables (document, key, name, title, unit, columns, line, warnings, unplaced, position,"
+            " family) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.id,
                 table.key,
@@ -145,6 +149,7 @@ class Store:
                 json.dumps(table.warnings, ensure_ascii=False),
                 json.dumps(table.unplaced, ensure_ascii=False),
                 pos,
+                table.family,
             ),
         )
         self.conn.executemany(
@@ -253,8 +258,8 @@ class Store:
 
     def tables(self, document: str) -> list[Table]:
         out = []
-        for key, name, title, unit, columns, line, warnings, unplaced in self.conn.execute(
-            "SELECT key, name, title, unit, columns, line, warnings, unplaced FROM tables WHERE document = ?"
+        for key, name, title, unit, columns, line, warnings, unplaced, family in self.conn.execute(
+            "SELECT key, name, title, unit, columns, line, warnings, unplaced, family FROM tables WHERE document = ?"
             " ORDER BY position",
             (document,),
         ):
@@ -295,6 +300,7 @@ class Store:
                     line,
                     json.loads(warnings),
                     json.loads(unplaced),
+                    family,
                 )
             )
         return out

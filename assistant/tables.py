@@ -2,7 +2,7 @@
 
 Rows arrive as one line each with the empty cells dropped: `208 05 01 行政单位离退休 158,980 158,980`.
 This module reads the codes, names and figures of each line, builds the constraint problem the template's
-identities describe (see `assistant/data/layouts.toml`) and lets `align.solve` decide the columns.
+identities describe (see `assistant/data/layouts/`) and lets `align.solve` decide the columns.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.align import Problem, row_candidates, solve, vector
+from assistant.layouts import title_matches
 from assistant.records import Cell, GridRow, Row, Table
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def _composed(token: str, words: set[str]) -> bool:
 def choose_template(title: str, header_text: str, tables: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
     """The template the columns decide (titles can be wrong); returns it and a warning ('' if none)."""
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", title)
-    matches = [t for t in tables if re.search(t["title"], bare)]
+    matches = [t for t in tables if title_matches(t["title"], bare)]
     decided = [t for t in matches if all(w in header_text for w in t.get("decided_by", []))]
     chosen = (decided or matches)[0]
     warning = ""
@@ -127,6 +128,9 @@ def choose_template(title: str, header_text: str, tables: list[dict[str, Any]]) 
 
 def canonical_title(title: str, template: dict[str, Any], year: int, wrong_name: str | None) -> str:
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", title)
+    bare = re.sub(r"^公开\s?\d+\s?表[:：]\s*", "", bare)
+    if re.sub(r"[\s“”\"]", "", bare) != bare and template["name"] not in bare:
+        bare = template["name"]  # a title the PDF broke around its quotation marks
     if wrong_name:
         bare = bare.replace(wrong_name, template["name"])
     if not bare.endswith(template["name"]) and template["name"][:-2] in bare:
@@ -144,7 +148,12 @@ def anchor_values(key: str, tables: list[Table], specs: list[dict[str, str]]) ->
         if spec["table"] != key or source is None:
             continue
         row = next(
-            (r for r in source.rows if r.side == "收入" and re.search(spec["source_label"], r.name)), None
+            (
+                r
+                for r in source.rows
+                if r.side == spec.get("source_side", "收入") and re.search(spec["source_label"], r.name)
+            ),
+            None,
         )
         if row is not None:
             out[spec["column"]] = row.numbers[0] if row.numbers else Decimal(0)
@@ -158,6 +167,7 @@ def parse_table(
     totals: dict[str, Decimal] | None = None,
     known: dict[tuple[int, str], Decimal] | None = None,
     grid: Mapping[int, GridRow] | None = None,
+    floors: dict[tuple[int, str], Decimal] | None = None,
 ) -> Table:
     """Parse one table block; cells the identities cannot place are listed in `Table.unplaced`.
 
@@ -167,7 +177,7 @@ def parse_table(
     """
     from assistant.documents import layouts
 
-    spec = layouts()
+    spec = layouts(block.family)
     body = list(range(block.start + 1, block.end))
     first_data = next((n for n, i in enumerate(body) if split_figures(lines[i])[1]), len(body))
     header_text = "".join(lines[i].replace(" ", "") for i in body[:first_data])
@@ -186,17 +196,56 @@ def parse_table(
         columns=list(layout["columns"]),
         rows=[],
         line=block.start + 1,
+        family=block.family,
     )
     if warning:
         table.warnings.append(warning)
-    data = [i for i in body if lines[i] and not _SKIP.match(lines[i])]
+    skip = [re.compile(p) for p in spec.get("lines", {}).get("skip", [])]
+    data = [
+        i
+        for n, i in enumerate(body)
+        if lines[i]
+        and not _SKIP.match(lines[i])
+        and not any(p.search(lines[i]) for p in skip)
+        and (n >= first_data or template["hierarchy"] == "sides" or split_code(lines[i])[0])
+    ]
+    lines, data = _join_total_figures(lines, data)
     if template["hierarchy"] == "sides":
         _read_sides(table, lines, data, words, spec["sides"], layout)
+        _rebalance_sides(table, spec["sides"])
     else:
         _read_rows(table, lines, data, words, template["hierarchy"])
     ruled = ruled_placements(table, grid or {})
-    _place(table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled)
+    _place(
+        table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled, floors or {}
+    )
     return table
+
+
+def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
+    """`收入合计 支出合计` / `13,297.11 13,297.11`: total labels printed on the line above their figures are
+    put back beside them (label by label when the counts agree)."""
+    out, keep = lines, list(data)
+    for a, b in zip(data, data[1:], strict=False):
+        labels = lines[a].split()
+        figures = lines[b].split()
+        if not labels or not all(_TOTAL_LABEL.search(t) for t in labels):
+            continue
+        if not figures or any(parse_number(t) is None for t in figures):
+            continue
+        if out is lines:
+            out = list(lines)
+        pairs = (
+            zip(labels, figures, strict=True)
+            if len(labels) == len(figures)
+            else [(" ".join(labels), " ".join(figures))]
+        )
+        out[a] = " ".join(f"{label} {value}" for label, value in pairs)
+        keep.remove(b)
+    return out, keep
+
+
+_TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
 
 
 def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tuple[int, ...]]:
@@ -257,10 +306,27 @@ def _repair_code(line: str, rows: list[Row]) -> str:
     return line
 
 
+_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(])\s*")
+
+
+def split_unit_code(text: str) -> tuple[str, str]:
+    """`024001 苏州市审计局 …` → ("024001", "苏州市审计局 …"): a unit's code (3 digits a level), when printed."""
+    m = _UNIT_CODE.match(text)
+    return (m.group(1), text[m.end() :]) if m else ("", text)
+
+
+def _no_code(text: str) -> tuple[str, str]:
+    return "", text
+
+
+_CODE_READERS = {"code": split_code, "units": split_unit_code}
+
+
 def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str], hierarchy: str) -> None:
     """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
     `出`) is put back together."""
     fragment = ""  # a name fragment printed on the line before a row that has a code but no name
+    fragment_at = -1
     split_row = -1  # the row whose name still waits for the tail printed after it
     for i in data:
         line = lines[i]
@@ -269,7 +335,7 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
                 f"第{i + 1}行科目编码残缺（{line.split()[0]}），按上级科目补全为{fixed[:9]}"
             )
             line = fixed
-        code, rest = split_code(line) if hierarchy == "code" else ("", line)
+        code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
         name, figures = split_figures(rest)
         if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
             if split_row == len(table.rows) - 1 >= 0:
@@ -278,10 +344,14 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
                 split_row = -1
                 continue
             if not _TOTAL.match(name):
-                fragment = name
+                fragment, fragment_at = name, i
                 continue
         if code and not name and fragment:
             name, fragment, split_row = fragment, "", len(table.rows)
+        elif fragment and code and table.rows and table.rows[-1].code and table.rows[-1].line == fragment_at:
+            prev = table.rows[-1]  # the tail of the name above, printed under it (`…缴费` / `支出`)
+            table.rows[-1] = Row(prev.code, prev.name + fragment, prev.level, prev.line, "", prev.numbers)
+            fragment = ""
         elif fragment:
             table.warnings.append(f"第{i}行无法识别，已跳过：{fragment[:40]}")
             fragment = ""
@@ -296,22 +366,41 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
             else:
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        level = len(code.split()) if code else 0
+        if code and table.rows and (code, name, tuple(figures)) == _key(table.rows[-1]):
+            table.warnings.append(
+                f"第{i + 1}行与上一行的科目编码、名称和数字完全相同（{code}），按重复打印跳过"
+            )
+            continue
+        level = (len(code) // 3 if hierarchy == "units" else len(code.split())) if code else 0
         table.rows.append(Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures)))
+
+
+def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...]]:
+    return row.code, row.name, row.numbers
 
 
 def _is_left(label: str, sides: dict[str, Any]) -> bool:
     """An income-side label, also when the PDF wrapped it (`三、国有资本经营预` + `算`)."""
-    if re.search(r"支出$|支出总计$|支出合计$", label):
+    if re.search(r"支出$|支出总计$|支出合计$", label) or re.search(sides.get("right_label", "^$"), label):
         return False
     if re.search(sides["left_label"], label):
         return True
-    bare = _SUBITEM.sub("", _ORDINAL.sub("", label))
+    bare = _subitem(sides).sub("", _ORDINAL.sub("", label))
     return len(bare) >= 2 and any(name.startswith(bare) for name in sides.get("left_names", []))
 
 
+def _subitem(sides: dict[str, Any]) -> re.Pattern[str]:
+    """Second-level labels of a two-sided table (`1.` in Shanghai; `（一）` in other families)."""
+    return re.compile(sides["subitem"]) if "subitem" in sides else _SUBITEM
+
+
 def _complete(label: str, sides: dict[str, Any]) -> bool:
-    return bool(re.search(r"(支出|总计|合计)$", label)) or bool(re.search(sides["left_label"], label))
+    third = sides.get("third_label")
+    return (
+        bool(re.search(r"(支出|总计|合计)$", label))
+        or bool(re.search(sides["left_label"], label))
+        or bool(third and re.search(third, label))
+    )
 
 
 def _read_sides(
@@ -326,10 +415,10 @@ def _read_sides(
     pending: int | None = None  # a wrapped row still waiting for the rest of its label
     for i in data:
         line = lines[i]
-        if _is_header(line, words):
-            continue
+        if _is_header(line, words) and (pending is None or len(line) > 4):
+            continue  # a short tail (`费`) may end a wrapped label even though it reads as a header word
         for label, figures in _segments(line, sides["right_start"]):
-            numbered = bool(_ORDINAL.match(label) or _SUBITEM.match(label))
+            numbered = bool(_ORDINAL.match(label) or _subitem(sides).match(label))
             crossing = (
                 table.rows[pending].side == "支出" and _is_left(label, sides)
                 if pending is not None
@@ -360,16 +449,64 @@ def _read_sides(
             if (
                 not figures
                 and not _complete(label, sides)
-                and (_ORDINAL.match(label) or _SUBITEM.match(label))
+                and (_ORDINAL.match(label) or _subitem(sides).match(label))
             ):
                 pending = len(table.rows) - 1
             elif pending is None or table.rows[pending].side == table.rows[-1].side:
                 pending = None
 
 
+def _rebalance_sides(table: Table, sides: dict[str, Any]) -> None:
+    """A three-sided table whose wrapped use label (`三、单位预留机` / `动经费`) left its figure beside a
+    function label on the same line: when the function side then exceeds its subtotal by exactly that figure
+    and the use side falls short of it by as much, the figure moves to the use label (reported)."""
+    third = sides.get("third_side")
+    total = next(
+        (r for r in table.rows if r.side == "支出" and re.search(sides.get("top_total") or "^$", r.name)),
+        None,
+    )
+    if not third or total is None or not total.numbers:
+        return
+    want = total.numbers[0]
+    spent = [r for r in table.rows if r.side == "支出" and r.level == 1]
+    used = [r for r in table.rows if r.side == third and r.level == 1]
+    excess = sum((r.numbers[0] for r in spent if r.numbers), Decimal(0)) - want
+    short = want - sum((r.numbers[0] for r in used if r.numbers), Decimal(0))
+    if excess <= 0 or excess != short:
+        return
+    moves = [
+        (r, u)
+        for r in spent
+        if r.numbers == (excess,)
+        for u in used
+        if not u.numbers and abs(u.line - r.line) <= 1
+    ]
+    if len(moves) != 1:
+        return
+    r, u = moves[0]
+    at_r, at_u = table.rows.index(r), table.rows.index(u)
+    table.rows[at_r] = Row(r.code, r.name, r.level, r.line, r.side, ())
+    table.rows[at_u] = Row(u.code, u.name, u.level, u.line, u.side, r.numbers)
+    table.warnings.append(f"第{r.line}行的 {excess} 印在「{r.name}」旁，按两栏各自的小计归入「{u.name}」")
+
+
 def _side_row(label: str, figures: list[Decimal], i: int, sides: dict[str, Any]) -> Row:
-    level = 1 if _ORDINAL.match(label) else (2 if _SUBITEM.match(label) else 0)
-    return Row("", label, level, i + 1, "收入" if _is_left(label, sides) else "支出", tuple(figures))
+    level = 1 if _ORDINAL.match(label) else (2 if _subitem(sides).match(label) else 0)
+    return Row("", label, level, i + 1, side_of(label, sides), tuple(figures))
+
+
+def side_of(label: str, sides: dict[str, Any]) -> str:
+    """收入 / 支出, or the family's third side (Jiangsu prints expenditure by function and by use)."""
+    if "third_label" in sides and re.search(sides["third_label"], label):
+        return str(sides["third_side"])
+    bare = _ORDINAL.sub("", label)
+    if (
+        _ORDINAL.match(label)
+        and len(bare) >= 3
+        and any(n.startswith(bare) for n in sides.get("third_names", []))
+    ):
+        return str(sides["third_side"])  # a use label the PDF wrapped (`三、单位预留机` + `动经费`)
+    return "收入" if _is_left(label, sides) else "支出"
 
 
 def _split_left(
@@ -387,11 +524,25 @@ def _split_left(
     return figures[:1], with_left
 
 
-def _sum_groups(rows: list[Row], hierarchy: str, side: str = "") -> list[tuple[int, tuple[int, ...]]]:
-    """Row sums: 类 = Σ款, 款 = Σ项 (by code), and the total row = Σ top-level rows."""
+def _sum_groups(
+    rows: list[Row], hierarchy: str, side: str = "", top_total: str = ""
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Row sums: 类 = Σ款, 款 = Σ项 (by code), and the total row = Σ top-level rows (`top_total`: the
+    total that sums them, where a table prints several: 本年支出合计 before 支出总计)."""
     idx = [r for r, row in enumerate(rows) if row.side == side]
     groups: list[tuple[int, tuple[int, ...]]] = []
-    if hierarchy == "code":
+    if hierarchy == "units":
+        by_code = {rows[r].code: r for r in idx if rows[r].code}
+        children = {}
+        for r in idx:
+            code = rows[r].code
+            parents = [c for c in by_code if c != code and code.startswith(c)]
+            if code and parents:
+                children.setdefault(by_code[max(parents, key=len)], []).append(r)
+        groups += [(p, tuple(ch)) for p, ch in children.items()]
+        least = min((rows[r].level for r in idx if rows[r].code), default=1)
+        top = tuple(r for r in idx if rows[r].code and rows[r].level == least)
+    elif hierarchy == "code":
         by_code = {rows[r].code: r for r in idx if rows[r].code}
         children: dict[int, list[int]] = {}
         for r in idx:
@@ -410,7 +561,8 @@ def _sum_groups(rows: list[Row], hierarchy: str, side: str = "") -> list[tuple[i
                 children.setdefault(current, []).append(r)
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         top = tuple(r for r in idx if rows[r].level == 1)
-    totals = [r for r in idx if rows[r].level == 0 and re.search(r"(合计|总计)$", rows[r].name)]
+    tops = [r for r in idx if rows[r].level == 0 and top_total and re.search(top_total, rows[r].name)]
+    totals = tops or [r for r in idx if rows[r].level == 0 and re.search(r"(合计|总计)$", rows[r].name)]
     if totals and top:
         groups.append((totals[-1], top))
     return groups
@@ -424,6 +576,7 @@ def _place(
     totals: dict[str, Decimal],
     known: dict[tuple[int, str], Decimal],
     ruled: dict[int, tuple[int, ...]],
+    floors: dict[tuple[int, str], Decimal],
 ) -> None:
     """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
     identities force them; what neither decides is listed as unplaced."""
@@ -433,7 +586,8 @@ def _place(
     rows = [r for r, row in enumerate(table.rows) if row.side == main_side]
     local = {r: n for n, r in enumerate(rows)}
     sums = [
-        (local[p], tuple(local[c] for c in ch)) for p, ch in _sum_groups(table.rows, hierarchy, main_side)
+        (local[p], tuple(local[c] for c in ch))
+        for p, ch in _sum_groups(table.rows, hierarchy, main_side, sides.get("top_total", ""))
     ]
     anchors = _anchors(table, layout, local, sides) if hierarchy == "sides" else {}
     total_row = next((r for r in rows if table.rows[r].level == 0 and _TOTAL.match(table.rows[r].name)), None)
@@ -443,7 +597,8 @@ def _place(
     for r, placement in ruled.items():
         cells = vector(table.rows[r].numbers, placement, len(cols))
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
-    problem = Problem([table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors)
+    least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
+    problem = Problem([table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least)
     solution = solve(problem)
     if not solution.consistent:
         table.warnings.append("表内恒等式不能同时成立：部分数字按行内关系放置")
@@ -460,12 +615,12 @@ def _place(
                 table.unplaced.append(f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定")
             else:
                 table.cells.append(Cell(r, cols[col], value))
-    for r, row in enumerate(table.rows):  # the income side has a single column
-        if row.side == "收入":
+    for r, row in enumerate(table.rows):  # the income side (and a third side) has a single column
+        if row.side and row.side != main_side:
             left = layout.get("left", ["预算数"])[0]
             table.cells.extend(Cell(r, left, v) for v in row.numbers[:1])
             if len(row.numbers) > 1:
-                table.unplaced.append(f"第{row.line}行「{row.name}」收入方有多个数字")
+                table.unplaced.append(f"第{row.line}行「{row.name}」{row.side}方有多个数字")
     table.cells.sort(key=lambda c: (c.row, cols.index(c.column) if c.column in cols else -1))
 
 
@@ -601,6 +756,30 @@ def link_values(
             else:
                 known[(r, column)] = others[0] - sum(others[1:], Decimal(0))
     return known
+
+
+def floor_values(
+    table: Table, tables: list[Table], bounds: list[dict[str, Any]]
+) -> dict[tuple[int, str], Decimal]:
+    """Cells of `table` that are at least a cell of another table (`[[bounds]]`: the 支出总表's 基本支出 covers
+    the 财政拨款 part of it), matched by code, or one row by a named row of the other (`row`, `source_row`)."""
+    by_key = {t.key: t for t in tables}
+    floors: dict[tuple[int, str], Decimal] = {}
+    for bound in bounds:
+        other = by_key.get(bound["at_least"][0])
+        if bound["table"] != table.key or other is None:
+            continue
+        mine = row_keys(table)
+        pairs = (
+            [(mine.get(bound["row"]), bound["source_row"])]
+            if "row" in bound
+            else list(zip(mine.values(), mine, strict=True))
+        )
+        for r, key in pairs:
+            value = _linked(other, key, bound["at_least"][1]) if r is not None else None
+            if value is not None:
+                floors[(r, bound["column"])] = value
+    return floors
 
 
 def text_values(

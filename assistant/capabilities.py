@@ -66,7 +66,11 @@ def _unit_document(catalog: Catalog, unit: str, year: int | None) -> str:
         raise ScopeError(f"未收录「{unit}」的预算", "unknown_unit")
     scope = choose(q + (f"{year}年" if year else ""), Last(), catalog, None)
     if isinstance(scope, Scope) and len(scope.documents) == 1 and not scope.corpus:
-        return scope.documents[0]
+        entry = catalog.entries[scope.documents[0]]
+        if year is not None and entry.key.year != year:  # the engine reads it as the budget's 上年
+            held = "、".join(f"{y}年" for y in catalog.units[entry.key.unit].years)
+            raise ScopeError(f"未收录{entry.key.unit}{year}年的预算（已收录：{held}）", "unknown_year")
+        return entry.id
     if isinstance(scope, Refusal):
         unheld = year is None or isinstance(choose(q, Last(), catalog, None), Refusal)
         raise ScopeError(scope.reason, "unknown_unit" if unheld else "unknown_year")

@@ -70,6 +70,7 @@ def test_a_scope_names_one_document(catalog: Catalog, scope: dict[str, Any], doc
             (),
         ),
         ({"year": 2022}, "unknown_year", "未收录2022年的预算", ()),
+        ({"unit": SME, "year": 2023}, "unknown_year", f"未收录{SME}2023年的预算（已收录：2024年）", ()),
         (
             {"unit": "财政局"},
             "ambiguous_unit",

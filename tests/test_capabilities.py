@@ -3,8 +3,6 @@ passages and the catalogue, checked against the engine's own answers over a real
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,19 +111,8 @@ def test_a_scope_the_index_cannot_answer_says_why(
 
 
 @pytest.fixture(scope="module")
-def seed(seed_index: Path) -> Iterator[Assistant]:
-    """The seed's assistant with the narrative searched by BM25 (no embedding model is loaded)."""
-    saved = os.environ.get("BUDGET_QA_DENSE")
-    os.environ["BUDGET_QA_DENSE"] = "0"
-    try:
-        assistant = Assistant.open(seed_index)
-        assert assistant.retriever() is not None
-    finally:
-        if saved is None:
-            os.environ.pop("BUDGET_QA_DENSE")
-        else:
-            os.environ["BUDGET_QA_DENSE"] = saved
-    yield assistant
+def seed(seed_bm25: Assistant) -> Assistant:
+    return seed_bm25
 
 
 def contract(answer: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,13 @@ def build_mcp(assistant: Any) -> Any:
     from mcp.server.mcpserver import MCPServer
 
     server = MCPServer(name=NAME, title="预算问答", instructions=INSTRUCTIONS, log_level="WARNING")
+    _figure_tools(server, assistant)
+    _text_tools(server, assistant)
+    return server
+
+
+def _figure_tools(server: Any, assistant: Any) -> None:
+    """lookup_figure and compute: figures from the tables, with their cells."""
 
     @server.tool(
         description="查预算表中的一个数字（科目、项目或经济分类，可指定列），返回精确数值和出处单元格"
@@ -91,6 +98,10 @@ def build_mcp(assistant: Any) -> Any:
             year,
         )
 
+
+def _text_tools(server: Any, assistant: Any) -> None:
+    """search_text and list_units: the narrative's passages and the catalogue."""
+
     @server.tool(
         description="在预算文件的文字部分（主要职能、名词解释、编制说明、其他说明）中检索段落，返回段落、所在部分和出处"
     )
@@ -108,8 +119,6 @@ def build_mcp(assistant: Any) -> Any:
     @server.tool(description="列出收录的单位、年度、预算类型和文件 id，以及每个单位在问题中可用的叫法")
     def list_units() -> dict[str, Any]:
         return capabilities.list_units(assistant.catalog)
-
-    return server
 
 
 def run(assistant: Any, http: bool = False, host: str = "127.0.0.1", port: int = 8765) -> None:

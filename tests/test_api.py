@@ -29,12 +29,12 @@ SME = "上海市促进中小企业发展协调办公室"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def started(index: Path, rate: str, burst: str) -> Any:
+def started(index: Path, log: Path, rate: str, burst: str) -> Any:
     """The web app over `index` with the API's budget set through its environment variables."""
     saved = {k: os.environ.get(k) for k in ("BUDGET_QA_API_RATE", "BUDGET_QA_API_BURST")}
     os.environ.update({"BUDGET_QA_API_RATE": rate, "BUDGET_QA_API_BURST": burst})
     try:
-        return start(index, "127.0.0.1", free_port(), log_db=index / "api-log.sqlite")
+        return start(index, "127.0.0.1", free_port(), log_db=log)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -44,8 +44,13 @@ def started(index: Path, rate: str, burst: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def server(seed_index: Path) -> Iterator[Any]:
-    running = started(seed_index, "6000", "1000")
+def log_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("api-log") / "app.sqlite"
+
+
+@pytest.fixture(scope="module")
+def server(seed_index: Path, log_db: Path) -> Iterator[Any]:
+    running = started(seed_index, log_db, "6000", "1000")
     yield running
     running.close()
 
@@ -95,9 +100,9 @@ def test_ask_returns_the_callers_id_and_a_refusal_as_an_answer(api: httpx.Client
     assert got["route"] == "refuse" and got["citations"] == [] and got["values"] == []
 
 
-def test_each_answer_is_in_the_question_log(api: httpx.Client, seed_index: Path) -> None:
+def test_each_answer_is_in_the_question_log(api: httpx.Client, log_db: Path) -> None:
     api.post("/ask", json={"question": "印刷费是多少？"})
-    log = AppLog(seed_index / "api-log.sqlite")
+    log = AppLog(log_db)
     entry = log.entries(text="印刷费是多少？")[0]
     log.close()
     assert (entry.question, entry.route, entry.status) == ("印刷费是多少？", "table", "ok")
@@ -191,7 +196,7 @@ def test_wrong_paths_and_methods_get_json_errors(
 
 
 def test_a_failing_engine_is_a_500_with_the_chats_message_and_is_logged(
-    api: httpx.Client, server: Any, seed_index: Path
+    api: httpx.Client, server: Any, log_db: Path
 ) -> None:
     assistant = server.app.state.assistant.current()  # the live build's assistant
     saved_docs, saved_lexicons = dict(assistant._docs), dict(assistant._lexicons)
@@ -206,7 +211,7 @@ def test_a_failing_engine_is_a_500_with_the_chats_message_and_is_logged(
         assistant._lexicons.update(saved_lexicons)
     assert response.status_code == 500
     assert response.json() == {"error": "failed", "message": FAILED}
-    log = AppLog(seed_index / "api-log.sqlite")
+    log = AppLog(log_db)
     entry = log.entries(status="error")[0]
     log.close()
     assert entry.question == "会议费是多少？" and entry.error.startswith("AttributeError")
@@ -259,8 +264,10 @@ def test_the_chat_is_still_served_beside_the_api(server: Any) -> None:
     assert httpx.get(server.url + "/", timeout=30).status_code == 200
 
 
-def test_rate_limit_gives_429_after_the_budget_for_that_address_only(seed_index: Path) -> None:
-    running = started(seed_index, "1", "3")  # 3 at once, then one a minute
+def test_rate_limit_gives_429_after_the_budget_for_that_address_only(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    running = started(seed_index, tmp_path / "app.sqlite", "1", "3")  # 3 at once, then one a minute
     try:
         with httpx.Client(base_url=running.url + "/api", timeout=60) as api:
             codes = [api.get("/units").status_code for _ in range(3)]

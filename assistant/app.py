@@ -519,10 +519,12 @@ def example_questions(assistant: Any) -> tuple[str, ...]:
 
 # the server
 def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any:
-    """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice) and the chat at /."""
+    """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice), the JSON API at
+    /api and the chat at /."""
     import fastapi
     import gradio as gr
 
+    from assistant.api import ApiSettings, mount_api
     from assistant.applog import AppLog, log_path
     from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
     from assistant.live import LiveAssistant
@@ -551,6 +553,7 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     else:
         gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
     _serve_originals(app, assistant)
+    mount_api(app, assistant, log, ApiSettings.from_env())
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
     app.state.assistant, app.state.log = assistant, log
@@ -620,6 +623,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
     threading.Thread(target=app.state.assistant.warm_up, daemon=True).start()
     desk = "on (login required)" if load_users() else "off (no accounts configured)"
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
+    print(f"JSON API at http://{host}:{port}/api/ (documentation: /api/docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

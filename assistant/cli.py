@@ -82,6 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=os.environ.get("BUDGET_QA_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("BUDGET_QA_PORT", "7860")))
 
+    s = sub.add_parser("mcp", help="serve the assistant's tools to MCP clients (stdio, or --http)")
+    s.add_argument(
+        "--index", default=argparse.SUPPRESS, help="index folder (as the option before the command)"
+    )
+    s.add_argument(
+        "--document", help="document a question naming no unit is about (default: $BUDGET_QA_DOCUMENT)"
+    )
+    s.add_argument(
+        "--http", action="store_true", help="streamable HTTP at http://HOST:PORT/mcp instead of stdio"
+    )
+    s.add_argument("--host", default=os.environ.get("BUDGET_QA_MCP_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("BUDGET_QA_MCP_PORT", "8765")))
+
     s = sub.add_parser("bench", help="measure latency, cold start, memory, and the scale table")
     s.add_argument("files", nargs="*", default=["evals/questions.jsonl"])
     s.add_argument("--json", action="store_true")
@@ -314,6 +327,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from assistant.engine import Assistant
+    from assistant.live import LiveAssistant
+    from assistant.mcp_server import run
+
+    assistant = LiveAssistant(index_dir(args), partial(Assistant.open, default_document=args.document))
+    if args.http:
+        print(
+            f"预算问答 MCP: streamable HTTP at http://{args.host}:{args.port}/mcp",
+            file=sys.stderr,
+            flush=True,
+        )
+    run(assistant, http=args.http, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.bench import run_bench
 
@@ -359,5 +390,6 @@ COMMANDS = {
     "tables": cmd_tables,
     "eval": cmd_eval,
     "serve": cmd_serve,
+    "mcp": cmd_mcp,
     "bench": cmd_bench,
 }

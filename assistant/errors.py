@@ -25,3 +25,15 @@ class IndexMissingError(BudgetQAError):
 
 class IndexBuildError(BudgetQAError):
     """The index could not be built; the previous one is still in place."""
+
+
+class ScopeError(BudgetQAError):
+    """A request names a document, unit or year the index does not hold, or several where one is needed.
+
+    `code` says which (unknown_document, unknown_unit, unknown_year, ambiguous_unit, ambiguous_document,
+    conflicting_scope); `candidates` lists what could be meant."""
+
+    def __init__(self, message: str, code: str, candidates: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.code = code
+        self.candidates = candidates

@@ -7,21 +7,14 @@ figures). Every number a tool returns carries its citations, so an agent never h
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
+from assistant.capabilities import Operation, compute_question, figure_question, passages
 from assistant.engine import Assistant
-
-Operation = Literal["sum", "difference", "share", "multiple"]
-_QUESTION = {
-    "sum": "{a}和{b}一共多少？",
-    "difference": "{a}比{b}多多少？",
-    "share": "{a}占{b}的比例是多少？",
-    "multiple": "{a}是{b}的几倍？",
-}
 
 
 class SearchArgs(BaseModel):
@@ -43,9 +36,6 @@ def make_tools(assistant: Assistant) -> list[BaseTool]:
     """The three tools, bound to one assistant (and its index)."""
 
     def search_text(query: str, k: int = 3) -> list[dict[str, Any]]:
-        retriever = assistant.retriever()
-        if retriever is None:
-            return []
         return [
             {
                 "section": h.chunk.section,
@@ -54,19 +44,14 @@ def make_tools(assistant: Assistant) -> list[BaseTool]:
                 "quote": h.chunk.text,
                 "line": h.chunk.line_start,
             }
-            for h in retriever.search(query, k=k, document=assistant.default)
+            for h in passages(assistant, query, k)
         ]
 
     def lookup_figure(item: str, column: str | None = None) -> dict[str, Any]:
-        question = f"{item}中{column}是多少？" if column else f"{item}是多少？"
-        return _result(assistant.ask(question).to_dict())
+        return _result(assistant.ask(figure_question(item, column)).to_dict())
 
     def compute(operation: Operation, items: list[str]) -> dict[str, Any]:
-        if operation == "sum":
-            question = "、".join(items[:-1]) + f"和{items[-1]}一共多少？"
-        else:
-            question = _QUESTION[operation].format(a=items[0], b=items[1])
-        return _result(assistant.ask(question).to_dict())
+        return _result(assistant.ask(compute_question(operation, items)).to_dict())
 
     return [
         StructuredTool.from_function(

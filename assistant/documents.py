@@ -231,6 +231,7 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
     unit_name, year, kind = detect_identity(lines, blocks)
+    furniture = [re.compile(p) for p in layouts(blocks[0].family).get("lines", {}).get("furniture", [])]
     sections: list[Section] = []
     seen_sections: set[str] = set()
     tables = []
@@ -238,7 +239,11 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
     facts = []
     for block in blocks:
         if block.kind == "section":
-            body = dedupe(join_broken_lines(lines[block.start + 1 : block.end], block.start + 1))
+            body = dedupe(
+                join_broken_lines(
+                    _without_furniture(lines[block.start + 1 : block.end], furniture), block.start + 1
+                )
+            )
             text_body = "\n".join(t for _, t in body)
             if block.name in seen_sections:
                 continue  # a repeated heading: its text was printed before
@@ -260,6 +265,11 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
     return Document(
         doc_id, path, unit_name, year, kind, sections, tables, facts, lines, source.pages, source.ocr_pages
     )
+
+
+def _without_furniture(lines: list[str], furniture: list[re.Pattern[str]]) -> list[str]:
+    """Page furniture (running heads, page numbers) blanked, so a sentence broken by a page joins up."""
+    return ["" if any(p.search(line) for p in furniture) else line for line in lines]
 
 
 def _without_empty_repeats(tables: list[Table], blocks: list[Block]) -> tuple[list[Table], list[Block]]:

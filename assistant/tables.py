@@ -200,7 +200,8 @@ def parse_table(
     )
     if warning:
         table.warnings.append(warning)
-    skip = [re.compile(p) for p in spec.get("lines", {}).get("skip", [])]
+    page = spec.get("lines", {})
+    skip = [re.compile(p) for p in page.get("skip", []) + page.get("furniture", [])]
     data = [
         i
         for n, i in enumerate(body)

@@ -137,6 +137,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 0
     for reason in result.skipped:
         print(f"skipped: {reason}", file=sys.stderr)
+    for note in result.joined:
+        print(f"joined: {note}", file=sys.stderr)
     print(
         f"indexed {len(result.documents)} document(s), {result.chunks} passages in {result.seconds:.1f}s "
         f"→ {result.build_dir}"

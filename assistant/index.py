@@ -42,6 +42,7 @@ class BuildResult:
     chunks: int = 0
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # files that could not be read, with the reason
+    joined: list[str] = field(default_factory=list)  # narrative files read with their table file
     up_to_date: bool = False
 
 
@@ -309,6 +310,7 @@ def _parse_all(
     result = BuildResult(None)
     docs = []
     held: dict[DocKey, str] = {}
+    parsed: list[tuple[Path, tuple[Document, dict[str, Any]]]] = []
     for n, (f, read) in enumerate(_read_all(files), start=1):
         report(f"parsed {f.name}", n, len(files))
         if isinstance(read, BudgetQAError):
@@ -316,7 +318,8 @@ def _parse_all(
                 raise read
             result.skipped.append(str(read))
             continue
-        doc, audit = read
+        parsed.append((f, read))
+    for f, (doc, audit) in _joined_companions(parsed, result):
         key = DocKey(unit_identity(doc.unit_name), doc.year, doc.kind)
         if key in held:  # one budget per unit, year and kind: a second copy would answer twice
             result.skipped.append(f"{doc.id}: the same budget as {held[key]} ({key.label()}); not indexed")
@@ -326,6 +329,28 @@ def _parse_all(
     if not docs:
         raise InputError("no document could be indexed")
     return docs, result
+
+
+def _joined_companions(
+    parsed: list[tuple[Path, tuple[Document, dict[str, Any]]]], result: BuildResult
+) -> list[tuple[Path, tuple[Document, dict[str, Any]]]]:
+    """A budget's narrative file read together with its table file (see `assistant.companions`)."""
+    from assistant.audit import audit_document
+    from assistant.companions import find_pairs, join_sources
+    from assistant.documents import parse_source
+    from assistant.readers import reader_for
+
+    paths = {doc.id: f for f, (doc, _) in parsed}
+    pairs = find_pairs([doc for _, (doc, _) in parsed])
+    joined: dict[str, tuple[Document, dict[str, Any]]] = {}
+    for pair in pairs:
+        table_file, text_file = paths[pair.tables], paths[pair.narrative]
+        source = join_sources(reader_for(table_file).read(table_file), reader_for(text_file).read(text_file))
+        doc = parse_source(source, pair.tables, str(table_file))
+        joined[pair.tables] = (doc, audit_document(doc).to_dict())
+        result.joined.append(f"{pair.narrative}: read with {pair.tables} as its narrative")
+    narratives = {p.narrative for p in pairs}
+    return [(f, joined.get(doc.id, read)) for f, read in parsed if (doc := read[0]).id not in narratives]
 
 
 def _read_one(path: Path) -> tuple[Document, dict[str, Any]] | BudgetQAError:

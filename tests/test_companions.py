@@ -1,0 +1,77 @@
+"""A budget published as two files (tables; 情况说明) is read as one document when indexed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.companions import find_pairs, is_narrative_only, join_sources, names_agree
+from assistant.documents import read_document
+from assistant.engine import Assistant
+from assistant.index import build_index
+from assistant.records import GridRow, Source
+
+OTHER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        ("中共江苏省委办公厅", "江苏省委办公厅", True),
+        ("中国共产党江苏省委员会办公厅", "江苏省委办公厅", True),
+        ("江苏省政协办公厅", "江苏省政协办公厅", True),
+        ("江苏省人民检察院", "江苏省高级人民法院", False),
+        ("办公厅", "江苏省委办公厅", False),  # too short to tell a unit
+    ],
+)
+def test_unit_names_agree_when_the_shorter_keeps_its_characters_in_order(a: str, b: str, agree: bool) -> None:
+    assert names_agree(a, b) is agree
+
+
+def test_a_narrative_file_pairs_with_the_table_file_of_its_unit_and_year() -> None:
+    docs = [
+        read_document(OTHER / name)
+        for name in (
+            "js_zhengxiebangongting_2019.txt",
+            "js_zhengxiebangongting_2019_biao.txt",
+            "js_zhengxiebangongting_2018_biao.txt",
+            "js_shengweibangongting_2019_wenjian.txt",
+            "js_shengweibangongting_2019_biao.txt",
+        )
+    ]
+    assert [is_narrative_only(d) for d in docs] == [True, False, False, True, False]
+    pairs = {(p.tables, p.narrative) for p in find_pairs(docs)}
+    assert pairs == {
+        ("js_zhengxiebangongting_2019_biao", "js_zhengxiebangongting_2019"),
+        ("js_shengweibangongting_2019_biao", "js_shengweibangongting_2019_wenjian"),
+    }
+
+
+def test_joined_sources_keep_the_tables_pages_and_shift_the_narratives_ruled_rows() -> None:
+    row = GridRow(groups=())
+    tables = Source(["表", "1"], pages=[1, 2], grid={1: row})
+    narrative = Source(["# source: x", "说明", "2"], pages=[1, 1, 1], grid={2: row})
+    joined = join_sources(tables, narrative)
+    assert joined.lines == ["表", "1", "", "说明", "2"]
+    assert joined.pages == [1, 2, 0, 0, 0]
+    assert set(joined.grid) == {1, 4}
+
+
+def test_an_index_answers_from_both_files_under_one_document(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("js_zhengxiebangongting_2019.txt", "js_zhengxiebangongting_2019_biao.txt"):
+        shutil.copy(OTHER / name, corpus / name)
+    result = build_index([corpus], tmp_path / "index", with_vectors=False)
+    assert [d["id"] for d in result.documents] == ["js_zhengxiebangongting_2019_biao"]
+    assert result.joined == [
+        "js_zhengxiebangongting_2019: read with js_zhengxiebangongting_2019_biao as its narrative"
+    ]
+    assistant = Assistant.open(tmp_path / "index")
+    figure = assistant.ask("江苏省政协办公厅2019年的基本支出是多少？")
+    assert "6,522.75万元" in figure.text and figure.route == "table"
+    text = assistant.ask("江苏省政协办公厅2019年的主要职能是什么？")
+    assert text.route == "text" and "政治协商、民主监督、参政议政" in text.text
+    assert {c.document for c in text.citations} == {"js_zhengxiebangongting_2019_biao"}

@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench eval browser clean
+.PHONY: install index run test lint bench eval browser postgres clean
 
 install: $(STAMP)
 
@@ -33,11 +33,15 @@ run: index
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# Debian's PostgreSQL server binaries for the app database tests (each test session starts its own cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check assistant tests
 	$(BIN)/ruff format --check assistant tests
 
-test: install browser lint
+test: install browser postgres lint
 	$(BIN)/python -m pytest
 
 # the seed's sets ask about the seed without naming it; the corpus sets name their units

@@ -25,3 +25,7 @@ class IndexMissingError(BudgetQAError):
 
 class IndexBuildError(BudgetQAError):
     """The index could not be built; the previous one is still in place."""
+
+
+class AppDatabaseError(BudgetQAError):
+    """The app database (question log, feedback) cannot be opened or reached."""

@@ -302,15 +302,17 @@ class ChatService:
         text = str(message or "").strip()
         if not text:
             return messages, "", NO_CHART, questions, None
+        earlier = questions[-MAX_HISTORY:]
+        context: dict[str, Any] = {"history": earlier, "document": document or ""}
         if len(text) > MAX_CHARS:
-            entry = self.log.record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG)
+            entry = self.log.record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG, **context)
             shown = escape_text(text[:120]) + f"…（共 {len(text)} 字）"
             messages += [_message("user", shown), _message("assistant", TOO_LONG)]
             return messages, text, NO_CHART, questions, entry  # the text stays in the box, to shorten
         messages.append(_message("user", escape_text(text)))
         started = time.perf_counter()
         try:
-            answer = self.assistant.ask(text, questions[-MAX_HISTORY:], document=document or None)
+            answer = self.assistant.ask(text, earlier, document=document or None)
         except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
             detail = f"{type(err).__name__}: {err}"
             entry = self.log.record(
@@ -318,10 +320,11 @@ class ChatService:
                 latency_ms=(time.perf_counter() - started) * 1000,
                 status="error",
                 error=detail + "\n" + traceback.format_exc(limit=3)[-600:],
+                **context,
             )
             messages.append(_message("assistant", FAILED))
             return messages, "", NO_CHART, questions, entry
-        entry = self.log.record(text, answer.route, answer.latency_ms, answer=answer.text)
+        entry = self.log.record(text, answer.route, answer.latency_ms, answer=answer.text, **context)
         questions.append(text)
         messages.append(_message("assistant", self.render(answer)))
         return messages, "", chart_html(answer), questions, entry
@@ -523,12 +526,14 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     import fastapi
     import gradio as gr
 
-    from assistant.applog import AppLog, log_path
+    from assistant.appdb import app_db_setting
+    from assistant.applog import AppLog
     from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
     from assistant.live import LiveAssistant
+    from assistant.logview import add_export_route
 
     assistant = LiveAssistant(index_dir)
-    log = AppLog(log_db or log_path(index_dir))
+    log = AppLog(log_db or app_db_setting(index_dir))
     users = load_users()
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     common: dict[str, Any] = {
@@ -538,6 +543,7 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         "show_error": False,
     }
     if users:
+        add_export_route(app, log, "/helpdesk")
         desk = build_helpdesk(assistant, log, Path(index_dir))
         gr.mount_gradio_app(
             app,
@@ -553,7 +559,7 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     _serve_originals(app, assistant)
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
-    app.state.assistant, app.state.log = assistant, log
+    app.state.assistant, app.state.log, app.state.app_db = assistant, log, log.db
     return app
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import threading
 import time
 import traceback
@@ -305,7 +306,7 @@ class ChatService:
         earlier = questions[-MAX_HISTORY:]
         context: dict[str, Any] = {"history": earlier, "document": document or ""}
         if len(text) > MAX_CHARS:
-            entry = self.log.record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG, **context)
+            entry = self._record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG, **context)
             shown = escape_text(text[:120]) + f"…（共 {len(text)} 字）"
             messages += [_message("user", shown), _message("assistant", TOO_LONG)]
             return messages, text, NO_CHART, questions, entry  # the text stays in the box, to shorten
@@ -315,7 +316,7 @@ class ChatService:
             answer = self.assistant.ask(text, earlier, document=document or None)
         except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
             detail = f"{type(err).__name__}: {err}"
-            entry = self.log.record(
+            entry = self._record(
                 text,
                 latency_ms=(time.perf_counter() - started) * 1000,
                 status="error",
@@ -324,10 +325,21 @@ class ChatService:
             )
             messages.append(_message("assistant", FAILED))
             return messages, "", NO_CHART, questions, entry
-        entry = self.log.record(text, answer.route, answer.latency_ms, answer=answer.text, **context)
+        entry = self._record(
+            text, route=answer.route, latency_ms=answer.latency_ms, answer=answer.text, **context
+        )
         questions.append(text)
         messages.append(_message("assistant", self.render(answer)))
         return messages, "", chart_html(answer), questions, entry
+
+    def _record(self, question: str, **fields: Any) -> int | None:
+        """Log one question; when the log cannot be written (its database unreachable) the visitor still
+        gets the answer, only without feedback, and the failure is reported on stderr."""
+        try:
+            return int(self.log.record(question, **fields))
+        except Exception as err:
+            _log_failed(err)
+            return None
 
     def render(self, answer: Answer) -> str:
         """An answer as the public sees it: the document named beside each source when the index holds
@@ -343,9 +355,16 @@ class ChatService:
     def feedback(self, entry: int | None, verdict: str) -> str:
         if entry is None:
             return "先提一个问题，再评价回答。"
-        if self.log.feedback(int(entry), verdict):
-            return f"已记录：{verdict}。谢谢！"
-        return "这条回答已无法评价。"
+        try:
+            stored = self.log.feedback(int(entry), verdict)
+        except Exception as err:  # the log is unreachable: said, and the chat goes on
+            _log_failed(err)
+            return "暂时无法记录评价，请稍后再试。"
+        return f"已记录：{verdict}。谢谢！" if stored else "这条回答已无法评价。"
+
+
+def _log_failed(err: Exception) -> None:
+    print(f"budget-qa: the question log cannot be written ({type(err).__name__}: {err})", file=sys.stderr)
 
 
 def _message(role: str, content: str) -> dict[str, Any]:

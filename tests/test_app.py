@@ -351,3 +351,33 @@ def test_the_public_answer_leaves_its_sources_to_the_sources_block(text: str, sh
     from assistant.app import without_source_lines
 
     assert without_source_lines(text) == shown
+
+
+def test_the_chat_answers_while_its_log_database_is_unreachable(
+    assistant: Assistant, postgres_cluster: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import psycopg
+
+    from assistant.app import ChatService
+
+    url = postgres_cluster.database()
+    name = url.rsplit("/", 1)[1]
+    service = ChatService(assistant, AppLog(url))
+    assert service.respond("物业管理费是多少？", [], [])[4] == 1
+
+    def allow(connections: bool) -> None:
+        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(connections).lower()}")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+            )
+
+    allow(False)
+    messages, _, _, questions, entry = service.respond("办公费是多少？", [], [])
+    assert "300,000元" in messages[-1]["content"] and questions == ["办公费是多少？"] and entry is None
+    assert service.feedback(1, "有误") == "暂时无法记录评价，请稍后再试。"
+    assert capsys.readouterr().err.count("budget-qa: the question log cannot be written") == 2
+    allow(True)
+    assert service.respond("会议费预算多少？", [], [])[4] == 2  # the log reconnects by itself
+    assert service.feedback(2, "有误") == "已记录：有误。谢谢！"
+    service.log.close()

@@ -230,22 +230,28 @@ class AppLog:
         return int(self.db.query("SELECT COUNT(*) FROM questions")[0][0])
 
 
-def csv_lines(entries: Iterable[LogEntry]) -> Iterator[str]:
-    """The log as CSV, one line at a time (a UTF-8 byte-order mark and a header first, for spreadsheets);
-    the earlier questions as a JSON list."""
+def csv_lines(entries: Iterable[LogEntry], rows: int = 500) -> Iterator[str]:
+    """The log as CSV, a few hundred rows at a time (a UTF-8 byte-order mark and a header first, for
+    spreadsheets); the earlier questions as a JSON list."""
     out = io.StringIO()
     writer = csv.writer(out)
-
-    def line(values: Iterable[Any]) -> str:
-        out.seek(0)
-        out.truncate()
-        writer.writerow(values)
-        return out.getvalue()
-
-    yield "\ufeff" + line(COLUMNS)
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + out.getvalue()
+    batch: list[list[Any]] = []
     for e in entries:
-        values = {**e.to_dict(), "history": json.dumps(list(e.history), ensure_ascii=False)}
-        yield line(_cell(values[c]) for c in COLUMNS)
+        earlier = json.dumps(list(e.history), ensure_ascii=False)
+        batch.append([_cell(earlier if c == "history" else getattr(e, c)) for c in COLUMNS])
+        if len(batch) >= rows:
+            yield _rows_text(batch)
+            batch = []
+    if batch:
+        yield _rows_text(batch)
+
+
+def _rows_text(batch: list[list[Any]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(batch)
+    return out.getvalue()
 
 
 def _cell(value: Any) -> Any:

@@ -179,9 +179,10 @@ def test_iter_entries_reads_every_row_in_batches(big: AppLog, batch: int) -> Non
 def test_csv_export_streams_every_row(big: AppLog) -> None:
     big.record('=HYPERLINK("x")', "refuse", 3.25, history=["办公费是多少？"], document="d1")
     big.record('办公费, "多少"？\n第二行', "table", 1.5)
-    lines = list(csv_lines(big.iter_entries(batch=4)))
-    assert len(lines) == 15 and lines[0].startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO("".join(lines).removeprefix("\ufeff"))))
+    chunks = list(csv_lines(big.iter_entries(batch=4), rows=5))
+    assert len(chunks) == 4 and chunks[0] == "\ufeff" + ",".join(COLUMNS) + "\r\n"
+    rows = list(csv.reader(io.StringIO("".join(chunks).removeprefix("\ufeff"))))
+    assert [len(list(csv.reader(io.StringIO(c)))) for c in chunks[1:]] == [5, 5, 4]
     assert rows[0] == list(COLUMNS)
     assert [int(r[0]) for r in rows[1:]] == list(range(14, 0, -1))
     assert rows[1][2] == '办公费, "多少"？\n第二行'

@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench eval browser postgres clean
+.PHONY: install index run test lint bench bench-log eval browser postgres clean
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ eval: index
 
 bench: install
 	$(BIN)/budget-qa bench --scale 1,37,1000
+
+# the helpdesk's question log at its cap, through the real server
+bench-log: install
+	$(BIN)/python -m assistant.logbench --rows 50000
 
 clean:
 	rm -rf index/facts.sqlite index/chroma build *.egg-info

@@ -645,6 +645,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
     threading.Thread(target=app.state.assistant.warm_up, daemon=True).start()
     desk = "on (login required)" if load_users() else "off (no accounts configured)"
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
+    print(f"question log in {app.state.app_db.describe()}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

@@ -33,7 +33,7 @@ run: index
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-# Debian's PostgreSQL server binaries for the app database tests (each test session starts its own cluster).
+# Debian's PostgreSQL server binaries for the app database tests (each test run starts its own cluster).
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
 

@@ -85,7 +85,7 @@ def open_database(target: str | Path) -> AppDatabase:
     return SQLiteDatabase(Path(target))
 
 
-class _Portable:
+class PortableDatabase:
     """What both implementations share: running portable statements and the migration loop."""
 
     dialect = ""
@@ -151,7 +151,7 @@ class _Portable:
             )
 
 
-class SQLiteDatabase(_Portable):
+class SQLiteDatabase(PortableDatabase):
     """One SQLite file (WAL), one connection shared by the server's threads."""
 
     dialect = "sqlite"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from assistant.appdb import _Portable
+from assistant.appdb import PortableDatabase
 from assistant.errors import AppDatabaseError
 
 SCHEMA_LOCK = 7_204_251  # the advisory lock key that serialises migrations across machines
@@ -31,7 +31,7 @@ def safe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
 
 
-class PostgresDatabase(_Portable):
+class PostgresDatabase(PortableDatabase):
     """PostgreSQL through psycopg 3; portable `?` placeholders become `%s`."""
 
     dialect = "postgresql"

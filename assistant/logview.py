@@ -114,7 +114,7 @@ def csv_chunks(log: AppLog, f: LogFilter) -> Iterator[bytes]:
 
 
 async def staff_user(desk_app: Any, request: Request) -> str | None:
-    """The helpdesk user signed in on this request (Gradio's own session cookie or auth dependency)."""
+    """The helpdesk user signed in on this request (Gradio's own login cookie or auth dependency)."""
     if getattr(desk_app, "auth_dependency", None) is not None:
         user = desk_app.auth_dependency(request)
         return await user if inspect.isawaitable(user) else user

@@ -76,7 +76,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Any]:
-    """A throwaway PostgreSQL server for the session (Debian's binaries; fails, never skips, without them)."""
+    """A throwaway PostgreSQL server for the whole test run (Debian's binaries; fails, never skips, without them)."""
     from tests.postgres import Cluster
 
     try:

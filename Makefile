@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench eval browser clean
+.PHONY: install index run test lint bench bench-log eval browser postgres clean
 
 install: $(STAMP)
 
@@ -33,11 +33,15 @@ run: index
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# Debian's PostgreSQL server binaries for the app database tests (each test run starts its own cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check assistant tests
 	$(BIN)/ruff format --check assistant tests
 
-test: install browser lint
+test: install browser postgres lint
 	$(BIN)/python -m pytest
 
 # the seed's sets ask about the seed without naming it; the corpus sets name their units
@@ -47,6 +51,10 @@ eval: index
 
 bench: install
 	$(BIN)/budget-qa bench --scale 1,37,1000
+
+# the helpdesk's question log at its cap, through the real server
+bench-log: install
+	$(BIN)/python -m assistant.logbench --rows 50000
 
 clean:
 	rm -rf index/facts.sqlite index/chroma build *.egg-info

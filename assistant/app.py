@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import threading
 import time
 import traceback
@@ -302,29 +303,43 @@ class ChatService:
         text = str(message or "").strip()
         if not text:
             return messages, "", NO_CHART, questions, None
+        earlier = questions[-MAX_HISTORY:]
+        context: dict[str, Any] = {"history": earlier, "document": document or ""}
         if len(text) > MAX_CHARS:
-            entry = self.log.record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG)
+            entry = self._record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG, **context)
             shown = escape_text(text[:120]) + f"…（共 {len(text)} 字）"
             messages += [_message("user", shown), _message("assistant", TOO_LONG)]
             return messages, text, NO_CHART, questions, entry  # the text stays in the box, to shorten
         messages.append(_message("user", escape_text(text)))
         started = time.perf_counter()
         try:
-            answer = self.assistant.ask(text, questions[-MAX_HISTORY:], document=document or None)
+            answer = self.assistant.ask(text, earlier, document=document or None)
         except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
             detail = f"{type(err).__name__}: {err}"
-            entry = self.log.record(
+            entry = self._record(
                 text,
                 latency_ms=(time.perf_counter() - started) * 1000,
                 status="error",
                 error=detail + "\n" + traceback.format_exc(limit=3)[-600:],
+                **context,
             )
             messages.append(_message("assistant", FAILED))
             return messages, "", NO_CHART, questions, entry
-        entry = self.log.record(text, answer.route, answer.latency_ms, answer=answer.text)
+        entry = self._record(
+            text, route=answer.route, latency_ms=answer.latency_ms, answer=answer.text, **context
+        )
         questions.append(text)
         messages.append(_message("assistant", self.render(answer)))
         return messages, "", chart_html(answer), questions, entry
+
+    def _record(self, question: str, **fields: Any) -> int | None:
+        """Log one question; when the log cannot be written (its database unreachable) the visitor still
+        gets the answer, only without feedback, and the failure is reported on stderr."""
+        try:
+            return int(self.log.record(question, **fields))
+        except Exception as err:
+            _log_failed(err)
+            return None
 
     def render(self, answer: Answer) -> str:
         """An answer as the public sees it: the document named beside each source when the index holds
@@ -340,9 +355,16 @@ class ChatService:
     def feedback(self, entry: int | None, verdict: str) -> str:
         if entry is None:
             return "先提一个问题，再评价回答。"
-        if self.log.feedback(int(entry), verdict):
-            return f"已记录：{verdict}。谢谢！"
-        return "这条回答已无法评价。"
+        try:
+            stored = self.log.feedback(int(entry), verdict)
+        except Exception as err:  # the log is unreachable: said, and the chat goes on
+            _log_failed(err)
+            return "暂时无法记录评价，请稍后再试。"
+        return f"已记录：{verdict}。谢谢！" if stored else "这条回答已无法评价。"
+
+
+def _log_failed(err: Exception) -> None:
+    print(f"budget-qa: the question log cannot be written ({type(err).__name__}: {err})", file=sys.stderr)
 
 
 def _message(role: str, content: str) -> dict[str, Any]:
@@ -525,12 +547,14 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     import gradio as gr
 
     from assistant.api import ApiSettings, mount_api
-    from assistant.applog import AppLog, log_path
+    from assistant.appdb import app_db_setting
+    from assistant.applog import AppLog
     from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
     from assistant.live import LiveAssistant
+    from assistant.logview import add_export_route
 
     assistant = LiveAssistant(index_dir)
-    log = AppLog(log_db or log_path(index_dir))
+    log = AppLog(log_db or app_db_setting(index_dir))
     users = load_users()
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     common: dict[str, Any] = {
@@ -540,6 +564,7 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         "show_error": False,
     }
     if users:
+        add_export_route(app, log, "/helpdesk")
         desk = build_helpdesk(assistant, log, Path(index_dir))
         gr.mount_gradio_app(
             app,
@@ -556,7 +581,7 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     mount_api(app, assistant, log, ApiSettings.from_env())
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
-    app.state.assistant, app.state.log = assistant, log
+    app.state.assistant, app.state.log, app.state.app_db = assistant, log, log.db
     return app
 
 
@@ -624,6 +649,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
     desk = "on (login required)" if load_users() else "off (no accounts configured)"
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
     print(f"JSON API at http://{host}:{port}/api/ (documentation: /api/docs)")
+    print(f"question log in {app.state.app_db.describe()}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

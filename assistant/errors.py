@@ -37,3 +37,7 @@ class ScopeError(BudgetQAError):
         super().__init__(message)
         self.code = code
         self.candidates = candidates
+
+
+class AppDatabaseError(BudgetQAError):
+    """The app database (question log, feedback) cannot be opened or reached."""

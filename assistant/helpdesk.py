@@ -8,9 +8,7 @@ no account configured the helpdesk is off and its page says so. Make a line with
 
 from __future__ import annotations
 
-import base64
 import os
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +17,25 @@ from typing import Any
 import bcrypt
 
 from assistant.app import answer_markdown, escape_text, fmt_amount, public_citation, to_yuan
-from assistant.applog import FEEDBACK, AppLog, LogEntry, entries_csv
+from assistant.applog import FEEDBACK, NONE, AppLog, LogFilter, day
 from assistant.audit import AuditReport, Finding, render_audit
 from assistant.errors import BudgetQAError
+from assistant.logview import (
+    BAD_DAY,
+    HEADERS,
+    REPLAY_COLUMN,
+    entry_html,
+    export_link,
+    log_rows,
+    replay_note,
+    summary,
+)
 from assistant.records import Answer, Citation, Fact, Table
 
-ROUTES = ("", "table", "text", "hybrid", "refuse")
+ROUTES = ("", "table", "text", "hybrid", "refuse", "clarify", NONE)
+TRACE_TAB, LOG_TAB = "trace", "log"
+ANY_DOCUMENT = ("不限（问题中说明单位）", "")
+REPLAY_OUTPUTS = 9  # the tabs, question, earlier questions, document picker and the five trace views
 STATUSES = ("", "ok", "error", "too_long")
 _DUMMY = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds=4))
 
@@ -150,20 +161,6 @@ def audit_text(report: dict[str, Any] | None) -> str:
     return render_audit(AuditReport(**fields, findings=findings))
 
 
-def log_rows(entries: list[LogEntry]) -> list[list[Any]]:
-    return [[e.id, e.time, e.question, e.route, e.latency_ms, e.status, e.feedback or "—"] for e in entries]
-
-
-def csv_link(entries: list[LogEntry]) -> str:
-    """A download link holding the CSV itself (a data: URL), so no export file is ever left on disk."""
-    data = base64.b64encode(("\ufeff" + entries_csv(entries)).encode("utf-8")).decode()
-    name = f"budget-qa-log-{time.strftime('%Y%m%d-%H%M%S')}.csv"
-    return (
-        f'<a download="{name}" href="data:text/csv;charset=utf-8;base64,{data}" id="bqa-csv">'
-        f"下载 CSV（{len(entries)} 条）</a>"
-    )
-
-
 # the pages
 def build_helpdesk_off() -> Any:
     """The page at /helpdesk when no account is configured: says so, offers nothing else."""
@@ -200,22 +197,9 @@ def build_helpdesk(assistant: Any, log: AppLog, index_dir: Path | None = None) -
             return {}
         return {t.key: t for t in assistant.doc(doc_id).tables}
 
-    def trace(question: str, earlier: str) -> tuple[Any, ...]:
+    def trace(question: str, earlier: str, document: str = "") -> tuple[Any, ...]:
         history = [q.strip() for q in (earlier or "").splitlines() if q.strip()]
-        try:
-            answer = assistant.ask((question or "").strip()[:500], history)
-        except Exception as err:  # shown to staff as it is; the page keeps working
-            return f"回答失败：{escape_text(type(err).__name__ + ': ' + str(err))}", [], "", [], ""
-        known = assistant.store.facts(answer.document) if answer.document else []
-        formula = f"`{answer.formula}`" if answer.formula else "（无计算）"
-        head = f"路由：{answer.route} · 耗时 {answer.latency_ms:.1f} ms\n\n"
-        return (
-            head + answer_markdown(answer),
-            cell_rows(answer),
-            formula,
-            also_appears(known, answer.citations),
-            reply_text(answer),
-        )
+        return trace_views(assistant, question, history, document)[:5]
 
     def table_choices(doc_id: str) -> Any:
         choices = [(t.name, key) for key, t in tables_of(doc_id).items()]
@@ -225,68 +209,182 @@ def build_helpdesk(assistant: Any, log: AppLog, index_dir: Path | None = None) -
         table = tables_of(doc_id).get(key)
         return table_grid_html(table) if table else "请选择表格。"
 
-    def show_log(text: str, route: str, verdict: str, status: str) -> tuple[Any, str, str]:
-        entries = log.entries((text or "").strip(), route or "", verdict or "", status or "", limit=50_000)
-        shown = entries[:500]
-        return log_rows(shown), f"共 {len(entries)} 条，显示最新 {len(shown)} 条。", csv_link(entries)
-
     with gr.Blocks(title="预算问答 · 服务台") as page:
         gr.Markdown("# 预算问答 · 服务台")
-        with gr.Tab("问题追溯"):
-            with gr.Row():
-                question = gr.Textbox(label="问题", scale=3, elem_id="desk-question")
-                earlier = gr.Textbox(label="前文问题（每行一个，可空）", lines=2, scale=2)
-            go = gr.Button("追溯", variant="primary")
-            answer_md = gr.Markdown()
-            cells = gr.Dataframe(
-                headers=["来源", "表/章节", "行/引文", "列", "数值", "单位", "行号", "页码"],
-                label="用到的单元格与段落",
-            )
-            formula = gr.Markdown(label="公式")
-            others = gr.Dataframe(
-                headers=["数值", "也出现在", "行", "列", "该处数值", "行号"], label="同一数字出现的其他表"
-            )
-            reply = gr.Textbox(label="可复制的答复", lines=8, buttons=["copy"])
-            go.click(trace, [question, earlier], [answer_md, cells, formula, others, reply], api_name="trace")
-            question.submit(
-                trace,
-                [question, earlier],
-                [answer_md, cells, formula, others, reply],
-                api_visibility="private",
-            )
-        with gr.Tab("表格浏览"):
-            doc = gr.Dropdown(choices=doc_choices, value=first, label="文件")
-            first_tables = [(t.name, k) for k, t in tables_of(first).items()]
-            table = gr.Dropdown(
-                choices=first_tables, value=first_tables[0][1] if first_tables else None, label="表格"
-            )
-            grid_html = gr.HTML(grid(first, first_tables[0][1]) if first_tables else "")
-            doc.change(table_choices, [doc], [table], api_name="tables")
-            table.change(grid, [doc, table], [grid_html], api_name="grid")
-        with gr.Tab("审计报告"):
-            audit_doc = gr.Dropdown(choices=doc_choices, value=first, label="文件")
-            audit_box = gr.Code(audit_text(assistant.store.audit(first)), language=None, label="审计报告")
-            audit_doc.change(
-                lambda d: audit_text(assistant.store.audit(d)), [audit_doc], [audit_box], api_name="audit"
-            )
-        with gr.Tab("问题日志"):
-            with gr.Row():
-                text = gr.Textbox(label="问题包含")
-                route = gr.Dropdown(choices=list(ROUTES), value="", label="路由")
-                verdict = gr.Dropdown(choices=["", *FEEDBACK, "无"], value="", label="反馈")
-                status = gr.Dropdown(choices=list(STATUSES), value="", label="状态")
-            query = gr.Button("查询", variant="primary")
-            summary = gr.Markdown()
-            table_log = gr.Dataframe(headers=["编号", "时间(UTC)", "问题", "路由", "耗时ms", "状态", "反馈"])
-            download = gr.HTML()
-            inputs = [text, route, verdict, status]
-            query.click(show_log, inputs, [table_log, summary, download], api_name="log")
-            page.load(show_log, inputs, [table_log, summary, download], api_visibility="private")
-        if index_dir is not None:
-            with gr.Tab("添加文件"):
-                _upload_tab(assistant, Path(index_dir), [doc, audit_doc])
+        with gr.Tabs() as tabs:
+            with gr.Tab("问题追溯", id=TRACE_TAB):
+                with gr.Row():
+                    question = gr.Textbox(label="问题", scale=3, elem_id="desk-question")
+                    earlier = gr.Textbox(
+                        label="前文问题（每行一个，可空）", lines=2, scale=2, elem_id="desk-earlier"
+                    )
+                    scope = gr.Dropdown(
+                        choices=[ANY_DOCUMENT, *doc_choices],
+                        value="",
+                        label="文件（可选）",
+                        scale=2,
+                        elem_id="desk-scope",
+                    )
+                go = gr.Button("追溯", variant="primary")
+                answer_md = gr.Markdown(elem_id="desk-answer")
+                cells = gr.Dataframe(
+                    headers=["来源", "表/章节", "行/引文", "列", "数值", "单位", "行号", "页码"],
+                    label="用到的单元格与段落",
+                )
+                formula = gr.Markdown(label="公式")
+                others = gr.Dataframe(
+                    headers=["数值", "也出现在", "行", "列", "该处数值", "行号"], label="同一数字出现的其他表"
+                )
+                reply = gr.Textbox(label="可复制的答复", lines=8, buttons=["copy"])
+                traced = [answer_md, cells, formula, others, reply]
+                go.click(trace, [question, earlier, scope], traced, api_name="trace")
+                question.submit(trace, [question, earlier, scope], traced, api_visibility="private")
+            with gr.Tab("表格浏览"):
+                doc = gr.Dropdown(choices=doc_choices, value=first, label="文件")
+                first_tables = [(t.name, k) for k, t in tables_of(first).items()]
+                table = gr.Dropdown(
+                    choices=first_tables, value=first_tables[0][1] if first_tables else None, label="表格"
+                )
+                grid_html = gr.HTML(grid(first, first_tables[0][1]) if first_tables else "")
+                doc.change(table_choices, [doc], [table], api_name="tables")
+                table.change(grid, [doc, table], [grid_html], api_name="grid")
+            with gr.Tab("审计报告"):
+                audit_doc = gr.Dropdown(choices=doc_choices, value=first, label="文件")
+                audit_box = gr.Code(audit_text(assistant.store.audit(first)), language=None, label="审计报告")
+                audit_doc.change(
+                    lambda d: audit_text(assistant.store.audit(d)), [audit_doc], [audit_box], api_name="audit"
+                )
+            with gr.Tab("问题日志", id=LOG_TAB):
+                replay_to = [tabs, question, earlier, scope, *traced]
+                _log_tab(LogActions(assistant, log), page, replay_to)
+            if index_dir is not None:
+                with gr.Tab("添加文件"):
+                    _upload_tab(assistant, Path(index_dir), [doc, audit_doc])
     page.queue(default_concurrency_limit=2, max_size=32)
     return page
+
+
+def trace_views(assistant: Any, question: str, history: list[str], document: str = "") -> tuple[Any, ...]:
+    """The 问题追溯 views of one question (answer, cells, formula, the same figures elsewhere, a reply to
+    copy), then the answer itself (None when it failed)."""
+    try:
+        answer = assistant.ask((question or "").strip()[:500], history, document=document or None)
+    except Exception as err:  # shown to staff as it is; the page keeps working
+        return f"回答失败：{escape_text(type(err).__name__ + ': ' + str(err))}", [], "", [], "", None
+    known = assistant.store.facts(answer.document) if answer.document else []
+    formula = f"`{answer.formula}`" if answer.formula else "（无计算）"
+    head = f"路由：{answer.route} · 耗时 {answer.latency_ms:.1f} ms\n\n"
+    return (
+        head + answer_markdown(answer),
+        cell_rows(answer),
+        formula,
+        also_appears(known, answer.citations),
+        reply_text(answer),
+        answer,
+    )
+
+
+class LogActions:
+    """What the 问题日志 tab does: a filtered page, one entry in full, and its replay in 问题追溯 (outputs:
+    the tabs, the question, the earlier questions, the document picker, then the trace views)."""
+
+    def __init__(self, assistant: Any, log: AppLog):
+        self.assistant, self.log = assistant, log
+
+    def show(self, text: str, route: str, verdict: str, status: str, since: str, until: str, number: Any = 1):
+        """(table rows, summary, page number, export link) of one page; a bad day is said instead."""
+        try:
+            f = LogFilter(
+                (text or "").strip(),
+                route or "",
+                verdict or "",
+                status or "",
+                day(since or ""),
+                day(until or ""),
+            )
+        except ValueError:
+            return [], BAD_DAY, 1, ""
+        shown = self.log.page(f, int(number or 1))
+        return log_rows(shown.entries), summary(shown), shown.page, export_link(f, shown.total)
+
+    def detail(self, entry_id: Any) -> str:
+        return entry_html(self.log.entry(int(entry_id or 0)))
+
+    def replay(self, entry_id: Any) -> tuple[Any, ...]:
+        import gradio as gr
+
+        entry = self.log.entry(int(entry_id or 0))
+        if entry is None:
+            gone = f"没有第 {int(entry_id or 0)} 条记录（可能已超出日志容量被删除）。"
+            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gone, [], "", [], "")
+        views = trace_views(self.assistant, entry.question, list(entry.history), entry.document)
+        note = replay_note(entry, views[5].text if views[5] is not None else None)
+        scoped = entry.document if entry.document in self.assistant.catalog.entries else ""
+        scopes = gr.Dropdown(choices=[ANY_DOCUMENT, *document_choices(self.assistant)], value=scoped)
+        earlier = "\n".join(q.replace("\n", " ") for q in entry.history)
+        trace_tab = gr.Tabs(selected=TRACE_TAB)
+        return (trace_tab, entry.question, earlier, scopes, f"{note}\n\n{views[0]}", *views[1:5])
+
+    def picked(self, evt: Any) -> tuple[Any, ...]:
+        """A click in the table: the entry in full; on its ▶ 重放 cell, also its replay."""
+        import gradio as gr
+
+        entry_id = int((evt.row_value or [0])[0] or 0)
+        if evt.index[1] == REPLAY_COLUMN:
+            return (self.detail(entry_id), entry_id, *self.replay(entry_id))
+        return (self.detail(entry_id), entry_id, *(gr.skip() for _ in range(REPLAY_OUTPUTS)))
+
+
+def _log_tab(actions: LogActions, page: Any, replay_to: list[Any]) -> None:
+    """问题日志: filters run in the database, a page of 50 at a time, an entry in full on a click, its
+    replay in 问题追溯 with one click (the ▶ 重放 cell or the button), and the CSV export link."""
+    import gradio as gr
+
+    def select(evt: Any) -> tuple[Any, ...]:
+        return actions.picked(evt)
+
+    select.__annotations__["evt"] = (
+        gr.SelectData
+    )  # resolved, so Gradio passes the click (gradio is imported here)
+
+    with gr.Row():
+        text = gr.Textbox(label="问题包含", scale=2)
+        route = gr.Dropdown(choices=list(ROUTES), value="", label="路由")
+        verdict = gr.Dropdown(choices=["", *FEEDBACK, NONE], value="", label="反馈")
+        status = gr.Dropdown(choices=list(STATUSES), value="", label="状态")
+        since = gr.Textbox(label="起始日期", placeholder="2025-01-31")
+        until = gr.Textbox(label="截止日期", placeholder="2025-12-31")
+    with gr.Row():
+        query = gr.Button("查询", variant="primary", scale=2)
+        earlier_page = gr.Button("上一页", size="sm")
+        number = gr.Number(value=1, label="页码", precision=0, minimum=1, elem_id="bqa-log-page")
+        later_page = gr.Button("下一页", size="sm")
+    told = gr.Markdown(elem_id="bqa-log-summary")
+    rows = gr.Dataframe(
+        headers=HEADERS,
+        datatype=["number", "str", "str", "str", "number", "str", "str", "str", "str"],
+        interactive=False,
+        wrap=True,
+        elem_id="bqa-log-table",
+        label="点击一行查看全文；点击“▶ 重放”在问题追溯中重放",
+    )
+    download = gr.HTML(elem_id="bqa-log-export")
+    with gr.Row():
+        entry_id = gr.Number(label="编号", precision=0, elem_id="bqa-entry-id")
+        look = gr.Button("查看", size="sm")
+        again = gr.Button("在问题追溯中重放", size="sm", elem_id="bqa-replay")
+    detail = gr.HTML(elem_id="bqa-entry")
+    filters = [text, route, verdict, status, since, until]
+    listing = [rows, told, number, download]
+    show, step = actions.show, [*filters, number]
+    query.click(lambda *a: show(*a, 1), filters, listing, api_name="log")
+    number.submit(show, step, listing, api_name="log_page")
+    earlier_page.click(lambda *a: show(*a[:-1], (a[-1] or 1) - 1), step, listing, api_visibility="private")
+    later_page.click(lambda *a: show(*a[:-1], (a[-1] or 1) + 1), step, listing, api_visibility="private")
+    page.load(lambda *a: show(*a, 1), filters, listing, api_visibility="private")
+    look.click(actions.detail, [entry_id], [detail], api_name="entry")
+    again.click(actions.replay, [entry_id], replay_to, api_name="replay")
+    rows.select(select, None, [detail, entry_id, *replay_to], api_visibility="private")
 
 
 def _upload_tab(assistant: Any, index_dir: Path, pickers: list[Any]) -> None:

@@ -92,3 +92,25 @@ def browser() -> Iterator[Any]:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the whole test run (Debian's binaries; fails, never skips, without them)."""
+    from tests.postgres import Cluster
+
+    try:
+        cluster = Cluster()
+    except RuntimeError as err:
+        pytest.fail(str(err), pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a fresh app database lives: a SQLite file, then an empty PostgreSQL database (the contract
+    tests run once over each)."""
+    if request.param == "sqlite":
+        return tmp_path / "app.sqlite"
+    return request.getfixturevalue("postgres_cluster").database()

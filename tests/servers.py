@@ -20,14 +20,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_with_staff(index_dir: Path) -> Any:
-    """The app over `index_dir`, its helpdesk open to USER/PASSWORD (the environment is restored after start-up)."""
+def start_with_staff(index_dir: Path, log_db: str | Path | None = None) -> Any:
+    """The app over `index_dir`, its helpdesk open to USER/PASSWORD (the environment is restored after start-up);
+    the app database is `log_db`, else `index_dir/app.sqlite`."""
     saved = os.environ.get("BUDGET_QA_HELPDESK_USERS")
     os.environ["BUDGET_QA_HELPDESK_USERS"] = (
         f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}"
     )
     try:
-        return start(index_dir, "127.0.0.1", free_port(), log_db=index_dir / "app.sqlite")
+        return start(index_dir, "127.0.0.1", free_port(), log_db=log_db or index_dir / "app.sqlite")
     finally:
         if saved is None:
             os.environ.pop("BUDGET_QA_HELPDESK_USERS", None)

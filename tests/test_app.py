@@ -14,7 +14,7 @@ import pytest
 from gradio_client import Client
 
 from assistant.app import FAILED, MAX_CHARS, TOO_LONG, Bar, bar_chart_svg, chart_bars, start
-from assistant.applog import AppLog
+from assistant.applog import AppLog, LogFilter
 from assistant.engine import Assistant
 from assistant.index import build_index
 from tests.servers import PASSWORD, USER, free_port, start_with_staff
@@ -109,7 +109,7 @@ def test_feedback_is_stored_with_the_question(server: Any, index_dir: Path) -> N
     chat(client, "办公费是多少？")
     assert client.predict(api_name="/wrong") == "已记录：有误。谢谢！"
     log = AppLog(index_dir / "app.sqlite")
-    entry = log.entries(text="办公费是多少？")[0]
+    entry = log.entries(LogFilter(text="办公费是多少？"))[0]
     assert (entry.question, entry.route, entry.feedback, entry.status) == (
         "办公费是多少？",
         "table",
@@ -143,7 +143,7 @@ def test_html_and_overlong_questions(
 def test_overlong_question_is_logged_capped(server: Any, index_dir: Path) -> None:
     chat(Client(server.url, verbose=False), "费" * 2000)
     log = AppLog(index_dir / "app.sqlite")
-    entry = log.entries(status="too_long", text="费费费")[0]
+    entry = log.entries(LogFilter(status="too_long", text="费费费"))[0]
     assert len(entry.question) == MAX_CHARS + 1 and entry.route == ""
     log.close()
 
@@ -162,7 +162,7 @@ def test_failed_answer_is_friendly_logged_and_the_app_keeps_serving(server: Any,
         assistant._lexicons.update(saved_lexicons)
     assert answer == FAILED
     log = AppLog(index_dir / "app.sqlite")
-    entry = log.entries(status="error")[0]
+    entry = log.entries(LogFilter(status="error"))[0]
     assert entry.question == "公务接待费是多少？" and entry.error.startswith("AttributeError")
     log.close()
     _, answer, _ = chat(Client(server.url, verbose=False), "公务接待费是多少？")
@@ -172,7 +172,7 @@ def test_failed_answer_is_friendly_logged_and_the_app_keeps_serving(server: Any,
 def test_helpdesk_requires_login_and_refuses_a_wrong_password(server: Any) -> None:
     desk = server.url + "/helpdesk"
     assert httpx.get(desk + "/config").status_code == 401
-    assert httpx.post(desk + "/gradio_api/call/log", json={"data": ["", "", "", ""]}).status_code in (
+    assert httpx.post(desk + "/gradio_api/call/log", json={"data": ["", "", "", "", "", ""]}).status_code in (
         401,
         403,
     )
@@ -188,7 +188,7 @@ def test_helpdesk_requires_login_and_refuses_a_wrong_password(server: Any) -> No
 def test_helpdesk_traces_a_figure_and_shows_the_log(server: Any) -> None:
     chat(Client(server.url, verbose=False), "物业管理费是多少？")
     desk = Client(server.url + "/helpdesk/", auth=(USER, PASSWORD), verbose=False)
-    answer, cells, formula, others, reply = desk.predict("物业管理费是多少？", "", api_name="/trace")
+    answer, cells, formula, others, reply = desk.predict("物业管理费是多少？", "", "", api_name="/trace")
     assert "路由：table" in answer
     assert cells["data"] == [
         [
@@ -212,9 +212,12 @@ def test_helpdesk_traces_a_figure_and_shows_the_log(server: Any) -> None:
         406,
     ] in others["data"]
     assert reply.startswith("物业管理费：850,000元") and "数据来源：" in reply
-    rows, summary, link = desk.predict("物业管理费", "table", "", "", api_name="/log")
+    rows, summary, page, link = desk.predict("物业管理费", "table", "", "", "", "", api_name="/log")
     assert rows["data"] and all("物业管理费" in r[2] and r[3] == "table" for r in rows["data"])
-    assert summary.startswith("共 ") and 'href="data:text/csv;charset=utf-8;base64,' in link
+    assert summary.startswith("共 ") and page == 1
+    assert link.startswith(
+        '<a href="/helpdesk/log.csv?text=%E7%89%A9%E4%B8%9A%E7%AE%A1%E7%90%86%E8%B4%B9&amp;route=table"'
+    )
 
 
 def test_helpdesk_is_off_without_accounts(index_dir: Path, tmp_path: Path) -> None:
@@ -348,3 +351,33 @@ def test_the_public_answer_leaves_its_sources_to_the_sources_block(text: str, sh
     from assistant.app import without_source_lines
 
     assert without_source_lines(text) == shown
+
+
+def test_the_chat_answers_while_its_log_database_is_unreachable(
+    assistant: Assistant, postgres_cluster: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import psycopg
+
+    from assistant.app import ChatService
+
+    url = postgres_cluster.database()
+    name = url.rsplit("/", 1)[1]
+    service = ChatService(assistant, AppLog(url))
+    assert service.respond("物业管理费是多少？", [], [])[4] == 1
+
+    def allow(connections: bool) -> None:
+        with psycopg.connect(postgres_cluster.url, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(connections).lower()}")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+            )
+
+    allow(False)
+    messages, _, _, questions, entry = service.respond("办公费是多少？", [], [])
+    assert "300,000元" in messages[-1]["content"] and questions == ["办公费是多少？"] and entry is None
+    assert service.feedback(1, "有误") == "暂时无法记录评价，请稍后再试。"
+    assert capsys.readouterr().err.count("budget-qa: the question log cannot be written") == 2
+    allow(True)
+    assert service.respond("会议费预算多少？", [], [])[4] == 2  # the log reconnects by itself
+    assert service.feedback(2, "有误") == "已记录：有误。谢谢！"
+    service.log.close()

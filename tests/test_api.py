@@ -17,7 +17,7 @@ import pytest
 
 from assistant.api import MAX_BODY, ApiSettings, explain
 from assistant.app import FAILED, MAX_CHARS, MAX_HISTORY, start
-from assistant.applog import AppLog
+from assistant.applog import AppLog, LogFilter
 from assistant.capabilities import list_units
 from assistant.engine import Assistant
 from assistant.errors import InputError
@@ -103,7 +103,7 @@ def test_ask_returns_the_callers_id_and_a_refusal_as_an_answer(api: httpx.Client
 def test_each_answer_is_in_the_question_log(api: httpx.Client, log_db: Path) -> None:
     api.post("/ask", json={"question": "印刷费是多少？"})
     log = AppLog(log_db)
-    entry = log.entries(text="印刷费是多少？")[0]
+    entry = log.entries(LogFilter(text="印刷费是多少？"))[0]
     log.close()
     assert (entry.question, entry.route, entry.status) == ("印刷费是多少？", "table", "ok")
 
@@ -212,7 +212,7 @@ def test_a_failing_engine_is_a_500_with_the_chats_message_and_is_logged(
     assert response.status_code == 500
     assert response.json() == {"error": "failed", "message": FAILED}
     log = AppLog(log_db)
-    entry = log.entries(status="error")[0]
+    entry = log.entries(LogFilter(status="error"))[0]
     log.close()
     assert entry.question == "会议费是多少？" and entry.error.startswith("AttributeError")
     assert api.post("/ask", json={"question": "会议费是多少？"}).status_code == 200

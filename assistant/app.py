@@ -12,6 +12,7 @@ in `assistant.helpdesk` and is only mounted behind a login.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
 import time
@@ -523,13 +524,14 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     import fastapi
     import gradio as gr
 
-    from assistant.accounts import checker, load_users
+    from assistant.accounts import load_users
     from assistant.applog import AppLog, log_path
     from assistant.helpdesk import build_helpdesk, build_helpdesk_off
     from assistant.live import LiveAssistant
 
     assistant = LiveAssistant(index_dir)
-    log = AppLog(log_db or log_path(index_dir))
+    db = Path(log_db or log_path(index_dir))
+    log = AppLog(db)
     users = load_users()
     app = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     common: dict[str, Any] = {
@@ -540,15 +542,8 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     }
     if users:
         desk = build_helpdesk(assistant, log, Path(index_dir))
-        gr.mount_gradio_app(
-            app,
-            desk,
-            "/helpdesk",
-            auth=checker(users),
-            auth_message="预算问答 · 服务台：请登录",
-            max_file_size="60mb",
-            **common,
-        )
+        signed_in = _login(app, users, db)
+        gr.mount_gradio_app(app, desk, "/helpdesk", auth_dependency=signed_in, max_file_size="60mb", **common)
     else:
         gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
     _serve_originals(app, assistant)
@@ -556,6 +551,25 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
     app.state.assistant, app.state.log = assistant, log
     return app
+
+
+def _login(app: Any, users: dict[str, bytes], db: Path) -> Any:
+    """The helpdesk's login routes and session check (settings from the environment); returns the
+    Gradio `auth_dependency`."""
+    import os
+
+    from assistant.attempts import SqliteLoginAttempts
+    from assistant.login import LoginGate, LoginPool, LoginSettings
+    from assistant.loginpage import LoginRedirect, add_login_routes, session_user
+    from assistant.sessions import Sessions
+
+    settings = LoginSettings.from_env(os.environ)
+    gate = LoginGate(users, SqliteLoginAttempts(db), settings)
+    sessions = Sessions(settings.idle, settings.lifetime)
+    add_login_routes(app, gate, LoginPool(settings.workers, settings.queue), sessions)
+    app.add_middleware(LoginRedirect, sessions=sessions)
+    app.state.sessions = sessions
+    return session_user(sessions)
 
 
 def _serve_originals(app: Any, assistant: Any) -> None:
@@ -616,6 +630,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
 
     from assistant.accounts import load_users
 
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_server(index_dir)
     # load the narrative model in the background, so the first passage question does not wait for it
     threading.Thread(target=app.state.assistant.warm_up, daemon=True).start()

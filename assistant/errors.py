@@ -25,3 +25,7 @@ class IndexMissingError(BudgetQAError):
 
 class IndexBuildError(BudgetQAError):
     """The index could not be built; the previous one is still in place."""
+
+
+class ConfigError(BudgetQAError):
+    """A setting (an environment variable) holds a value that cannot be used."""

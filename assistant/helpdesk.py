@@ -180,7 +180,9 @@ def build_helpdesk(assistant: Any, log: AppLog, index_dir: Path | None = None) -
         return log_rows(shown), f"共 {len(entries)} 条，显示最新 {len(shown)} 条。", csv_link(entries)
 
     with gr.Blocks(title="预算问答 · 服务台") as page:
-        gr.Markdown("# 预算问答 · 服务台")
+        with gr.Row(equal_height=True):
+            gr.Markdown("# 预算问答 · 服务台")
+            gr.Button("退出登录", link="/helpdesk/logout", size="sm", scale=0, elem_id="desk-logout")
         with gr.Tab("问题追溯"):
             with gr.Row():
                 question = gr.Textbox(label="问题", scale=3, elem_id="desk-question")

@@ -520,14 +520,17 @@ def example_questions(assistant: Any) -> tuple[str, ...]:
 
 # the server
 def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any:
-    """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice) and the chat at /."""
+    """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice) and the chat at /,
+    both behind security headers and checked API calls."""
     import fastapi
     import gradio as gr
 
     from assistant.accounts import load_users
+    from assistant.apicheck import quiet_inputs
     from assistant.applog import AppLog, log_path
     from assistant.helpdesk import build_helpdesk, build_helpdesk_off
     from assistant.live import LiveAssistant
+    from assistant.webguard import ApiGuard, Mount, SecurityHeaders
 
     assistant = LiveAssistant(index_dir)
     db = Path(log_db or log_path(index_dir))
@@ -544,11 +547,18 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         desk = build_helpdesk(assistant, log, Path(index_dir))
         signed_in = _login(app, users, db)
         gr.mount_gradio_app(app, desk, "/helpdesk", auth_dependency=signed_in, max_file_size="60mb", **common)
+        desk_mount = Mount("/helpdesk", desk, lambda scope: signed_in(fastapi.Request(scope)) is not None)
     else:
-        gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
+        desk = build_helpdesk_off()
+        gr.mount_gradio_app(app, desk, "/helpdesk", **common)
+        desk_mount = Mount("/helpdesk", desk)
     _serve_originals(app, assistant)
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
+    for blocks in (desk, chat):
+        quiet_inputs(blocks)
+    app.add_middleware(ApiGuard, mounts=[desk_mount, Mount("", chat)])
+    app.add_middleware(SecurityHeaders)
     app.state.assistant, app.state.log = assistant, log
     return app
 

@@ -12,6 +12,7 @@ in `assistant.helpdesk` and is only mounted behind a login.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import sys
 import threading
@@ -542,16 +543,19 @@ def example_questions(assistant: Any) -> tuple[str, ...]:
 # the server
 def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any:
     """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice), the JSON API at
-    /api and the chat at /."""
+    /api and the chat at /, all behind security headers and checked API calls."""
     import fastapi
     import gradio as gr
 
+    from assistant.accounts import load_users
     from assistant.api import ApiSettings, mount_api
+    from assistant.apicheck import quiet_inputs
     from assistant.appdb import app_db_setting
     from assistant.applog import AppLog
-    from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
+    from assistant.helpdesk import build_helpdesk, build_helpdesk_off
     from assistant.live import LiveAssistant
     from assistant.logview import add_export_route
+    from assistant.webguard import ApiGuard, Mount, SecurityHeaders
 
     assistant = LiveAssistant(index_dir)
     log = AppLog(log_db or app_db_setting(index_dir))
@@ -566,23 +570,42 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     if users:
         add_export_route(app, log, "/helpdesk")
         desk = build_helpdesk(assistant, log, Path(index_dir))
-        gr.mount_gradio_app(
-            app,
-            desk,
-            "/helpdesk",
-            auth=checker(users),
-            auth_message="预算问答 · 服务台：请登录",
-            max_file_size="60mb",
-            **common,
-        )
+        signed_in = _login(app, users, log.db)
+        gr.mount_gradio_app(app, desk, "/helpdesk", auth_dependency=signed_in, max_file_size="60mb", **common)
+        desk_mount = Mount("/helpdesk", desk, lambda scope: signed_in(fastapi.Request(scope)) is not None)
     else:
-        gr.mount_gradio_app(app, build_helpdesk_off(), "/helpdesk", **common)
+        desk = build_helpdesk_off()
+        gr.mount_gradio_app(app, desk, "/helpdesk", **common)
+        desk_mount = Mount("/helpdesk", desk)
     _serve_originals(app, assistant)
     mount_api(app, assistant, log, ApiSettings.from_env())
     chat = build_chat(ChatService(assistant, log), intro_text(assistant))
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
+    for blocks in (desk, chat):
+        quiet_inputs(blocks)
+    app.add_middleware(ApiGuard, mounts=[desk_mount, Mount("", chat)])
+    app.add_middleware(SecurityHeaders)
     app.state.assistant, app.state.log, app.state.app_db = assistant, log, log.db
     return app
+
+
+def _login(app: Any, users: dict[str, bytes], db: Any) -> Any:
+    """The helpdesk's login routes and session check (settings from the environment); returns the
+    Gradio `auth_dependency`."""
+    import os
+
+    from assistant.attempts import DatabaseLoginAttempts
+    from assistant.login import LoginGate, LoginPool, LoginSettings
+    from assistant.loginpage import LoginRedirect, add_login_routes, session_user
+    from assistant.sessions import Sessions
+
+    settings = LoginSettings.from_env(os.environ)
+    gate = LoginGate(users, DatabaseLoginAttempts(db), settings)
+    sessions = Sessions(settings.idle, settings.lifetime)
+    add_login_routes(app, gate, LoginPool(settings.workers, settings.queue), sessions)
+    app.add_middleware(LoginRedirect, sessions=sessions)
+    app.state.sessions = sessions
+    return session_user(sessions)
 
 
 def _serve_originals(app: Any, assistant: Any) -> None:
@@ -641,8 +664,9 @@ def serve(index_dir: Path, host: str, port: int) -> None:
 
     import uvicorn
 
-    from assistant.helpdesk import load_users
+    from assistant.accounts import load_users
 
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_server(index_dir)
     # load the narrative model in the background, so the first passage question does not wait for it
     threading.Thread(target=app.state.assistant.warm_up, daemon=True).start()
@@ -658,7 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import getpass
     import sys
 
-    from assistant.helpdesk import hash_line
+    from assistant.accounts import hash_line
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] != "hash-password":

@@ -41,3 +41,7 @@ class ScopeError(BudgetQAError):
 
 class AppDatabaseError(BudgetQAError):
     """The app database (question log, feedback) cannot be opened or reached."""
+
+
+class ConfigError(BudgetQAError):
+    """A setting (an environment variable) holds a value that cannot be used."""

@@ -1,20 +1,14 @@
 """The staff helpdesk at /helpdesk: the provenance of every figure, the tables, the audits and the log.
 
-Accounts come from `$BUDGET_QA_HELPDESK_USERS` ("user:bcrypt-hash" pairs, comma-separated) or from the file
-named by `$BUDGET_QA_HELPDESK_USERS_FILE` (one pair a line, `#` comments). There is no default password: with
-no account configured the helpdesk is off and its page says so. Make a line with
-`python -m assistant.app hash-password USER`.
+Only mounted behind a login (`assistant.loginpage`; accounts in `assistant.accounts`): with no account
+configured the page at /helpdesk says the helpdesk is off.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import bcrypt
 
 from assistant.app import answer_markdown, escape_text, fmt_amount, public_citation, to_yuan
 from assistant.applog import FEEDBACK, NONE, AppLog, LogFilter, day
@@ -37,51 +31,6 @@ TRACE_TAB, LOG_TAB = "trace", "log"
 ANY_DOCUMENT = ("不限（问题中说明单位）", "")
 REPLAY_OUTPUTS = 9  # the tabs, question, earlier questions, document picker and the five trace views
 STATUSES = ("", "ok", "error", "too_long")
-_DUMMY = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds=4))
-
-
-# accounts
-def parse_users(text: str) -> dict[str, bytes]:
-    """ "user:hash" pairs separated by commas or new lines → {user: hash}; malformed pairs are skipped."""
-    users: dict[str, bytes] = {}
-    for raw in text.replace(",", "\n").splitlines():
-        pair = raw.strip()
-        if not pair or pair.startswith("#") or ":" not in pair:
-            continue
-        user, digest = (p.strip() for p in pair.split(":", 1))
-        if user and digest.startswith("$2"):
-            users[user] = digest.encode()
-    return users
-
-
-def load_users(environ: dict[str, str] | None = None) -> dict[str, bytes]:
-    """Accounts from the environment variable, then the file it names (both may be set)."""
-    env = os.environ if environ is None else environ
-    users = parse_users(env.get("BUDGET_QA_HELPDESK_USERS", ""))
-    name = env.get("BUDGET_QA_HELPDESK_USERS_FILE", "")
-    if name and Path(name).is_file():
-        users.update(parse_users(Path(name).read_text(encoding="utf-8")))
-    return users
-
-
-def hash_line(user: str, password: str) -> str:
-    """One "user:bcrypt-hash" line for the environment variable or the accounts file."""
-    if not user or any(ch in user for ch in ":,\n #"):
-        raise ValueError("the user name must be non-empty without ':', ',', '#', spaces or new lines")
-    if len(password) < 8:
-        raise ValueError("the password must have at least 8 characters")
-    return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()}"
-
-
-def checker(users: dict[str, bytes]) -> Callable[[str, str], bool]:
-    """A login check for Gradio's auth; unknown users cost as much time as known ones."""
-
-    def check(user: str, password: str) -> bool:
-        digest = users.get(user or "")
-        ok = bcrypt.checkpw((password or "").encode()[:72], digest or _DUMMY)
-        return bool(digest) and ok
-
-    return check
 
 
 # pure views
@@ -210,7 +159,9 @@ def build_helpdesk(assistant: Any, log: AppLog, index_dir: Path | None = None) -
         return table_grid_html(table) if table else "请选择表格。"
 
     with gr.Blocks(title="预算问答 · 服务台") as page:
-        gr.Markdown("# 预算问答 · 服务台")
+        with gr.Row(equal_height=True):
+            gr.Markdown("# 预算问答 · 服务台")
+            gr.Button("退出登录", link="/helpdesk/logout", size="sm", scale=0, elem_id="desk-logout")
         with gr.Tabs() as tabs:
             with gr.Tab("问题追溯", id=TRACE_TAB):
                 with gr.Row():

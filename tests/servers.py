@@ -1,17 +1,25 @@
-"""Starting the web app for tests: a free port on 127.0.0.1 and one staff account."""
+"""Starting the web app for tests: a free port on 127.0.0.1 and one staff account; in this process (a
+thread) or as its own `budget-qa serve` process whose log the test reads."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import bcrypt
+import httpx
 
 from assistant.app import start
 
 USER, PASSWORD = "staff", "correct-horse-9"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -20,20 +28,85 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_with_staff(index_dir: Path, log_db: str | Path | None = None) -> Any:
-    """The app over `index_dir`, its helpdesk open to USER/PASSWORD (the environment is restored after start-up);
-    the app database is `log_db`, else `index_dir/app.sqlite`."""
-    saved = os.environ.get("BUDGET_QA_HELPDESK_USERS")
-    os.environ["BUDGET_QA_HELPDESK_USERS"] = (
-        f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}"
-    )
+def staff_line(rounds: int = 4) -> str:
+    return f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=rounds)).decode()}"
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in os.environ for the block, then the environment as it was."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
-        return start(index_dir, "127.0.0.1", free_port(), log_db=log_db or index_dir / "app.sqlite")
+        yield
     finally:
-        if saved is None:
-            os.environ.pop("BUDGET_QA_HELPDESK_USERS", None)
-        else:
-            os.environ["BUDGET_QA_HELPDESK_USERS"] = saved
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def start_with_staff(
+    index_dir: Path,
+    env: dict[str, str] | None = None,
+    rounds: int = 4,
+    db: str | Path | None = None,
+    log_db: str | Path | None = None,
+) -> Any:
+    """The app over `index_dir`, its helpdesk open to USER/PASSWORD (bcrypt cost `rounds`); `env` holds
+    further settings (BUDGET_QA_LOGIN_* …) read at start-up; `db` is the app database (question log and
+    login failures, default `<index_dir>/app.sqlite`). The environment is restored after start-up."""
+    with environment({"BUDGET_QA_HELPDESK_USERS": staff_line(rounds), **(env or {})}):
+        return start(index_dir, "127.0.0.1", free_port(), log_db=db or log_db or index_dir / "app.sqlite")
+
+
+class ServerProcess:
+    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file."""
+
+    def __init__(
+        self, index_dir: Path, log_file: Path, env: dict[str, str] | None = None, db: Path | None = None
+    ):
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.log_file = log_file
+        settings = {
+            "BUDGET_QA_HELPDESK_USERS": staff_line(),
+            "BUDGET_QA_APP_DB": str(db or index_dir / "app.sqlite"),
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
+        }
+        port = self.url.rsplit(":", 1)[1]
+        command = [sys.executable, "-m", "assistant", "--index", str(index_dir), "serve", "--port", port]
+        with log_file.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **settings}, cwd=ROOT
+            )
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.log()}")
+            try:
+                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.close()
+        raise RuntimeError(f"the server did not start on {self.url}")
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 # Debian's Chromium, for the browser tests (a test tool's own browser download does not work offline)

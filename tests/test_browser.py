@@ -1,5 +1,5 @@
 """End to end in Debian's Chromium: a question and a follow-up in the public chat, the rendered answer, its
-来源 and chart, and the helpdesk's login refusing a wrong password. Saves a screenshot and prints its path
+来源 and chart, and the helpdesk's Chinese login refusing a wrong password, then logging out. Saves a screenshot and prints its path
 (`$BUDGET_QA_SCREENSHOTS`, default index/screenshots/)."""
 
 from __future__ import annotations
@@ -74,27 +74,33 @@ def test_question_follow_up_source_and_chart(server: Any, browser: Any) -> None:
     page.close()
 
 
-def test_helpdesk_asks_for_a_login_and_refuses_a_wrong_password(server: Any, browser: Any) -> None:
+def test_helpdesk_login_in_chinese_refuses_a_wrong_password_and_logs_out(server: Any, browser: Any) -> None:
     page = browser.new_page()
     page.goto(server.url + "/helpdesk/", timeout=TIMEOUT)
-    password = page.locator("input[type=password]")
-    password.wait_for(timeout=TIMEOUT)
+    page.wait_for_url("**/helpdesk/login", timeout=TIMEOUT)
     assert page.get_by_text("预算问答 · 服务台：请登录").is_visible()
-    page.locator("input[type=text]").first.fill(USER)
-    password.fill(PASSWORD + "x")
-    page.get_by_role("button", name="Login").click()
-    page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=TIMEOUT)
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.get_by_label("用户名").fill(USER)
+    page.get_by_label("密码").fill(PASSWORD + "x")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("用户名或密码不正确。").wait_for(timeout=TIMEOUT)
     assert page.get_by_role("tab", name="问题追溯").count() == 0
+    assert page.get_by_label("用户名").input_value() == USER  # the name stays, the password does not
+    assert page.get_by_label("密码").input_value() == ""
 
-    page.locator("input[type=text]").first.fill(USER)  # the form clears both fields after a failure
-    password.fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="预算问答 · 服务台").wait_for(timeout=TIMEOUT)
     page.get_by_role("tab", name="问题追溯").first.wait_for(timeout=TIMEOUT)
     page.locator("#desk-question textarea").fill("物业管理费是多少？")
     page.get_by_role("button", name="追溯").click()
     page.get_by_text("路由：table").wait_for(timeout=TIMEOUT)
     assert "302 09 物业管理费" in page.locator("body").inner_text()
+
+    page.locator("#desk-logout").click()
+    page.get_by_text("已退出登录。").wait_for(timeout=TIMEOUT)
+    page.goto(server.url + "/helpdesk/", timeout=TIMEOUT)
+    page.wait_for_url("**/helpdesk/login", timeout=TIMEOUT)
     page.close()
 
 

@@ -1,87 +1,17 @@
-"""Helpdesk accounts (bcrypt, no default) and its pure views over a real index."""
+"""The helpdesk's pure views over a real index."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import bcrypt
 import pytest
 
 from assistant.engine import Assistant
-from assistant.helpdesk import (
-    also_appears,
-    audit_text,
-    cell_rows,
-    checker,
-    hash_line,
-    load_users,
-    parse_users,
-    reply_text,
-    table_grid_html,
-)
+from assistant.helpdesk import also_appears, audit_text, cell_rows, reply_text, table_grid_html
 from assistant.index import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
-HASH = bcrypt.hashpw(b"correct-horse-9", bcrypt.gensalt(rounds=4)).decode()
-
-
-@pytest.mark.parametrize(
-    ("text", "users"),
-    [
-        ("", []),
-        (f"staff:{HASH}", ["staff"]),
-        (f"staff:{HASH}, chen:{HASH}", ["staff", "chen"]),
-        (f"# comment\nstaff:{HASH}\n\nbad-line\nplain:secret", ["staff"]),
-        ("staff:", []),
-    ],
-)
-def test_parse_users(text: str, users: list[str]) -> None:
-    assert list(parse_users(text)) == users
-
-
-def test_users_from_env_and_file(tmp_path: Path) -> None:
-    accounts = tmp_path / "users.txt"
-    accounts.write_text(f"chen:{HASH}\n", encoding="utf-8")
-    env = {"BUDGET_QA_HELPDESK_USERS": f"staff:{HASH}", "BUDGET_QA_HELPDESK_USERS_FILE": str(accounts)}
-    assert sorted(load_users(env)) == ["chen", "staff"]
-    assert load_users({}) == {}
-
-
-@pytest.mark.parametrize(
-    ("user", "password", "ok"),
-    [
-        ("staff", "correct-horse-9", True),
-        ("staff", "correct-horse-8", False),
-        ("root", "correct-horse-9", False),
-        ("", "", False),
-    ],
-)
-def test_checker(user: str, password: str, ok: bool) -> None:
-    assert checker(parse_users(f"staff:{HASH}"))(user, password) is ok
-
-
-@pytest.mark.parametrize(
-    ("user", "password"), [("", "long-enough"), ("a:b", "long-enough"), ("staff", "short")]
-)
-def test_hash_line_rejects(user: str, password: str) -> None:
-    with pytest.raises(ValueError):
-        hash_line(user, password)
-
-
-def test_hash_password_command_round_trips() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "assistant.app", "hash-password", "staff"],
-        input="correct-horse-9\n",
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.strip()
-    assert out.startswith("staff:$2b$")
-    assert checker(parse_users(out))("staff", "correct-horse-9") is True
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.applog import AppLog
 from assistant.appdb import open_database
+from assistant.applog import AppLog
 from assistant.attempts import (
     MAX_KEY,
     DatabaseLoginAttempts,

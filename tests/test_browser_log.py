@@ -33,10 +33,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def signed_in(browser: Any, server: Any) -> Any:
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(server.url + "/helpdesk/", timeout=TIMEOUT)
-    page.locator("input[type=password]").wait_for(timeout=TIMEOUT)
-    page.locator("input[type=text]").first.fill(USER)
-    page.locator("input[type=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    page.wait_for_url("**/helpdesk/login", timeout=TIMEOUT)
+    page.get_by_label("用户名").fill(USER)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="预算问答 · 服务台").wait_for(timeout=TIMEOUT)
     return page
 

@@ -3,6 +3,7 @@ goes live, and the helpdesk's upload on a running server whose public chat then 
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,13 @@ def test_adding_keeps_every_other_document_and_is_kept_for_later_builds(index: P
     assert sorted(d["id"] for d in rebuilt.documents) == [SEED_ID, PDF.stem][::-1]
 
 
+def _without_unit_lines(folder: Path) -> Path:
+    text = SEED.read_text(encoding="utf-8")
+    path = folder / "nameless.txt"
+    path.write_text(re.sub(r"(预算单位|编制单位|编制部门|预算部门)[:：]\S*", "", text), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "sentence"),
     [
@@ -67,8 +75,8 @@ def test_adding_keeps_every_other_document_and_is_kept_for_later_builds(index: P
         (lambda tmp: (tmp / "poem.txt").write_text("床前明月光\n") and tmp / "poem.txt", "没有找到预算表"),
         (lambda tmp: (tmp / "x.pdf").write_bytes(b"%PDF-1.7\n1 0 obj") and tmp / "x.pdf", "已损坏"),
         (lambda tmp: (tmp / "notes.docx").write_bytes(b"PK\x03\x04") and tmp / "notes.docx", "无法加入"),
-        # a budget of another province's layout that names no unit the way Shanghai's do
-        (lambda tmp: SHANGHAI.parent / "pdf" / "fuzhou_yibaoju_2026.pdf", "没有找到预算单位名称"),
+        # a budget whose lines naming its unit (预算单位：…) were left out
+        (lambda tmp: _without_unit_lines(tmp), "没有找到预算单位名称"),
     ],
 )
 def test_refused_files_change_nothing(index: Path, tmp_path: Path, make, sentence: str) -> None:

@@ -115,7 +115,7 @@ DESK = [
     (
         "POST",
         "/helpdesk/gradio_api/call/log",
-        {"data": ["", "bogus", "", ""]},
+        {"data": ["", "bogus", "", "", "", ""]},
         422,
         "请求格式不正确：第 2 项输入不可用（不在可选项中）。",
     ),

@@ -107,13 +107,13 @@ def test_calls_with_inputs_by_name(chat: Any, name: str, body: Any, problem: Any
 @pytest.mark.parametrize(
     ("name", "data", "problem"),
     [
-        ("trace", ["物业管理费是多少？", ""], None),
+        ("trace", ["物业管理费是多少？", "", ""], None),
         ("tables", [SEED_ID], None),
         ("tables", ["nope"], bad(1, "不在可选项中")),
         ("grid", [SEED_ID, "economic"], None),
         ("grid", [SEED_ID, "zzz"], bad(2, "不在可选项中")),
-        ("log", ["", "table", "有用", "ok"], None),
-        ("log", ["", "bogus", "", ""], bad(2, "不在可选项中")),
+        ("log", ["", "table", "有用", "ok", "", ""], None),
+        ("log", ["", "bogus", "", "", "", ""], bad(2, "不在可选项中")),
         ("check_upload", [None], None),
         ("check_upload", ["/etc/passwd"], bad(1, "应为上传的文件")),
         ("check_upload", [{"path": "/etc/passwd"}], bad(1, "不是本服务器上传的文件")),

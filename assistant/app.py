@@ -523,8 +523,9 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
     import fastapi
     import gradio as gr
 
+    from assistant.accounts import load_users
     from assistant.applog import AppLog, log_path
-    from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker, load_users
+    from assistant.helpdesk import build_helpdesk, build_helpdesk_off, checker
     from assistant.live import LiveAssistant
 
     assistant = LiveAssistant(index_dir)
@@ -613,7 +614,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
 
     import uvicorn
 
-    from assistant.helpdesk import load_users
+    from assistant.accounts import load_users
 
     app = build_server(index_dir)
     # load the narrative model in the background, so the first passage question does not wait for it

@@ -9,7 +9,6 @@ no account configured the helpdesk is off and its page says so. Make a line with
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -29,30 +28,7 @@ STATUSES = ("", "ok", "error", "too_long")
 _DUMMY = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds=4))
 
 
-# accounts
-def parse_users(text: str) -> dict[str, bytes]:
-    """ "user:hash" pairs separated by commas or new lines → {user: hash}; malformed pairs are skipped."""
-    users: dict[str, bytes] = {}
-    for raw in text.replace(",", "\n").splitlines():
-        pair = raw.strip()
-        if not pair or pair.startswith("#") or ":" not in pair:
-            continue
-        user, digest = (p.strip() for p in pair.split(":", 1))
-        if user and digest.startswith("$2"):
-            users[user] = digest.encode()
-    return users
-
-
-def load_users(environ: dict[str, str] | None = None) -> dict[str, bytes]:
-    """Accounts from the environment variable, then the file it names (both may be set)."""
-    env = os.environ if environ is None else environ
-    users = parse_users(env.get("BUDGET_QA_HELPDESK_USERS", ""))
-    name = env.get("BUDGET_QA_HELPDESK_USERS_FILE", "")
-    if name and Path(name).is_file():
-        users.update(parse_users(Path(name).read_text(encoding="utf-8")))
-    return users
-
-
+# accounts (parsed in assistant.accounts)
 def hash_line(user: str, password: str) -> str:
     """One "user:bcrypt-hash" line for the environment variable or the accounts file."""
     if not user or any(ch in user for ch in ":,\n #"):

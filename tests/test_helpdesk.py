@@ -9,6 +9,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
+from assistant.accounts import parse_users
 from assistant.engine import Assistant
 from assistant.helpdesk import (
     also_appears,
@@ -16,8 +17,6 @@ from assistant.helpdesk import (
     cell_rows,
     checker,
     hash_line,
-    load_users,
-    parse_users,
     reply_text,
     table_grid_html,
 )
@@ -26,28 +25,6 @@ from assistant.index import build_index
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
 HASH = bcrypt.hashpw(b"correct-horse-9", bcrypt.gensalt(rounds=4)).decode()
-
-
-@pytest.mark.parametrize(
-    ("text", "users"),
-    [
-        ("", []),
-        (f"staff:{HASH}", ["staff"]),
-        (f"staff:{HASH}, chen:{HASH}", ["staff", "chen"]),
-        (f"# comment\nstaff:{HASH}\n\nbad-line\nplain:secret", ["staff"]),
-        ("staff:", []),
-    ],
-)
-def test_parse_users(text: str, users: list[str]) -> None:
-    assert list(parse_users(text)) == users
-
-
-def test_users_from_env_and_file(tmp_path: Path) -> None:
-    accounts = tmp_path / "users.txt"
-    accounts.write_text(f"chen:{HASH}\n", encoding="utf-8")
-    env = {"BUDGET_QA_HELPDESK_USERS": f"staff:{HASH}", "BUDGET_QA_HELPDESK_USERS_FILE": str(accounts)}
-    assert sorted(load_users(env)) == ["chen", "staff"]
-    assert load_users({}) == {}
 
 
 @pytest.mark.parametrize(

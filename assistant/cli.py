@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,13 +95,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Warnings(logging.Handler):
+    """The library's warnings (an index made before manifests, narrative search unavailable) as CLI lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"budget-qa: warning: {record.getMessage()}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logger = logging.getLogger("assistant")
+    if not any(isinstance(h, _Warnings) for h in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
     try:
         return COMMANDS[args.command](args)
     except BudgetQAError as err:
         print(f"budget-qa: {err}", file=sys.stderr)
         return err.exit_code
+    except sqlite3.DatabaseError as err:  # damage inside the fact store, past what opening reads
+        print(
+            f"budget-qa: the index is damaged ({str(err).splitlines()[0]}); check it with `budget-qa doctor` "
+            "and rebuild it with `budget-qa index --force`",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -148,10 +167,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _indexed(index: Path) -> set[str]:
-    from assistant.index import current_build
-    from assistant.store import Store
+    from assistant.index import open_live
 
-    store = Store.open(current_build(index) / "facts.sqlite")
+    _, store = open_live(index)
     try:
         return {d["id"] for d in store.documents()}
     finally:
@@ -203,10 +221,9 @@ def _ask_jsonl(args: argparse.Namespace) -> int:
 
 def cmd_units(args: argparse.Namespace) -> int:
     from assistant.catalog import Catalog
-    from assistant.index import current_build
-    from assistant.store import Store
+    from assistant.index import open_live
 
-    store = Store.open(current_build(index_dir(args)) / "facts.sqlite")
+    _, store = open_live(index_dir(args))
     catalog = Catalog.from_rows(store.documents())
     listing = catalog.listing()
     if args.json:

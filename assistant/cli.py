@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--min-accuracy", type=float, help="exit 1 below this overall accuracy (0–1)")
     s.add_argument("--document", help="document a question naming no unit is about (default: none)")
 
+    s = sub.add_parser("doctor", help="check the index and the deployment, one line per check")
+    s.add_argument(
+        "--index", default=argparse.SUPPRESS, help="index folder (as the option before the command)"
+    )
+    s.add_argument("--corpus", default="corpus", help="the corpus `budget-qa index` reads (default: corpus/)")
+    s.add_argument("--json", action="store_true", help="the checks as one JSON object")
+
     s = sub.add_parser("serve", help="start the web app (public chat and staff helpdesk)")
     s.add_argument("--host", default=os.environ.get("BUDGET_QA_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("BUDGET_QA_PORT", "7860")))
@@ -324,6 +331,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant.applog import log_path
+    from assistant.doctor import Deployment, environment, render, report, run_checks
+
+    index = index_dir(args)
+    checks = run_checks(Deployment(index, log_path(index), Path(args.corpus), environment()))
+    print(json.dumps(report(checks), ensure_ascii=False) if args.json else render(checks))
+    return 0 if all(c.ok for c in checks) else 2
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.app import serve
 
@@ -375,6 +392,7 @@ COMMANDS = {
     "audit": cmd_audit,
     "tables": cmd_tables,
     "eval": cmd_eval,
+    "doctor": cmd_doctor,
     "serve": cmd_serve,
     "bench": cmd_bench,
 }

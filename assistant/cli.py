@@ -120,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"budget-qa: {err}", file=sys.stderr)
         return err.exit_code
     except sqlite3.DatabaseError as err:  # damage inside the fact store, past what opening reads
+        if type(err) is not sqlite3.DatabaseError:  # locked, a broken constraint: not damage
+            raise
         print(
             f"budget-qa: the index is damaged ({str(err).splitlines()[0]}); check it with `budget-qa doctor` "
             "and rebuild it with `budget-qa index --force`",

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.store import MIGRATIONS
+
 FIX = "rebuild it with `budget-qa index --force`"
 
 
@@ -114,7 +116,7 @@ def wrong_schema(index: Path) -> Expected:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    line = f"{db} has schema version 99, not the 3 this budget-qa reads; {FIX}"
+    line = f"{db} has schema version 99, not the {len(MIGRATIONS)} this budget-qa reads; {FIX}"
     return Expected(line, [("files", _digest(db)), ("fact store", line)])
 
 

@@ -19,6 +19,7 @@ from assistant.integrity import (
     verify_build,
 )
 from assistant.manifest import read_manifest
+from assistant.store import MIGRATIONS
 
 from .conftest import SEED, as_built_before_manifests
 from .damage import CASES, FIX
@@ -38,7 +39,7 @@ def test_a_sound_build_passes_every_check(index: Path) -> None:
     assert verify_build(build) == []
     assert check_files(build, manifest, digests=True) == "3 files, sizes and sha256 as the manifest gives"
     assert check_store(build, manifest, full=True) == (
-        f"integrity check ok, schema 3, 1 document, {manifest.facts:,} facts"
+        f"integrity check ok, schema {len(MIGRATIONS)}, 1 document, {manifest.facts:,} facts"
     )
     assert check_passages(build, manifest) == f"{manifest.passages:,} passages parse"
     assert manifest_expected(build)

@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench eval browser clean
+.PHONY: install index run test lint bench eval fuzz browser clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ lint: install
 
 test: install browser lint
 	$(BIN)/python -m pytest
+
+# Hypothesis over questions, conversations and document bytes: the fuzz profile's 10,000 examples per test
+# (a share of them where one example is a whole index build); `make test` runs a few hundred, always the same
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -p no:cacheprovider --durations=0
 
 # the seed's sets ask about the seed without naming it; the corpus sets name their units
 eval: index

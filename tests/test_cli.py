@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from assistant.cli import main
+from assistant.engine import Assistant
 
 from .conftest import ROOT, SEED, SEED_ID, as_built_before_manifests
 from .damage import CASES, FIX, live, overwritten_sections
+from .fuzzing import TEXTS, Mutation, check_answer, fuzz_settings, mutations, phrased
 
 CONTRACT = {"answer", "route", "citations", "values", "formula", "latency_ms"}
 FACT_FIELDS = {
@@ -354,3 +360,33 @@ def test_doctor_on_a_sound_index_passes_every_check(seed_index: Path, tmp_path: 
     assert [(c["name"], c["ok"]) for c in report["checks"]] == [
         (line[2:].split(":")[0], True) for line in lines
     ]
+
+
+@pytest.fixture(scope="module")
+def fuzz_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz-index-command")
+
+
+@pytest.mark.fuzz
+@fuzz_settings(15, share=0.02)
+@given(edited=mutations(sorted(TEXTS)), question=phrased)
+def test_index_of_any_file_builds_or_is_refused_in_one_line(
+    fuzz_work: Path, edited: Mutation, question: str
+) -> None:
+    """`budget-qa index FILE` on an edited budget: built (and then answers with citations or refuses), or one
+    `budget-qa: ` line, exit 2, and no index."""
+    work = Path(tempfile.mkdtemp(dir=fuzz_work))
+    budget = work / "budget.txt"
+    budget.write_bytes(edited.apply(TEXTS[edited.base]))
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--index", str(work / "index"), "index", str(budget), "--no-vectors", "--quiet"])
+    if code == 0:
+        assistant = Assistant.open(work / "index")
+        check_answer(assistant.ask(question, document="budget"), {"budget"})
+        check_answer(assistant.ask(question), {"budget"})
+    else:
+        assert code == 2 and out.getvalue() == ""
+        assert err.getvalue().startswith("budget-qa: ") and err.getvalue().count("\n") == 1, err.getvalue()
+        assert not (work / "index" / "CURRENT").exists()
+    shutil.rmtree(work)

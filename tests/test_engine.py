@@ -4,16 +4,19 @@ input and several documents."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
 
 from assistant.engine import Assistant
 from assistant.records import Answer
 
-from .conftest import OTHER_ID, SEED_ID
+from .conftest import OTHER_ID, ROOT, SEED, SEED_ID
+from .fuzzing import check_answer, documents, fuzz_settings, histories, questions
 
 XFAIL = pytest.mark.xfail
 
@@ -476,3 +479,45 @@ def test_a_passage_line_that_cannot_be_read_is_an_error_when_searched(tmp_path) 
     assert str(err.value) == (
         f"{chunks} is damaged (line 6 is not a passage); rebuild it with `budget-qa index --force`"
     )
+
+
+# ---------------------------------------------------------------- fuzzing (make fuzz runs 10,000 of each)
+
+FUZZ_DOCUMENTS = [SEED, *sorted((ROOT / "corpus" / "shanghai").glob("*.txt"))]
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The seed and the shipped text budgets (财政局 twice, a district, a unit of a street office), narrative
+    searched by BM25 alone so that thousands of questions take seconds."""
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("fuzz-index")
+    build_index(FUZZ_DOCUMENTS, index, with_vectors=False)
+    saved = os.environ.get("BUDGET_QA_DENSE")
+    os.environ["BUDGET_QA_DENSE"] = "0"
+    try:
+        assistant = Assistant.open(index)
+        assistant.retriever()
+    finally:
+        if saved is None:
+            os.environ.pop("BUDGET_QA_DENSE")
+        else:
+            os.environ["BUDGET_QA_DENSE"] = saved
+    return assistant
+
+
+@pytest.mark.fuzz
+@fuzz_settings(300)
+@given(question=questions, document=documents([p.stem for p in FUZZ_DOCUMENTS]))
+def test_any_question_is_answered_with_citations_or_refused(many: Assistant, question, document) -> None:
+    check_answer(many.ask(question, document=document), set(many.catalog.entries))
+
+
+@pytest.mark.fuzz
+@fuzz_settings(60)
+@given(question=questions, history=histories, document=documents([p.stem for p in FUZZ_DOCUMENTS]))
+def test_any_conversation_is_answered_with_citations_or_refused(
+    many: Assistant, question, history: list[str], document
+) -> None:
+    check_answer(many.ask(question, history, document), set(many.catalog.entries))

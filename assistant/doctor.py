@@ -71,25 +71,14 @@ def attempt(name: str, check: Callable[[], str]) -> Check:
 def index_checks(index: Path) -> tuple[list[Check], Path | None]:
     """The build's checks (integrity.py), with the files' digests, the full SQLite check and the vectors."""
     from assistant.index import current_build
-    from assistant.integrity import check_files, check_passages, check_store, manifest_expected, no_manifest
-    from assistant.manifest import MANIFEST_FILE, missing, read_manifest
+    from assistant.integrity import check_files, check_passages, check_store
 
     try:
         build = current_build(index)
     except BudgetQAError as err:
         return [Check("index", False, str(err))], None
-    checks = [Check("index", True, f"{build} is live")]
-    try:
-        manifest = read_manifest(build)
-        if manifest is not None:
-            checks.append(Check("manifest", True, _summary(manifest)))
-        elif manifest_expected(build):
-            checks.append(Check("manifest", False, missing(build / MANIFEST_FILE)))
-        else:
-            checks.append(Check("manifest", False, no_manifest(build)))
-    except IndexDamagedError as err:
-        manifest = None
-        checks.append(Check("manifest", False, str(err)))
+    found, manifest = manifest_check(build)
+    checks = [Check("index", True, f"{build} is live"), found]
     if manifest is not None:
         checks.append(attempt("files", lambda: check_files(build, manifest, digests=True)))
     checks.append(attempt("fact store", lambda: check_store(build, manifest, full=True)))
@@ -97,6 +86,23 @@ def index_checks(index: Path) -> tuple[list[Check], Path | None]:
     if manifest.vectors if manifest is not None else (build / "chroma").is_dir():
         checks += vector_checks(build, manifest)
     return checks, build
+
+
+def manifest_check(build: Path) -> tuple[Check, Any]:
+    """The manifest and what it says; a build made before manifests fails here (rebuild it), the rest of
+    its checks run without the manifest's counts."""
+    from assistant.integrity import manifest_expected, no_manifest
+    from assistant.manifest import MANIFEST_FILE, missing, read_manifest
+
+    try:
+        manifest = read_manifest(build)
+    except IndexDamagedError as err:
+        return Check("manifest", False, str(err)), None
+    if manifest is not None:
+        return Check("manifest", True, _summary(manifest)), manifest
+    if manifest_expected(build):
+        return Check("manifest", False, missing(build / MANIFEST_FILE)), None
+    return Check("manifest", False, no_manifest(build)), None
 
 
 def vector_checks(build: Path, manifest: Any) -> list[Check]:

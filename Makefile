@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench bench-log eval browser postgres clean
+.PHONY: install index run test lint bench bench-log eval fuzz browser postgres clean
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ lint: install
 
 test: install browser postgres lint
 	$(BIN)/python -m pytest
+
+# Hypothesis over questions, conversations and document bytes: the fuzz profile's 10,000 examples per test
+# (a share of them where one example is a whole index build); `make test` runs a few hundred, always the same
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -p no:cacheprovider --durations=0
 
 # the seed's sets ask about the seed without naming it; the corpus sets name their units
 eval: index

@@ -11,11 +11,13 @@ import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import bcrypt
 
+USERS_ENV = "BUDGET_QA_HELPDESK_USERS"
+USERS_FILE_ENV = "BUDGET_QA_HELPDESK_USERS_FILE"
 BCRYPT = re.compile(r"^\$2[abxy]?\$(\d\d)\$[./A-Za-z0-9]{53}$")
 DEFAULT_COST = 12
 
@@ -78,3 +80,34 @@ def checker(users: dict[str, bytes]) -> Callable[[str, str], bool]:
     """`check(user, password)`; unknown users cost as much time as known ones."""
     dummy = dummy_hash(users)
     return lambda user, password: verify(users, dummy, user, password)
+
+
+def _pairs(text: str) -> list[str]:
+    """The non-empty, non-comment entries of an accounts text (commas or new lines between them)."""
+    entries = (raw.strip() for raw in text.replace(",", "\n").splitlines())
+    return [e for e in entries if e and not e.startswith("#")]
+
+
+def pair_problems(text: str, where: str) -> list[str]:
+    """Why each malformed pair of an accounts text would be ignored (pure; names the entry, not its hash)."""
+    problems = []
+    for n, pair in enumerate(_pairs(text), start=1):
+        user, _, digest = (p.strip() for p in pair.partition(":"))
+        if not user or not digest:
+            problems.append(f"entry {n} of {where} is not user:bcrypt-hash")
+        elif not BCRYPT.match(digest):
+            problems.append(f"the hash of {user!r} in {where} is not a bcrypt hash")
+    return problems
+
+
+def account_problems(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Everything wrong with the configured accounts: malformed pairs, an accounts file that cannot be read."""
+    env = os.environ if environ is None else environ
+    problems = pair_problems(env.get(USERS_ENV, ""), USERS_ENV)
+    name = env.get(USERS_FILE_ENV, "")
+    if name:
+        try:
+            problems += pair_problems(Path(name).read_text(encoding="utf-8"), name)
+        except (OSError, UnicodeDecodeError) as err:
+            problems.append(f"{name} cannot be read ({err.__class__.__name__})")
+    return problems

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--min-accuracy", type=float, help="exit 1 below this overall accuracy (0–1)")
     s.add_argument("--document", help="document a question naming no unit is about (default: none)")
 
+    s = sub.add_parser("doctor", help="check the index and the deployment, one line per check")
+    s.add_argument(
+        "--index", default=argparse.SUPPRESS, help="index folder (as the option before the command)"
+    )
+    s.add_argument("--corpus", default="corpus", help="the corpus `budget-qa index` reads (default: corpus/)")
+    s.add_argument("--json", action="store_true", help="the checks as one JSON object")
+
     s = sub.add_parser("serve", help="start the web app (public chat and staff helpdesk)")
     s.add_argument("--host", default=os.environ.get("BUDGET_QA_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("BUDGET_QA_PORT", "7860")))
@@ -106,13 +115,32 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Warnings(logging.Handler):
+    """The library's warnings (an index made before manifests, narrative search unavailable) as CLI lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"budget-qa: warning: {record.getMessage()}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logger = logging.getLogger("assistant")
+    if not any(isinstance(h, _Warnings) for h in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
     try:
         return COMMANDS[args.command](args)
     except BudgetQAError as err:
         print(f"budget-qa: {err}", file=sys.stderr)
         return err.exit_code
+    except sqlite3.DatabaseError as err:  # damage inside the fact store, past what opening reads
+        if type(err) is not sqlite3.DatabaseError:  # locked, a broken constraint: not damage
+            raise
+        print(
+            f"budget-qa: the index is damaged ({str(err).splitlines()[0]}); check it with `budget-qa doctor` "
+            "and rebuild it with `budget-qa index --force`",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -163,10 +191,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _indexed(index: Path) -> set[str]:
-    from assistant.index import current_build
-    from assistant.store import Store
+    from assistant.index import open_live
 
-    store = Store.open(current_build(index) / "facts.sqlite")
+    _, store = open_live(index)
     try:
         return {d["id"] for d in store.documents()}
     finally:
@@ -218,10 +245,9 @@ def _ask_jsonl(args: argparse.Namespace) -> int:
 
 def cmd_units(args: argparse.Namespace) -> int:
     from assistant.catalog import Catalog
-    from assistant.index import current_build
-    from assistant.store import Store
+    from assistant.index import open_live
 
-    store = Store.open(current_build(index_dir(args)) / "facts.sqlite")
+    _, store = open_live(index_dir(args))
     catalog = Catalog.from_rows(store.documents())
     listing = catalog.listing()
     if args.json:
@@ -322,6 +348,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant.applog import log_path
+    from assistant.doctor import Deployment, environment, render, report, run_checks
+
+    index = index_dir(args)
+    checks = run_checks(Deployment(index, log_path(index), Path(args.corpus), environment()))
+    print(json.dumps(report(checks), ensure_ascii=False) if args.json else render(checks))
+    return 0 if all(c.ok for c in checks) else 2
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.app import serve
 
@@ -391,6 +427,7 @@ COMMANDS = {
     "audit": cmd_audit,
     "tables": cmd_tables,
     "eval": cmd_eval,
+    "doctor": cmd_doctor,
     "serve": cmd_serve,
     "mcp": cmd_mcp,
     "bench": cmd_bench,

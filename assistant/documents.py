@@ -251,12 +251,9 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
             sections.append(Section(block.name, block.title, text_body, block.start + 1))
             facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
-            table = parse_table(block, lines, year, grid=source.grid)
-            if not table.rows and tables and tables[-1].key == table.key:
-                continue  # the title repeated after a page break, with no figures of its own
-            tables.append(table)
-            table_blocks.append(block)
-    tables, table_blocks = _without_empty_repeats(tables, table_blocks)
+            _keep_table(
+                parse_table(block, lines, year, grid=source.grid), block, tables, table_blocks, doc_id
+            )
     texts = [s.text for s in sections]
     tables = settle_tables(tables, table_blocks, lines, year, facts, texts, source.grid)
     _require_totals(doc_id, tables)
@@ -272,14 +269,27 @@ def _without_furniture(lines: list[str], furniture: list[re.Pattern[str]]) -> li
     return ["" if any(p.search(line) for p in furniture) else line for line in lines]
 
 
-def _without_empty_repeats(tables: list[Table], blocks: list[Block]) -> tuple[list[Table], list[Block]]:
-    """A table title with no figures of its own, where the same table is printed with figures elsewhere
-    (a contents entry the contents check missed, or the title repeated after a page break)."""
-    filled = {t.key for t in tables if t.rows}
-    keep = [n for n, t in enumerate(tables) if t.rows or t.key not in filled]
-    seen: set[str] = set()
-    keep = [n for n in keep if not (tables[n].key in seen or seen.add(tables[n].key))]
-    return [tables[n] for n in keep], [blocks[n] for n in keep]
+def _keep_table(table: Table, block: Block, tables: list[Table], blocks: list[Block], doc_id: str) -> None:
+    """Add a parsed table, once per kind: a title repeated after a page break or left over from the table of
+    contents has no figures and gives way to the table that has them; the same table printed twice is kept
+    once; printed twice with different figures, the document cannot be trusted."""
+    same = next((n for n, t in enumerate(tables) if t.key == table.key), None)
+    if same is not None:
+        earlier = tables[same]
+        if not table.rows or _figures(earlier) == _figures(table):
+            return
+        if earlier.rows:
+            raise ParseError(
+                f"{doc_id}: the table {table.name} is printed twice with different figures "
+                f"(lines {earlier.line} and {table.line})"
+            )
+        del tables[same], blocks[same]
+    tables.append(table)
+    blocks.append(block)
+
+
+def _figures(table: Table) -> list[tuple[str, str, tuple]]:
+    return [(r.code, r.name, r.numbers) for r in table.rows]
 
 
 def _with_pages(tables: list[Table], facts: list[Fact], source: Source) -> tuple[list[Table], list[Fact]]:

@@ -18,9 +18,10 @@ from typing import Any
 from assistant import across, conversation, operations
 from assistant import answer as compose
 from assistant.catalog import Catalog, Entry
-from assistant.errors import IndexMissingError
+from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.glossary import definitions
-from assistant.index import current_build
+from assistant.index import open_live
+from assistant.manifest import PASSAGE_FILES, damaged, read_manifest
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import Item, fact_item, resolve, same_item, text_facts
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
@@ -106,8 +107,10 @@ class Assistant:
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", default_document: str | None = None) -> Assistant:
-        build = current_build(index_dir)
-        return cls(Store.open(build / "facts.sqlite"), build, default_document)
+        """The assistant over the live build, checked first (`integrity.verify_build`): a damaged build is one
+        `IndexDamagedError` line naming the fix; a build made before manifests opens with a warning."""
+        build, store = open_live(index_dir)
+        return cls(store, build, default_document)
 
     # documents, loaded on first use
     @property
@@ -572,12 +575,18 @@ class Assistant:
             retriever.search("名词解释", k=1, document=self.default or next(iter(self.catalog.entries)))
 
     def retriever(self) -> Any:
+        """The narrative retriever, loaded on first need. Passages the manifest counts but that cannot be read
+        are an `IndexDamagedError`; a build without passages (or made before manifests) answers from its tables
+        and says so once; vectors that cannot be searched (no embedding model) leave BM25, and say so."""
         if self._retriever is None and not self._retriever_error:
             try:
                 from assistant.retrieval import load_retriever
 
                 dense = os.environ.get("BUDGET_QA_DENSE", "1") != "0"
                 self._retriever = load_retriever(self.build_dir, dense=dense) if self.build_dir else None
+                self._check_retriever(dense)
+            except IndexDamagedError:
+                raise
             except Exception as err:  # noqa: BLE001 - retrieval is optional; the tables still answer
                 self._retriever_error = f"{type(err).__name__}: {err}"
                 logging.getLogger("assistant").warning(
@@ -586,6 +595,25 @@ class Assistant:
                     err,
                 )
         return self._retriever
+
+    def _check_retriever(self, dense: bool) -> None:
+        """The passages loaded are those the manifest counts; vectors it counts but that cannot be searched are
+        reported (narrative search then ranks by BM25 alone)."""
+        manifest = read_manifest(self.build_dir) if self.build_dir else None
+        retriever = self._retriever
+        if manifest is None or retriever is None:
+            return
+        if len(retriever.chunks) != manifest.passages:
+            path = self.build_dir / PASSAGE_FILES[0]
+            found = f"{len(retriever.chunks):,} passages, the manifest says {manifest.passages:,}"
+            self._retriever = None
+            raise IndexDamagedError(damaged(path, found))
+        if dense and manifest.vectors and not retriever.dense_available:
+            logging.getLogger("assistant").warning(
+                "the narrative vectors cannot be searched (%s), so passages are ranked by BM25 alone; "
+                "check the deployment with `budget-qa doctor`",
+                retriever.dense_error,
+            )
 
     def _defined(self, frame: Frame, doc: Document) -> bool:
         """Whether the question names a term the document's 名词解释 defines (基本支出预算, 财政拨款收入)."""

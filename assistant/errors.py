@@ -23,6 +23,10 @@ class IndexMissingError(BudgetQAError):
     """No index has been built yet, or it cannot be opened."""
 
 
+class IndexDamagedError(IndexMissingError):
+    """The index is there but damaged: a file is missing, cut short, altered or does not match its manifest."""
+
+
 class IndexBuildError(BudgetQAError):
     """The index could not be built; the previous one is still in place."""
 

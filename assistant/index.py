@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -26,7 +27,9 @@ from typing import Any
 from assistant.audit import audit_series, with_findings
 from assistant.catalog import DocKey, unit_identity
 from assistant.documents import read_document
-from assistant.errors import BudgetQAError, IndexMissingError, InputError
+from assistant.errors import BudgetQAError, IndexDamagedError, IndexMissingError, InputError
+from assistant.integrity import verify_build
+from assistant.manifest import damaged, read_manifest, write_manifest
 from assistant.records import Document
 from assistant.store import Store
 
@@ -93,10 +96,27 @@ def current_build(index_dir: str | Path) -> Path:
     pointer = index / "CURRENT"
     if not pointer.exists():
         raise IndexMissingError(f"{index}: no index yet; build it with `budget-qa index`")
-    build = index / pointer.read_text(encoding="utf-8").strip()
-    if not (build / "facts.sqlite").exists():
-        raise IndexMissingError(f"{build}: the index is incomplete; rebuild it with `budget-qa index`")
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if not name.startswith("build-") or "/" in name or "\\" in name:
+        raise IndexDamagedError(damaged(pointer, "it names no build"))
+    build = index / name
+    if not build.is_dir():
+        raise IndexDamagedError(
+            f"{pointer} names {name}, which is missing; rebuild it with `budget-qa index --force`"
+        )
     return build
+
+
+def open_live(index_dir: str | Path) -> tuple[Path, Store]:
+    """The live build and its fact store, checked first (`integrity.verify_build`): a damaged build raises
+    `IndexDamagedError`; one made before manifests opens with a logged warning."""
+    build = current_build(index_dir)
+    for warning in verify_build(build):
+        logging.getLogger("assistant").warning(warning)
+    return build, Store.open(build / "facts.sqlite")
 
 
 def fingerprint(files: list[Path], model: str) -> str:
@@ -121,13 +141,8 @@ def build_index(
     files = corpus_files(paths) + _uploads(index)
     model = embedding_model or os.environ.get("BUDGET_QA_EMBEDDING_MODEL", "") or "default"
     stamp = fingerprint(files, model if with_vectors else "none")
-    if not force:
-        try:
-            live = current_build(index)
-            if Store.open(live / "facts.sqlite").meta("fingerprint") == stamp:
-                return BuildResult(None, up_to_date=True, seconds=time.perf_counter() - started)
-        except IndexMissingError:
-            pass
+    if not force and _up_to_date(index, stamp):
+        return BuildResult(None, up_to_date=True, seconds=time.perf_counter() - started)
     index.mkdir(parents=True, exist_ok=True)
     if with_vectors:
         _warm_imports()
@@ -136,6 +151,21 @@ def build_index(
     result.build_dir = build
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _up_to_date(index: Path, stamp: str) -> bool:
+    """The live build was made from these files and is whole (a damaged or manifest-less one is rebuilt)."""
+    try:
+        live = current_build(index)
+        if verify_build(live):  # warnings: a build made before manifests
+            return False
+        store = Store.open(live / "facts.sqlite")
+        try:
+            return store.meta("fingerprint") == stamp
+        finally:
+            store.close()
+    except IndexMissingError:
+        return False
 
 
 def _build(
@@ -153,14 +183,16 @@ def _build(
         docs, result = _parse_all(files, skip_bad, report)
         store = Store.open(build / "facts.sqlite", create=True)
         _store_docs(store, docs, audit_series([d for d, _, _ in docs]), build, report)
+        embedded = ""
         if with_vectors:
-            result.chunks = _build_vectors([d for d, _, _ in docs], build, embedding_model, report)
+            result.chunks, embedded = _build_vectors([d for d, _, _ in docs], build, embedding_model, report)
             store.set_meta("embedding_model", model)
         else:
             result.chunks = _write_passages([d for d, _, _ in docs], build)
         store.set_meta("fingerprint", stamp)
         result.documents = store.documents()
         store.close()
+        write_manifest(build, embedded)
         _swap(index, build)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -208,6 +240,7 @@ def _locked(index: Path) -> Iterator[None]:
 
 def _add(files: list[Path], index: Path, report: Progress, started: float) -> BuildResult:
     live = current_build(index)
+    verify_build(live)  # a damaged build is not copied into the next one
     docs, result = _parse_all(files, False, report)
     held = Store.open(live / "facts.sqlite")
     rows = held.documents()
@@ -222,6 +255,8 @@ def _add(files: list[Path], index: Path, report: Progress, started: float) -> Bu
         store.set_meta("fingerprint", "")  # the next `budget-qa index` rebuilds, uploads included
         result.documents = store.documents()
         store.close()
+        held_manifest = read_manifest(live)
+        write_manifest(build, held_manifest.embedding_model if held_manifest else "")
         _keep_uploads(files, index)
         _swap(index, build)
     except BaseException:
@@ -377,7 +412,8 @@ def _read_all(files: list[Path]) -> Iterator[tuple[Path, tuple[Document, dict[st
         yield from zip(files, pool.map(_read_one, files, chunksize=4), strict=True)
 
 
-def _build_vectors(docs: list[Document], build: Path, model: str | None, report: Progress) -> int:
+def _build_vectors(docs: list[Document], build: Path, model: str | None, report: Progress) -> tuple[int, str]:
+    """Passages and their vectors; returns the number of passages and the embedding model ("" if none)."""
     from assistant.retrieval import build_narrative_index
 
     report("embedding the narrative", 0, 1)
@@ -386,7 +422,7 @@ def _build_vectors(docs: list[Document], build: Path, model: str | None, report:
         report(f"no embedding model ({result.error}); narrative search uses BM25 only", 1, 1)
     else:
         report(f"embedded {result.chunks} passages ({result.embedding_model})", 1, 1)
-    return result.chunks
+    return result.chunks, result.embedding_model
 
 
 def _write_passages(docs: list[Document], build: Path) -> int:

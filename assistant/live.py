@@ -8,12 +8,14 @@ being answered from it finishes there.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from assistant.engine import Assistant
+from assistant.errors import BudgetQAError
 
 
 class LiveAssistant:
@@ -37,12 +39,18 @@ class LiveAssistant:
             return ""
 
     def current(self) -> Assistant:
-        """The assistant of the live build (re-opened after a swap; the old one if the new cannot open)."""
+        """The assistant of the live build (re-opened after a swap; the old one if the new cannot open, which
+        is logged once: the old build is kept until the next swap)."""
         pointer = self._read_pointer()
         if pointer and pointer != self._pointer:
             with self._lock:
                 if pointer != self._pointer:
-                    self._assistant = self._opener(self.index_dir)
+                    try:
+                        self._assistant = self._opener(self.index_dir)
+                    except BudgetQAError as err:
+                        logging.getLogger("assistant").warning(
+                            "still answering from %s: %s", self._pointer, err
+                        )
                     self._pointer = pointer
         return self._assistant
 

@@ -402,15 +402,26 @@ def load_retriever(index_dir: str | Path, model: str | None = None, dense: bool 
 
 
 def read_chunks(path: str | Path) -> list[Chunk]:
-    """Chunks written by `build_narrative_index`; IndexMissingError when absent."""
-    from assistant.errors import IndexMissingError
+    """Chunks written by `build_narrative_index`; `IndexMissingError` when absent, `IndexDamagedError` when a
+    line is not a passage."""
+    from assistant.errors import IndexDamagedError, IndexMissingError
+    from assistant.manifest import damaged
 
     file = Path(path)
     if not file.exists():
         raise IndexMissingError(f"no narrative index at {file}: run `budget-qa index` first")
-    return [
-        Chunk(**json.loads(line)) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise IndexDamagedError(damaged(file, f"not UTF-8 at byte {err.start}")) from None
+    chunks = []
+    for n, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                chunks.append(Chunk(**json.loads(line)))
+            except (ValueError, TypeError):  # not JSON, or not the fields of a passage
+                raise IndexDamagedError(damaged(file, f"line {n} is not a passage")) from None
+    return chunks
 
 
 def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
@@ -434,8 +445,11 @@ def read_tokens(path: Path, chunks: Sequence[Chunk]) -> list[list[str]] | None:
     """The tokens written with the passages, when they match them one for one."""
     if not path.exists():
         return None
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if len(rows) != len(chunks) or any(row[0] != c.id for row, c in zip(rows, chunks, strict=True)):
+    try:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if len(rows) != len(chunks) or any(row[0] != c.id for row, c in zip(rows, chunks, strict=True)):
+            return None
+    except (ValueError, TypeError, IndexError, KeyError):  # a damaged cache: the passages are tokenized again
         return None
     return [row[1] for row in rows]
 

@@ -97,6 +97,14 @@ def copy_vectors(source_build: Path, target_build: Path) -> int:
     return len(rows)
 
 
+def _describe_vectors(build: Path, source_build: Path) -> None:
+    """The manifest again, now that the build has the copied vectors (so opening it checks them too)."""
+    from assistant.manifest import read_manifest, write_manifest
+
+    source = read_manifest(source_build)
+    write_manifest(build, source.embedding_model if source else "")
+
+
 def _chunk_metadata(chunk: Any) -> dict[str, Any]:
     from assistant.vectors import _metadata
 
@@ -203,6 +211,7 @@ def measure(size: int, sources: list[Path], work: Path, vectors_from: Path | Non
         started = time.perf_counter()
         row["vectors_copied"] = copy_vectors(current_build(vectors_from), current_build(index))
         row["vectors_copy_s"] = round(time.perf_counter() - started, 1)
+        _describe_vectors(current_build(index), current_build(vectors_from))
     _, out = _run([sys.executable, "-m", "assistant.scale", str(index)])
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip()[-300:])

@@ -180,3 +180,17 @@ def _forget(path: Path) -> None:
     system = SharedSystemClient._identifier_to_system.pop(identifier, None)
     if system is not None:
         system.stop()
+
+
+def stored_vectors(persist_dir: str | Path, name: str = COLLECTION) -> int:
+    """How many vectors a local collection holds, read without loading an embedding model; raises
+    `IndexMissingError` when the folder holds no such collection."""
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(persist_dir), settings=_settings())
+    try:
+        return int(client.get_collection(name).count())
+    except Exception as err:  # chromadb raises NotFoundError / ValueError depending on the version
+        raise IndexMissingError(f"no narrative collection {name!r} in {persist_dir}") from err
+    finally:
+        client.close()

@@ -18,6 +18,17 @@ OTHER = SHANGHAI / "sh_shenjiju_2026.txt"  # 上海市审计局 2026, audits cle
 OTHER_ID = "sh_shenjiju_2026"
 
 
+def as_built_before_manifests(build: Path) -> None:
+    """Make a build look like one made before manifests: no manifest.json, no mark in its fact store."""
+    import sqlite3
+
+    (build / "manifest.json").unlink()
+    conn = sqlite3.connect(build / "facts.sqlite")
+    with conn:
+        conn.execute("DELETE FROM meta WHERE key = 'manifest'")
+    conn.close()
+
+
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index folder holding the seed only (no vectors: table questions never need them)."""

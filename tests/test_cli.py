@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from assistant.cli import main
+from assistant.engine import Assistant
 
-from .conftest import ROOT, SEED, SEED_ID
+from .conftest import ROOT, SEED, SEED_ID, as_built_before_manifests
+from .damage import CASES, FIX, live, overwritten_sections
+from .fuzzing import TEXTS, Mutation, check_answer, fuzz_settings, mutations, phrased
 
 CONTRACT = {"answer", "route", "citations", "values", "formula", "latency_ms"}
 FACT_FIELDS = {
@@ -270,3 +279,114 @@ def test_installed_command_smoke(seed_index: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 2 and proc.stderr.startswith("budget-qa: ") and "Traceback" not in proc.stderr
+
+
+def _command(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`budget-qa` as a user runs it: a fresh process, this checkout's package, no helpdesk settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUDGET_QA_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_damaged_index_is_one_line_and_exit_2(tmp_path: Path, seed_index: Path, case: str) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    expected = CASES[case](index)
+    asked = _command("--index", str(index), "ask", "办公费是多少？")
+    assert (asked.returncode, asked.stdout, asked.stderr) == (2, "", f"budget-qa: {expected.line}\n")
+    doctor = _command("doctor", "--index", str(index))
+    failed = [line for line in doctor.stdout.splitlines() if line.startswith("✗")]
+    assert doctor.returncode == 2 and doctor.stderr == ""
+    assert failed == [f"✗ {name}: {message}" for name, message in expected.doctor]
+
+
+def test_damage_past_what_opening_reads_is_one_line_too(tmp_path: Path, seed_index: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    expected = overwritten_sections(index)
+    asked = _command("--index", str(index), "ask", "办公费是多少？")
+    assert (asked.returncode, asked.stdout, asked.stderr) == (2, "", f"budget-qa: {expected.line}\n")
+    doctor = _command("doctor", "--index", str(index))
+    failed = [line for line in doctor.stdout.splitlines() if line.startswith("✗")]
+    assert doctor.returncode == 2 and failed == [f"✗ {name}: {message}" for name, message in expected.doctor]
+
+
+def test_an_index_made_before_manifests_answers_with_a_warning(tmp_path: Path, seed_index: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    build = live(index)
+    as_built_before_manifests(build)
+    warning = (
+        f"{build} has no manifest.json (built by an earlier version), so its files cannot be checked; {FIX}"
+    )
+    asked = _command("--index", str(index), "ask", "办公费是多少？")
+    assert asked.returncode == 0 and "300,000元" in asked.stdout
+    assert asked.stderr == f"budget-qa: warning: {warning}\n"
+    doctor = _command("doctor", "--index", str(index))
+    assert doctor.returncode == 2
+    assert [line for line in doctor.stdout.splitlines() if line.startswith("✗")] == [f"✗ manifest: {warning}"]
+    rebuilt = _command("--index", str(index), "index", str(SEED), "--no-vectors", "--quiet")
+    assert rebuilt.returncode == 0 and "indexed 1 document(s)" in rebuilt.stdout  # not "up to date"
+    assert _command("doctor", "--index", str(index)).returncode == 0
+
+
+def test_doctor_on_a_sound_index_passes_every_check(seed_index: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    doctor = _command("doctor", "--index", str(index))
+    lines = doctor.stdout.splitlines()
+    assert doctor.returncode == 0 and doctor.stderr == ""
+    assert [line.split(":")[0] for line in lines] == [
+        "✓ index",
+        "✓ manifest",
+        "✓ files",
+        "✓ fact store",
+        "✓ passages",
+        "✓ app database",
+        "✓ helpdesk accounts",
+        "✓ corpus",
+        "✓ disk space",
+    ]
+    report = json.loads(_command("--index", str(index), "doctor", "--json").stdout)
+    assert report["ok"] is True
+    assert [(c["name"], c["ok"]) for c in report["checks"]] == [
+        (line[2:].split(":")[0], True) for line in lines
+    ]
+
+
+@pytest.fixture(scope="module")
+def fuzz_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz-index-command")
+
+
+@pytest.mark.fuzz
+@fuzz_settings(15, share=0.02)
+@given(edited=mutations(sorted(TEXTS)), question=phrased)
+def test_index_of_any_file_builds_or_is_refused_in_one_line(
+    fuzz_work: Path, edited: Mutation, question: str
+) -> None:
+    """`budget-qa index FILE` on an edited budget: built (and then answers with citations or refuses), or one
+    `budget-qa: ` line, exit 2, and no index."""
+    work = Path(tempfile.mkdtemp(dir=fuzz_work))
+    budget = work / "budget.txt"
+    budget.write_bytes(edited.apply(TEXTS[edited.base]))
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--index", str(work / "index"), "index", str(budget), "--no-vectors", "--quiet"])
+    if code == 0:
+        assistant = Assistant.open(work / "index")
+        check_answer(assistant.ask(question, document="budget"), {"budget"})
+        check_answer(assistant.ask(question), {"budget"})
+    else:
+        assert code == 2 and out.getvalue() == ""
+        assert err.getvalue().startswith("budget-qa: ") and err.getvalue().count("\n") == 1, err.getvalue()
+        assert not (work / "index" / "CURRENT").exists()
+    shutil.rmtree(work)

@@ -113,3 +113,45 @@ def test_decode_accepts_utf8_with_bom():
 
 def test_every_error_is_a_budget_error():
     assert issubclass(InputError, BudgetQAError) and issubclass(NotABudgetError, BudgetQAError)
+
+
+CAIZHENGJU = ROOT / "corpus" / "shanghai" / "sh_caizhengju_2025.txt"
+
+
+def _table_lines(lines: list[str], title: str) -> tuple[int, int]:
+    """The first and one-past-last line of the table printed under `title` (up to its 合计 row)."""
+    start = next(i for i, line in enumerate(lines) if line.strip() == title)
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("合计 ")) + 1
+    return start, end
+
+
+def test_a_table_title_left_from_the_contents_gives_way_to_the_table():
+    """Found by fuzzing: without the contents lines around it, one entry of the table of contents reads as an
+    empty table, and the same table was then stored twice (a crash of `budget-qa index`)."""
+    lines = CAIZHENGJU.read_text(encoding="utf-8").split("\n")
+    doc = parse_document("\n".join(lines[:11] + lines[20:]), "toc")
+    keys = [t.key for t in doc.tables]
+    assert keys.count("income_summary") == 1 and len(keys) == len(set(keys))
+    income = next(t for t in doc.tables if t.key == "income_summary")
+    assert income.rows and income.line > 11
+
+
+def test_a_table_printed_twice_is_kept_once():
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    start, end = _table_lines(lines, "2024年预算单位收入预算总表")
+    once = parse_document("\n".join(lines), "once")
+    twice = parse_document("\n".join(lines[:end] + [""] + lines[start:end] + lines[end:]), "twice")
+    assert [t.key for t in twice.tables] == [t.key for t in once.tables]
+    assert len(twice.text_facts) == len(once.text_facts)
+
+
+def test_a_table_printed_twice_with_different_figures_is_refused_in_one_line():
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    start, end = _table_lines(lines, "2024年预算单位收入预算总表")
+    copy = [line.replace("10,555,000", "10,555,001") for line in lines[start:end]]
+    with pytest.raises(ParseError) as err:
+        parse_document("\n".join(lines[:end] + [""] + copy + lines[end:]), "twice")
+    assert str(err.value) == (
+        f"twice: the table 2024年预算单位收入预算总表 is printed twice with different figures "
+        f"(lines {start + 1} and {end + 2})"
+    )

@@ -173,18 +173,32 @@ def test_corpus_files_errors(tmp_path: Path, make, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setup", "message"),
+    ("pointer", "message"),
     [
-        (lambda index: None, "no index yet"),
-        (lambda index: (index / "CURRENT").write_text("build-gone\n", encoding="utf-8"), "incomplete"),
+        (None, "{index}: no index yet; build it with `budget-qa index`"),
+        (
+            b"build-gone\n",
+            "{index}/CURRENT names build-gone, which is missing; rebuild it with `budget-qa index --force`",
+        ),
+        (b"", "{index}/CURRENT is damaged (it names no build); rebuild it with `budget-qa index --force`"),
+        (
+            b"../elsewhere",
+            "{index}/CURRENT is damaged (it names no build); rebuild it with `budget-qa index --force`",
+        ),
+        (
+            b"\xff\xfe\x00",
+            "{index}/CURRENT is damaged (it names no build); rebuild it with `budget-qa index --force`",
+        ),
     ],
 )
-def test_current_build_errors(tmp_path: Path, setup, message: str) -> None:
+def test_current_build_errors(tmp_path: Path, pointer: bytes | None, message: str) -> None:
     index = tmp_path / "index"
     index.mkdir()
-    setup(index)
-    with pytest.raises(IndexMissingError, match=message):
+    if pointer is not None:
+        (index / "CURRENT").write_bytes(pointer)
+    with pytest.raises(IndexMissingError) as err:
         current_build(index)
+    assert str(err.value) == message.format(index=index)
     with pytest.raises(IndexMissingError):
         Assistant.open(index)
 

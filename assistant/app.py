@@ -597,11 +597,12 @@ def _login(app: Any, users: dict[str, bytes], db: Any) -> Any:
     from assistant.attempts import DatabaseLoginAttempts
     from assistant.login import LoginGate, LoginPool, LoginSettings
     from assistant.loginpage import LoginRedirect, add_login_routes, session_user
-    from assistant.sessions import Sessions
+    from assistant.sessions import DatabaseSessions
 
     settings = LoginSettings.from_env(os.environ)
     gate = LoginGate(users, DatabaseLoginAttempts(db), settings)
-    sessions = Sessions(settings.idle, settings.lifetime)
+    # in the app database, so every server of that database knows every session
+    sessions = DatabaseSessions(db, settings.idle, settings.lifetime)
     add_login_routes(app, gate, LoginPool(settings.workers, settings.queue), sessions)
     app.add_middleware(LoginRedirect, sessions=sessions)
     app.state.sessions = sessions

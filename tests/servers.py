@@ -109,6 +109,54 @@ class ServerProcess:
             self.process.wait()
 
 
+class ChromaServer:
+    """`chroma run` (the chromadb package's server) on a free port of 127.0.0.1, its data in `path`, its
+    output in `log_file`; ready when it answers its heartbeat. `close()` stops it."""
+
+    def __init__(self, path: Path, log_file: Path, timeout: float = 60):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        chroma = Path(sys.executable).parent / "chroma"
+        command = [str(chroma), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(path)]
+        self.log_file = log_file
+        with log_file.open("wb") as out:
+            self.process = subprocess.Popen(
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+        try:
+            self._wait(timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chroma exited with {self.process.returncode}: {self.log()}")
+            try:
+                if httpx.get(self.url + "/api/v2/heartbeat", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the Chroma server did not answer its heartbeat on {self.url}: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 # Debian's Chromium, for the browser tests (a test tool's own browser download does not work offline)
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +11,17 @@ from assistant.chunks import chunk_document
 from assistant.documents import read_document
 from assistant.embeddings import E5_SMALL, USE_M3, load_embedder
 from assistant.errors import IndexMissingError
+from assistant.index import build_index
+from assistant.retrieval import load_retriever
 from assistant.vectors import (
     COLLECTION,
     build_collection,
+    build_collection_name,
     chunk_from_metadata,
     collection_count,
     open_collection,
 )
+from tests.servers import ChromaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
@@ -94,52 +93,59 @@ def test_open_errors(tmp_path: Path, chunks: list, embedder) -> None:
         open_collection(tmp_path / "chroma", load_embedder(USE_M3))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    folder = tmp_path_factory.mktemp("chroma-server")
+    server = ChromaServer(folder / "data", folder / "server.log")
+    yield server
+    server.close()
 
 
-def _wait_for_heartbeat(port: int, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"chroma exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("chroma server did not answer its heartbeat")
+@pytest.fixture()
+def on_server(chroma_server: ChromaServer, monkeypatch: pytest.MonkeyPatch) -> ChromaServer:
+    monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHROMA_PORT", str(chroma_server.port))
+    return chroma_server
 
 
-def test_chroma_server(tmp_path: Path, chunks: list, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    port = _free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
-    server = subprocess.Popen(
-        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
+def test_chroma_server(tmp_path: Path, chunks: list, embedder, on_server: ChromaServer) -> None:
+    store = build_collection(chunks, tmp_path / "unused", embedder)
+    assert collection_count(store) == 43
+    assert not (tmp_path / "unused").exists()
+    reopened = open_collection(tmp_path / "unused", embedder)
+    doc = reopened.similarity_search("政府采购预算是多少？", k=1)[0]
+    assert "政府采购预算91.96万元" in doc.metadata["text"]
+    assert COLLECTION in [c.name for c in reopened._client.list_collections()]
+    assert collection_count(build_collection(chunks[:4], tmp_path / "unused", embedder)) == 4
+
+
+def test_each_build_has_its_own_collection_on_the_server(
+    tmp_path: Path, on_server: ChromaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new build never changes the collection a server answering from an earlier build searches: the build
+    it replaces keeps its collection until the next swap, like its folder; older ones are deleted."""
+    import chromadb
+
+    builds, names = [], []
+    for _ in range(3):
+        build = build_index([SEED], tmp_path, force=True).build_dir
+        assert build is not None and not (build / "chroma").exists()
+        builds.append(build)
+        names.append(build_collection_name(build))
+    assert names == [f"{COLLECTION}-{b.name}" for b in builds]
+    held = {c.name for c in chromadb.HttpClient("127.0.0.1", on_server.port).list_collections()}
+    assert [name in held for name in names] == [False, True, True]
+    previous = load_retriever(builds[1])  # a server still on the replaced build searches its own vectors
+    assert previous.dense_available and previous.collection._collection.name == names[1]
+    assert previous.search("政府采购预算是多少？", k=1)[0].chunk.section == "其他相关情况说明"
+    assert load_retriever(builds[2]).status() == (
+        f"BM25 and 43 vectors in collection {names[2]} on the Chroma server 127.0.0.1:{on_server.port}"
+        " (e5-small-q4), 43 passages"
     )
-    try:
-        _wait_for_heartbeat(port, server)
-        monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
-        monkeypatch.setenv("CHROMA_PORT", str(port))
-        store = build_collection(chunks, tmp_path / "unused", embedder)
-        assert collection_count(store) == 43
-        assert not (tmp_path / "unused").exists()
-        reopened = open_collection(tmp_path / "unused", embedder)
-        doc = reopened.similarity_search("政府采购预算是多少？", k=1)[0]
-        assert "政府采购预算91.96万元" in doc.metadata["text"]
-        assert COLLECTION in [c.name for c in reopened._client.list_collections()]
-        assert collection_count(build_collection(chunks[:4], tmp_path / "unused", embedder)) == 4
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    monkeypatch.delenv("CHROMA_HOST")  # a server not told where the vectors are says so, and uses BM25
+    alone = load_retriever(builds[2])
+    assert (alone.dense_available, alone.dense_error) == (
+        False,
+        f"the narrative vectors are collection {names[2]} on a Chroma server: set CHROMA_HOST",
+    )
+    assert alone.status() == f"BM25 alone over 43 passages ({alone.dense_error})"

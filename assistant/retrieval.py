@@ -192,9 +192,18 @@ class HybridRetriever:
             return []
         key = (query, document)
         if key not in self._dense_cache:  # a question is often searched twice (gate, then ranking)
+            try:
+                found = self._dense_query(query, document)
+            except Exception as err:  # noqa: BLE001 - the vector server went away: BM25 answers alone
+                logging.getLogger("assistant").warning(
+                    "narrative vectors unavailable, this question is searched with BM25 alone (%s: %s)",
+                    type(err).__name__,
+                    str(err).splitlines()[0] if str(err) else "",
+                )
+                return []
             if len(self._dense_cache) > 256:
                 self._dense_cache.clear()
-            self._dense_cache[key] = self._dense_query(query, document)
+            self._dense_cache[key] = found
         return self._dense_cache[key]
 
     def _dense_query(self, query: str, document: str | None) -> list[tuple[str, float]]:
@@ -373,7 +382,6 @@ def build_narrative_index(
     """
     from assistant.embeddings import load_embedder
     from assistant.errors import BudgetQAError
-    from assistant.vectors import build_collection, collection_for_build, name_collection
 
     start = time.perf_counter()
     chunks = [chunk for doc in documents for chunk in chunk_document(doc)]
@@ -387,11 +395,19 @@ def build_narrative_index(
         return NarrativeIndexReport(
             len(chunks), len(documents), "", False, time.perf_counter() - start, str(err)
         )
-    name = collection_for_build(out)
-    build_collection(chunks, out / CHROMA_DIR, embedder, name)
-    name_collection(out, name)
+    write_vectors(chunks, out, embedder)
     write_chunks(chunks, out / CHUNKS_FILE)
     return NarrativeIndexReport(len(chunks), len(documents), embedder.name, True, time.perf_counter() - start)
+
+
+def write_vectors(chunks: Sequence[Chunk], build: Path, embedder: Any) -> None:
+    """The passages' vectors: the collection in build/chroma, or on a Chroma server a collection of the
+    build's own, named in build/vectors.json."""
+    from assistant.vectors import build_collection, collection_for_build, name_collection
+
+    name = collection_for_build(build)
+    build_collection(chunks, build / CHROMA_DIR, embedder, name)
+    name_collection(build, name)
 
 
 def load_retriever(index_dir: str | Path, model: str | None = None, dense: bool = True) -> HybridRetriever:

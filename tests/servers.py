@@ -62,10 +62,17 @@ def start_with_staff(
 
 
 class ServerProcess:
-    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file."""
+    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file. With
+    `wait=False` the constructor returns at once and `wait()` waits for the server to answer (so that
+    several servers start side by side)."""
 
     def __init__(
-        self, index_dir: Path, log_file: Path, env: dict[str, str] | None = None, db: Path | None = None
+        self,
+        index_dir: Path,
+        log_file: Path,
+        env: dict[str, str] | None = None,
+        db: Path | None = None,
+        wait: bool = True,
     ):
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log_file = log_file
@@ -81,10 +88,11 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **settings}, cwd=ROOT
             )
-        self._wait()
+        if wait:
+            self.wait()
 
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 90
+    def wait(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited: {self.log()}")

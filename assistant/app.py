@@ -597,11 +597,12 @@ def _login(app: Any, users: dict[str, bytes], db: Any) -> Any:
     from assistant.attempts import DatabaseLoginAttempts
     from assistant.login import LoginGate, LoginPool, LoginSettings
     from assistant.loginpage import LoginRedirect, add_login_routes, session_user
-    from assistant.sessions import Sessions
+    from assistant.sessions import DatabaseSessions
 
     settings = LoginSettings.from_env(os.environ)
     gate = LoginGate(users, DatabaseLoginAttempts(db), settings)
-    sessions = Sessions(settings.idle, settings.lifetime)
+    # in the app database, so every server of that database knows every session
+    sessions = DatabaseSessions(db, settings.idle, settings.lifetime)
     add_login_routes(app, gate, LoginPool(settings.workers, settings.queue), sessions)
     app.add_middleware(LoginRedirect, sessions=sessions)
     app.state.sessions = sessions
@@ -669,12 +670,24 @@ def serve(index_dir: Path, host: str, port: int) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_server(index_dir)
     # load the narrative model in the background, so the first passage question does not wait for it
-    threading.Thread(target=app.state.assistant.warm_up, daemon=True).start()
+    threading.Thread(target=warm_up, args=(app.state.assistant,), daemon=True).start()
     desk = "on (login required)" if load_users() else "off (no accounts configured)"
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
     print(f"JSON API at http://{host}:{port}/api/ (documentation: /api/docs)")
     print(f"question log in {app.state.app_db.describe()}")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def warm_up(assistant: Any) -> None:
+    """Load the narrative search now, then say in the server log how it searches (with the vectors' place:
+    each server of a deployment on several machines shows it reached the Chroma server)."""
+    try:
+        assistant.warm_up()
+        retriever = assistant.retriever()
+        status = retriever.status() if retriever is not None else "unavailable (see the warning above)"
+    except Exception as err:  # noqa: BLE001 - the tables still answer; the log says why passages cannot
+        status = f"unavailable ({type(err).__name__}: {err})"
+    print(f"narrative search: {status}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

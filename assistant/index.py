@@ -451,12 +451,25 @@ def _warm_imports() -> None:
 
 def _swap(index: Path, build: Path) -> None:
     """Point CURRENT at `build` (an atomic rename). The build it replaces is kept until the next swap, so a
-    server still answering from it finishes its question; older ones are removed."""
+    server still answering from it finishes its question; older ones are removed, with their collections
+    on a Chroma server."""
     pointer = index / "CURRENT"
     previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
     tmp = index / f".CURRENT.{os.getpid()}"
     tmp.write_text(build.name + "\n", encoding="utf-8")
     os.replace(tmp, pointer)
+    kept = {build.name, previous}
     for old in index.glob("build-*"):
-        if old.name not in (build.name, previous) and old.is_dir():
+        if old.name not in kept and old.is_dir():
+            _drop_vectors(old, {index / name for name in kept})
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _drop_vectors(old: Path, kept: set[Path]) -> None:
+    """Delete a removed build's collection on the Chroma server, unless a kept build searches it too (a
+    build made by `add_documents` searches the collection of the build it extends)."""
+    from assistant.vectors import build_collection_name, drop_collection
+
+    name = build_collection_name(old)
+    if name and name not in {build_collection_name(k) for k in kept}:
+        drop_collection(name)

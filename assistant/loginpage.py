@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from assistant.login import Busy, LoginGate, LoginPool, LoginSettings, Outcome
-from assistant.sessions import Sessions
+from assistant.sessions import SessionStore
 from assistant.throttle import wait_text
 
 COOKIE = "bqa-helpdesk"
@@ -77,12 +77,12 @@ def refusal(outcome: Outcome, now: float) -> tuple[int, str]:
     return 400, WRONG
 
 
-def session_user(sessions: Sessions) -> Callable[[Any], str | None]:
+def session_user(sessions: SessionStore) -> Callable[[Any], str | None]:
     """Gradio's `auth_dependency`: the user of the request's live session, else None (401)."""
     return lambda request: sessions.user(request.cookies.get(COOKIE))
 
 
-def add_login_routes(app: Any, gate: LoginGate, pool: LoginPool, sessions: Sessions) -> None:
+def add_login_routes(app: Any, gate: LoginGate, pool: LoginPool, sessions: SessionStore) -> None:
     """GET/POST /helpdesk/login and GET/POST /helpdesk/logout; add them before mounting the helpdesk."""
     routes = LoginRoutes(gate, pool, sessions)
     app.add_api_route(f"{PREFIX}/login", routes.show, methods=["GET"], include_in_schema=False)
@@ -93,7 +93,7 @@ def add_login_routes(app: Any, gate: LoginGate, pool: LoginPool, sessions: Sessi
 class LoginRoutes:
     """What the login and logout routes do."""
 
-    def __init__(self, gate: LoginGate, pool: LoginPool, sessions: Sessions):
+    def __init__(self, gate: LoginGate, pool: LoginPool, sessions: SessionStore):
         self.gate, self.pool, self.sessions = gate, pool, sessions
         self.settings: LoginSettings = gate.settings
 
@@ -166,7 +166,7 @@ class LoginRedirect:
     """ASGI middleware: the helpdesk page without a live session redirects to the login form (Gradio
     itself would answer 401 in JSON)."""
 
-    def __init__(self, app: Any, sessions: Sessions):
+    def __init__(self, app: Any, sessions: SessionStore):
         self.app, self.sessions = app, sessions
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

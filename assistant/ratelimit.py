@@ -3,6 +3,10 @@
 Each address may send `burst` requests at once and then `per_minute` a minute; a request over that budget
 is told how many seconds to wait. The buckets of addresses not seen for a while are dropped, so the memory
 stays bounded however many addresses call.
+
+The buckets are kept in the server process, on purpose: a flood is turned away without a write to the shared
+app database. With several servers behind one load balancer, an address whose requests are spread over N of
+them gets up to N budgets; a balancer that sends each address to one server (nginx `ip_hash`) keeps it exact.
 """
 
 from __future__ import annotations

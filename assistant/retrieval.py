@@ -114,6 +114,14 @@ class HybridRetriever:
         """True when dense search is possible; else only BM25 runs (see `dense_error`)."""
         return self.collection is not None
 
+    def status(self) -> str:
+        """How narrative questions are searched, in one line for the server log."""
+        if self.collection is None:
+            return f"BM25 alone over {len(self.chunks)} passages ({self.dense_error})"
+        from assistant.vectors import describe
+
+        return f"BM25 and {describe(self.collection)} ({self.model_name}), {len(self.chunks)} passages"
+
     def search(self, query: str, k: int = 3, mode: str = "hybrid", document: str | None = None) -> list[Hit]:
         """The k best chunks for `query` that pass the relevance gate; [] when the text does not address it."""
         hits, relevance = self._search(query, k, mode, document)
@@ -184,9 +192,18 @@ class HybridRetriever:
             return []
         key = (query, document)
         if key not in self._dense_cache:  # a question is often searched twice (gate, then ranking)
+            try:
+                found = self._dense_query(query, document)
+            except Exception as err:  # noqa: BLE001 - the vector server went away: BM25 answers alone
+                logging.getLogger("assistant").warning(
+                    "narrative vectors unavailable, this question is searched with BM25 alone (%s: %s)",
+                    type(err).__name__,
+                    str(err).splitlines()[0] if str(err) else "",
+                )
+                return []
             if len(self._dense_cache) > 256:
                 self._dense_cache.clear()
-            self._dense_cache[key] = self._dense_query(query, document)
+            self._dense_cache[key] = found
         return self._dense_cache[key]
 
     def _dense_query(self, query: str, document: str | None) -> list[tuple[str, float]]:
@@ -358,13 +375,13 @@ def _model_name(collection: Any | None) -> str:
 def build_narrative_index(
     documents: Sequence[Document], index_dir: str | Path, model: str | None = None
 ) -> NarrativeIndexReport:
-    """Chunk `documents`, write index_dir/chunks.jsonl and the Chroma collection in index_dir/chroma.
+    """Chunk `documents`, write index_dir/chunks.jsonl and the Chroma collection in index_dir/chroma (on a
+    Chroma server: a collection of this build's own, named in index_dir/vectors.json).
 
     When no embedding model can be loaded the chunks are still written (BM25 works) and the report says why.
     """
     from assistant.embeddings import load_embedder
     from assistant.errors import BudgetQAError
-    from assistant.vectors import build_collection
 
     start = time.perf_counter()
     chunks = [chunk for doc in documents for chunk in chunk_document(doc)]
@@ -378,9 +395,19 @@ def build_narrative_index(
         return NarrativeIndexReport(
             len(chunks), len(documents), "", False, time.perf_counter() - start, str(err)
         )
-    build_collection(chunks, out / CHROMA_DIR, embedder)
+    write_vectors(chunks, out, embedder)
     write_chunks(chunks, out / CHUNKS_FILE)
     return NarrativeIndexReport(len(chunks), len(documents), embedder.name, True, time.perf_counter() - start)
+
+
+def write_vectors(chunks: Sequence[Chunk], build: Path, embedder: Any) -> None:
+    """The passages' vectors: the collection in build/chroma, or on a Chroma server a collection of the
+    build's own, named in build/vectors.json."""
+    from assistant.vectors import build_collection, collection_for_build, name_collection
+
+    name = collection_for_build(build)
+    build_collection(chunks, build / CHROMA_DIR, embedder, name)
+    name_collection(build, name)
 
 
 def load_retriever(index_dir: str | Path, model: str | None = None, dense: bool = True) -> HybridRetriever:
@@ -393,9 +420,10 @@ def load_retriever(index_dir: str | Path, model: str | None = None, dense: bool 
         return HybridRetriever(chunks, None, "dense search switched off", tokens)
     try:
         from assistant.embeddings import load_embedder
-        from assistant.vectors import open_collection
+        from assistant.vectors import COLLECTION, build_collection_name, open_collection
 
-        collection = open_collection(Path(index_dir) / CHROMA_DIR, load_embedder(model))
+        name = build_collection_name(index_dir) or COLLECTION
+        collection = open_collection(Path(index_dir) / CHROMA_DIR, load_embedder(model), name)
     except (BudgetQAError, IndexMissingError) as err:
         return HybridRetriever(chunks, None, str(err), tokens)
     return HybridRetriever(chunks, collection, tokens=tokens)

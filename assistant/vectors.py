@@ -2,12 +2,15 @@
 
 A local build writes a persistent collection into a fresh sibling directory and swaps it in only when complete,
 so a failed build leaves the previous index usable. With CHROMA_HOST (and CHROMA_PORT) set, the collection
-lives on that Chroma server instead. The embedding function is always given explicitly: Chroma's own default
-would try to download a model.
+lives on that Chroma server instead, one collection per build (`budget-narrative-<build folder>`), named in the
+build's `vectors.json`: a new build never changes the collection that servers answering from an earlier
+build search, and every copy of a build finds its own. The embedding function is always given explicitly:
+Chroma's own default would try to download a model.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 COLLECTION = "budget-narrative"
+NAME_FILE = "vectors.json"  # in a build whose vectors are on a Chroma server: {"collection": name}
 _CONFIGURATION = {"hnsw": {"space": "cosine"}}
 
 
@@ -60,6 +64,11 @@ def open_collection(persist_dir: str | Path, embedder: Embedder, name: str = COL
     """Open a built collection; IndexMissingError when absent or built with another embedding model."""
     server = _server()
     if server is None and not (Path(persist_dir) / "chroma.sqlite3").exists():
+        elsewhere = build_collection_name(Path(persist_dir).parent)
+        if elsewhere:
+            raise IndexMissingError(
+                f"the narrative vectors are collection {elsewhere} on a Chroma server: set CHROMA_HOST"
+            )
         raise IndexMissingError(f"no narrative index in {persist_dir}: run `budget-qa index` first")
     client = _client(None if server else Path(persist_dir))
     try:
@@ -73,6 +82,44 @@ def open_collection(persist_dir: str | Path, embedder: Embedder, name: str = COL
             "run `budget-qa index` again"
         )
     return _store(client, embedder, name, create=False)
+
+
+def collection_for_build(build: str | Path) -> str:
+    """The collection a new build writes: its own on a Chroma server, the default in its local folder."""
+    return f"{COLLECTION}-{Path(build).name}" if _server() is not None else COLLECTION
+
+
+def name_collection(build: str | Path, name: str) -> None:
+    """Record in the build that its vectors are collection `name` on a Chroma server."""
+    if name != COLLECTION:
+        (Path(build) / NAME_FILE).write_text(json.dumps({"collection": name}) + "\n", encoding="utf-8")
+
+
+def build_collection_name(build: str | Path) -> str | None:
+    """The Chroma server collection a build's vectors are in (None: local, or no vectors)."""
+    try:
+        return str(json.loads((Path(build) / NAME_FILE).read_text(encoding="utf-8"))["collection"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def drop_collection(name: str) -> bool:
+    """Delete collection `name` from the Chroma server (a build that is gone); False when it cannot."""
+    if _server() is None:
+        return False
+    try:
+        _client(None).delete_collection(name)
+    except Exception:  # noqa: BLE001 - unreachable server or collection gone: nothing more to do
+        return False
+    return True
+
+
+def describe(store: Chroma) -> str:
+    """Where a store's vectors are, for the server log: the Chroma server and collection, or the folder."""
+    collection = store._collection
+    server = _server()
+    where = f"the Chroma server {server[0]}:{server[1]}" if server else "the index folder"
+    return f"{collection.count()} vectors in collection {collection.name} on {where}"
 
 
 def collection_count(store: Chroma) -> int:

@@ -62,10 +62,17 @@ def start_with_staff(
 
 
 class ServerProcess:
-    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file."""
+    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file. With
+    `wait=False` the constructor returns at once and `wait()` waits for the server to answer (so that
+    several servers start side by side)."""
 
     def __init__(
-        self, index_dir: Path, log_file: Path, env: dict[str, str] | None = None, db: Path | None = None
+        self,
+        index_dir: Path,
+        log_file: Path,
+        env: dict[str, str] | None = None,
+        db: Path | None = None,
+        wait: bool = True,
     ):
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log_file = log_file
@@ -81,10 +88,11 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **settings}, cwd=ROOT
             )
-        self._wait()
+        if wait:
+            self.wait()
 
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 90
+    def wait(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited: {self.log()}")
@@ -99,6 +107,54 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class ChromaServer:
+    """`chroma run` (the chromadb package's server) on a free port of 127.0.0.1, its data in `path`, its
+    output in `log_file`; ready when it answers its heartbeat. `close()` stops it."""
+
+    def __init__(self, path: Path, log_file: Path, timeout: float = 60):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        chroma = Path(sys.executable).parent / "chroma"
+        command = [str(chroma), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(path)]
+        self.log_file = log_file
+        with log_file.open("wb") as out:
+            self.process = subprocess.Popen(
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+        try:
+            self._wait(timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chroma exited with {self.process.returncode}: {self.log()}")
+            try:
+                if httpx.get(self.url + "/api/v2/heartbeat", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the Chroma server did not answer its heartbeat on {self.url}: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
 
     def close(self) -> None:
         self.process.terminate()

@@ -14,7 +14,8 @@ when every solution puts it in the same column; anything else is reported, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import combinations, product
 
@@ -30,6 +31,10 @@ class Problem:
     sums: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # row = Σ rows, every column
     anchors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → known value
     floors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → least value
+    # the unit the figures were rounded to (0.01 万元 from 元); 0 when they are exact. An identity or a sum
+    # that no placement meets exactly may then be off by half a unit per figure in it
+    rounding: Decimal = ZERO
+    loose: frozenset[tuple[int, tuple[int, ...]]] = frozenset()  # sums that hold only within the rounding
 
 
 @dataclass
@@ -51,17 +56,29 @@ def vector(numbers: tuple[Decimal, ...], placement: Placement, ncols: int) -> tu
 
 
 def row_candidates(
-    numbers: tuple[Decimal, ...], ncols: int, identities: list[tuple[int, tuple[int, ...]]]
+    numbers: tuple[Decimal, ...],
+    ncols: int,
+    identities: list[tuple[int, tuple[int, ...]]],
+    rounding: Decimal = ZERO,
 ) -> list[Placement]:
-    """Order-preserving placements of a row's figures that satisfy every row identity."""
+    """Order-preserving placements of a row's figures that satisfy every row identity (within `slack` of
+    the rounding when it is given)."""
     if len(numbers) > ncols:
         return []
     out = []
     for placement in combinations(range(ncols), len(numbers)):
         vec = vector(numbers, placement, ncols)
-        if all(vec[t] == sum((vec[p] for p in parts), ZERO) for t, parts in identities):
+        if all(
+            abs(vec[t] - sum((vec[p] for p in parts), ZERO)) <= slack(rounding, len(parts))
+            for t, parts in identities
+        ):
             out.append(placement)
     return out
+
+
+def slack(rounding: Decimal, parts: int) -> Decimal:
+    """How far a total may be from the sum of its `parts` when every figure was rounded to `rounding`."""
+    return rounding / 2 * (parts + 1)
 
 
 def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
@@ -74,9 +91,11 @@ def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
     return sums
 
 
-def _hits(sets: list[set[Decimal]], wanted: set[Decimal], cap: int) -> set[Decimal] | None:
-    """Which `wanted` totals some choice of one value per set adds up to; None when even half the sums are
-    too many to list. Settled sets add a constant; the rest meet in the middle (two halves of sums)."""
+def _hits(
+    sets: list[set[Decimal]], wanted: set[Decimal], cap: int, tol: Decimal = ZERO
+) -> set[Decimal] | None:
+    """Which `wanted` totals some choice of one value per set adds up to (within `tol`); None when even half
+    the sums are too many to list. Settled sets add a constant; the rest meet in the middle (two halves)."""
     offset = ZERO
     open_sets = []
     for values in sets:
@@ -91,7 +110,15 @@ def _hits(sets: list[set[Decimal]], wanted: set[Decimal], cap: int) -> set[Decim
         return None
     if len(left) > len(right):
         left, right = right, left
-    return {w for w in wanted if any(w - offset - a in right for a in left)}
+    if not tol:
+        return {w for w in wanted if any(w - offset - a in right for a in left)}
+    ordered = sorted(right)
+    return {w for w in wanted if any(_near(ordered, w - offset - a, tol) for a in left)}
+
+
+def _near(ordered: list[Decimal], value: Decimal, tol: Decimal) -> bool:
+    at = bisect_left(ordered, value - tol)
+    return at < len(ordered) and ordered[at] <= value + tol
 
 
 def _balance(sets: list[set[Decimal]]) -> int:
@@ -124,6 +151,9 @@ class _Solver:
         for (row, col), known in self.p.anchors.items():
             self.domains[row] = [pl for pl in self.domains[row] if self.value(row, pl, col) == known]
 
+    def tol(self, parent: int, children: tuple[int, ...]) -> Decimal:
+        return slack(self.p.rounding, len(children)) if (parent, children) in self.p.loose else ZERO
+
     def propagate(self, cap: int = 20000) -> None:
         seen: dict[tuple[int, int], tuple[int, ...]] = {}
         changed = True
@@ -140,9 +170,10 @@ class _Solver:
     def _prune(self, parent: int, children: tuple[int, ...], col: int, cap: int) -> bool:
         sets = [{self.value(c, pl, col) for pl in self.domains[c]} for c in children]
         totals = {self.value(parent, pl, col) for pl in self.domains[parent]}
-        reach = _hits(sets, totals, cap)
+        tol = self.tol(parent, children)
+        reach = _hits(sets, totals, cap, tol)
         if reach is None:
-            return self._prune_bounds(parent, children, col, sets)
+            return self._prune_bounds(parent, children, col, sets, tol)
         changed = False
         keep = [pl for pl in self.domains[parent] if self.value(parent, pl, col) in reach]
         if len(keep) != len(self.domains[parent]):
@@ -151,7 +182,7 @@ class _Solver:
         for i, child in enumerate(children):
             if len(self.domains[child]) < 2:
                 continue
-            rest = _hits(sets[:i] + sets[i + 1 :], {t - v for t in targets for v in sets[i]}, cap)
+            rest = _hits(sets[:i] + sets[i + 1 :], {t - v for t in targets for v in sets[i]}, cap, tol)
             if rest is None:
                 continue
             keep = [
@@ -164,11 +195,11 @@ class _Solver:
         return changed
 
     def _prune_bounds(
-        self, parent: int, children: tuple[int, ...], col: int, sets: list[set[Decimal]]
+        self, parent: int, children: tuple[int, ...], col: int, sets: list[set[Decimal]], tol: Decimal = ZERO
     ) -> bool:
         """Interval reasoning when the subset sums are too many to list: Σmin ≤ parent ≤ Σmax."""
         lows, highs = [min(s) for s in sets], [max(s) for s in sets]
-        low, high = sum(lows, ZERO), sum(highs, ZERO)
+        low, high = sum(lows, ZERO) - tol, sum(highs, ZERO) + tol
         changed = False
         keep = [pl for pl in self.domains[parent] if low <= self.value(parent, pl, col) <= high]
         if len(keep) != len(self.domains[parent]):
@@ -189,7 +220,8 @@ class _Solver:
     def holds(self, assignment: dict[int, Placement], parent: int, children: tuple[int, ...]) -> bool:
         pv = self.vectors[(parent, assignment[parent])]
         cvs = [self.vectors[(c, assignment[c])] for c in children]
-        return all(pv[col] == sum((cv[col] for cv in cvs), ZERO) for col in range(self.p.ncols))
+        tol = self.tol(parent, children)
+        return all(abs(pv[col] - sum((cv[col] for cv in cvs), ZERO)) <= tol for col in range(self.p.ncols))
 
     def enumerate(self, limit: int = 200000, max_solutions: int = 64) -> list[dict[int, Placement]] | None:
         """All complete assignments (None when the search is too large to finish)."""
@@ -258,7 +290,11 @@ def solve(problem: Problem) -> Solution:
     A sum or anchor that cannot hold on its own (the source's own figures disagree) is set aside and
     reported in `Solution.failed`; the remaining identities still place what they force.
     """
-    domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
+    domains = [
+        row_candidates(nums, problem.ncols, problem.identities)
+        or row_candidates(nums, problem.ncols, problem.identities, problem.rounding)
+        for nums in problem.numbers
+    ]
     domains = _above_floors(problem, domains)
     consistent = all(domains)
     broken = {r for r, d in enumerate(domains) if not d}
@@ -271,12 +307,26 @@ def solve(problem: Problem) -> Solution:
         ):
             del anchors[key]
             failed.append((key[0], ()))
+    loose = set()
     for group in list(sums):
         alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
-        if _settle(alone, domains, broken) is None:
+        if _settle(alone, domains, broken) is not None:
+            continue
+        alone = replace(alone, rounding=problem.rounding, loose=frozenset([group]))
+        if problem.rounding and _settle(alone, domains, broken) is not None:
+            loose.add(group)  # holds once the figures' rounding is allowed for
+        else:
             sums.remove(group)
             failed.append(group)
-    problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, anchors)
+    problem = Problem(
+        problem.numbers,
+        problem.ncols,
+        problem.identities,
+        sums,
+        anchors,
+        rounding=problem.rounding,
+        loose=frozenset(loose),
+    )
     settled = _settle(problem, domains, broken)
     if settled is None:  # the sums do not hold together; keep what each row's own identities force
         consistent = False

@@ -19,13 +19,11 @@ from assistant.align import row_candidates
 from assistant.compute import states, to_yuan, yuan
 from assistant.documents import find_blocks, layouts
 from assistant.records import Document, Table, format_decimal, unit_identity
-from assistant.tables import TOTAL_KEY, _linked, _sum_groups, cell_known, row_keys
+from assistant.tables import TOTAL_KEY, _linked, _sum_groups, cell_known, row_keys, table_hierarchy
 
 ZERO = Decimal(0)
 SEVERITIES = ("error", "unplaced", "warning", "ok")
 _LABEL = {"error": "不一致", "unplaced": "未定列", "warning": "提示", "ok": "通过"}
-_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
-_SUBITEM = re.compile(r"^\d+[、.．]")
 _SOLVER_NOTES = ("表内恒等式不能同时成立", "该关系未用于定列")
 
 # Narrative statements and the table cell they restate: (label pattern, table, side, row key, column).
@@ -193,7 +191,7 @@ def _table_findings(table: Table, add: Any) -> None:
                         table.key,
                     )
                 )
-    hierarchy = template["hierarchy"]
+    hierarchy = table_hierarchy(table, template)
     top_total = layouts(table.family).get("sides", {}).get("top_total", "")
     for parent, children in _sum_groups(table.rows, hierarchy, main, top_total):
         if parent not in vec or any(c not in vec for c in children):
@@ -261,7 +259,7 @@ def _sides_findings(table: Table, add: Any) -> None:
                 table.key,
             )
         )
-    items = [r for r in income if _ORDINAL.match(r.name)]
+    items = [r for r in income if _is_item(r)]
     value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in income}
     if items and total_in.numbers:
         sum_items = sum((value[id(r)] for r in items), ZERO)
@@ -276,11 +274,11 @@ def _sides_findings(table: Table, add: Any) -> None:
             )
         )
     for n, item in enumerate(income):
-        if not _ORDINAL.match(item.name):
+        if not _is_item(item):
             continue
         subs = []
         for nxt in income[n + 1 :]:
-            if not _SUBITEM.match(nxt.name):
+            if nxt.level != 2:
                 break
             subs.append(nxt)
         if subs and any(s.numbers for s in subs):
@@ -295,6 +293,14 @@ def _sides_findings(table: Table, add: Any) -> None:
                     table.key,
                 )
             )
+
+
+def _is_item(row: Any) -> bool:
+    """An item of the income side: numbered (一、…), or unnumbered and not a total nor a sub-item (上年结余、结转
+    printed without a number below 本年收入合计)."""
+    if row.level == 1:
+        return True
+    return row.level == 0 and not re.search(r"(合计|总计)$", row.name)
 
 
 def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None:

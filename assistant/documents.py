@@ -47,6 +47,7 @@ class Block:
     start: int  # 0-based index of the heading line
     end: int  # exclusive
     family: str = families.DEFAULT  # the layout family the document was recognised as
+    parts: tuple[int, ...] = ()  # the title printed again on each later page of the table (0-based lines)
 
 
 def decode(data: bytes, name: str = "input") -> str:
@@ -78,11 +79,32 @@ def source_lines(text: str | list[str]) -> list[str]:
     return lines
 
 
+_PAGE = re.compile(r"^\d{1,3}$")  # a page number between two contents entries
+
+
 def _is_toc_entry(lines: list[str], i: int, candidates: set[int]) -> bool:
     if _TOC_LEADER.search(lines[i]):
         return True
-    nxt = next((j for j in range(i + 1, min(i + 4, len(lines))) if lines[j]), None)
+    nxt = next(
+        (j for j in range(i + 1, min(i + 4, len(lines))) if lines[j] and not _PAGE.match(lines[j])), None
+    )
     return nxt is not None and (nxt in candidates or _TOC_LEADER.search(lines[nxt]) is not None)
+
+
+def _contents(lines: list[str]) -> range:
+    """The table of contents: from a `目录` line to where its first entry is printed again as the body starts
+    (entries such as `（十一）…绩效表` are then known as contents even where no leader dots mark them)."""
+    start = next((i for i, line in enumerate(lines[:200]) if re.sub(r"\s", "", line) == "目录"), None)
+    if start is None:
+        return range(0)
+    keys = [re.sub(r"\s", "", line) for line in lines[start + 1 : start + 150]]  # a few pages at most
+    first = next((n for n, key in enumerate(keys) if len(key) >= 4), None)
+    again = (
+        next((n for n in range(first + 1, len(keys)) if keys[n] == keys[first]), None)
+        if first is not None
+        else None
+    )
+    return range(start, start + 1 + again) if again is not None else range(0)
 
 
 def _title_text(lines: list[str], i: int) -> str:
@@ -137,13 +159,33 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
                 break
         if found:
             raw[i] = found
-    heads = [i for i in raw if not _is_toc_entry(lines, i, set(raw))]
+    contents = _contents(lines) if spec.get("lines", {}).get("contents") else range(0)
+    heads = [i for i in raw if i not in contents and not _is_toc_entry(lines, i, set(raw))]
     blocks = []
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
         kind, name = raw[i]
         blocks.append(Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family))
-    return blocks
+    return _continued(blocks) if spec.get("lines", {}).get("continued") else blocks
+
+
+def _continued(blocks: list[Block]) -> list[Block]:
+    """A table whose title is printed again at the top of each page (`[lines] continued`): the same title
+    right after the table continues it (one block, the repeated titles kept as `parts`)."""
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and block.kind == prev.kind == "table"
+            and block.name
+            and block.name == prev.name
+            and families.plain_title(block.title) == families.plain_title(prev.title)
+        ):
+            out[-1] = replace(prev, end=block.end, parts=(*prev.parts, block.start))
+        else:
+            out.append(block)
+    return out
 
 
 def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:
@@ -329,6 +371,7 @@ def settle_tables(
     until nothing changes; last, `[[class_rules]]` for economic rows still open (reported as a warning)."""
     from assistant.tables import (
         anchor_values,
+        ceiling_values,
         class_values,
         floor_values,
         link_values,
@@ -346,6 +389,7 @@ def settle_tables(
             totals = anchor_values(table.key, tables, spec.get("anchors", []))
             known = link_values(table, tables, spec.get("links", []))
             known.update(text_values(table, facts, texts, spec.get("text_links", [])))
+            known.update(ceiling_values(table, tables, spec.get("bounds", [])))
             floors = floor_values(table, tables, spec.get("bounds", []))
             extra = {}
             if final:

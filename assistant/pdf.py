@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -144,8 +144,27 @@ def _page_grid(page: Any, carry: dict[str, Any]) -> list[tuple[float, float, Gri
         carry.update(borders=borders, labels=labels)
         for box, row in zip(table.rows, rows, strict=True):
             if row is not None:
+                row = replace(row, indent=label_indent(page.chars, box.cells))
                 found.append((box.bbox[1], box.bbox[3], row))
     return found
+
+
+def label_indent(chars: list[dict[str, Any]], cells: list[Any]) -> float:
+    """How far right of its cell's left border the text of a row's first cell starts: the indentation that
+    shows a name's level where no code is printed (类 flush left, 款 and 项 further in)."""
+    cell = next((c for c in cells if c is not None), None)
+    if cell is None:
+        return 0.0
+    x0, top, x1, bottom = cell
+    inside = [
+        c
+        for c in chars
+        if c["text"].strip() and x0 <= c["x0"] < x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+    ]
+    if not inside:
+        return 0.0
+    first = min(c["top"] for c in inside)  # a wrapped name's later lines start flush left
+    return round(min(c["x0"] for c in inside if c["top"] - first < 1) - x0, 1)
 
 
 def read_page(page: Any, carry: dict[str, Any] | None = None) -> PageText:
@@ -165,10 +184,12 @@ def assemble(pages: list[PageText]) -> Source:
     page_of: list[int] = []
     grid: dict[int, GridRow] = {}
     for page in pages:
+        first: dict[int, int] = {}  # ruled row (its place on the page) → its first text line
         for text, middle in zip(page.lines, page.middles, strict=True):
-            row = next((r for top, bottom, r in page.grid if top <= middle <= bottom), None)
-            if row is not None:
-                grid[len(lines)] = row
+            at = next((n for n, (top, bottom, _) in enumerate(page.grid) if top <= middle <= bottom), None)
+            if at is not None:
+                start = first.setdefault(at, len(lines))
+                grid[len(lines)] = replace(page.grid[at][2], first=start)
             lines.append(text)
             page_of.append(page.number)
     return Source(lines, page_of, grid, [p.number for p in pages if p.ocr])

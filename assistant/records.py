@@ -50,6 +50,8 @@ class GridRow:
 
     groups: tuple[tuple[Decimal | None, ...], ...]
     labels: tuple[tuple[str, ...], ...] = ()  # per group, each column's header words ("" when unknown)
+    indent: float = 0.0  # how far the row's first cell's text starts right of the cell's border (points)
+    first: int = -1  # the first text line (0-based) inside this ruled row; every line of the row has the same
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +64,10 @@ def split_code(text: str) -> tuple[str, str]:
 _GLUED_FIGURE = re.compile(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2})(?=[\u4e00-\u9fff])")
 
 
-def _segments(line: str, right_start: str) -> list[tuple[str, list[Decimal]]]:
-    """A two-sided line → [(label, figures), …]; a run of labels splits where the right side starts.
+def _segments(line: str, right_start: str, complete: str = "") -> list[tuple[str, list[Decimal]]]:
+    """A two-sided line → [(label, figures), …]; a run of labels splits where the right side starts, or
+    after a complete income label (`complete`: `政府性基金预算 科技成果转化与扩散 28.00`, the income item
+    printed without a figure).
 
     A figure glued to the next label (`178,830,483一、社会保障和就业支出`) is split off first.
     """
@@ -76,7 +79,9 @@ def _segments(line: str, right_start: str) -> list[tuple[str, list[Decimal]]]:
         elif value is not None:
             out[-1][1].append(value)
         elif value is None:
-            starts_right = bool(re.match(right_start, token))
+            starts_right = bool(re.match(right_start, token)) or bool(
+                complete and out and re.match(complete, "".join(out[-1][0]))
+            )
             if not out or out[-1][1] or (starts_right and out[-1][0]):
                 out.append(([token], []))
             else:
@@ -200,27 +205,128 @@ def parse_table(
     )
     if warning:
         table.warnings.append(warning)
-    page = spec.get("lines", {})
-    skip = [re.compile(p) for p in page.get("skip", []) + page.get("furniture", [])]
-    data = [
+    data = _data_lines(block, lines, template["hierarchy"], first_data, spec.get("lines", {}))
+    hierarchy = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
+    ruled = ruled_placements(table, grid or {})
+    rounding = Decimal(str(spec["family"].get("rounding", 0)))
+    _place(table, layout, hierarchy, spec["sides"], totals or {}, known or {}, ruled, floors or {}, rounding)
+    return table
+
+
+def _read_body(
+    table: Table,
+    template: dict[str, Any],
+    layout: dict[str, Any],
+    lines: list[str],
+    data: list[int],
+    grid: Mapping[int, GridRow],
+    spec: dict[str, Any],
+    words: set[str],
+) -> str:
+    """The table's rows from its lines; returns the hierarchy they were read with (a coded template's table
+    printed without codes is read by its names, their levels from indentation or the classification)."""
+    rules = spec.get("lines", {})
+    lines, data = _join_total_figures(lines, data)
+    hierarchy = _hierarchy(template, lines, data)
+    if hierarchy == "sides":
+        _read_sides(table, lines, data, words, spec["sides"], layout)
+        _rebalance_sides(table, spec["sides"])
+        return hierarchy
+    lines, data = _joined_rows(table, lines, data, grid, hierarchy, words, rules)
+    _read_rows(table, lines, data, words, hierarchy, rules)
+    _relabel(table, template.get("row_label", ""))
+    if hierarchy == "names":
+        _name_levels(table, grid, template.get("classes") or template.get("uncoded", ""))
+    return hierarchy
+
+
+def _data_lines(block: Block, lines: list[str], hierarchy: str, first_data: int, rules: dict) -> list[int]:
+    """The lines that may hold rows: not page furniture (`[lines] skip`), not the header above the first
+    figures, nor the title and header printed again on a later page of the table."""
+    skip = [re.compile(p) for p in rules.get("skip", []) + rules.get("furniture", [])]
+    heads = set(block.parts)
+    for start in block.parts:  # a later page's header, down to its first figures
+        heads.update(i for i in range(start, _next_figures(lines, start, block.end)))
+    body = list(range(block.start + 1, block.end))
+    return [
         i
         for n, i in enumerate(body)
         if lines[i]
         and not _SKIP.match(lines[i])
         and not any(p.search(lines[i]) for p in skip)
-        and (n >= first_data or template["hierarchy"] == "sides" or split_code(lines[i])[0])
+        and i not in block.parts
+        and (hierarchy == "sides" or (n >= first_data and i not in heads) or bool(split_code(lines[i])[0]))
     ]
-    lines, data = _join_total_figures(lines, data)
-    if template["hierarchy"] == "sides":
-        _read_sides(table, lines, data, words, spec["sides"], layout)
-        _rebalance_sides(table, spec["sides"])
-    else:
-        _read_rows(table, lines, data, words, template["hierarchy"])
-    ruled = ruled_placements(table, grid or {})
-    _place(
-        table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled, floors or {}
-    )
-    return table
+
+
+def _next_figures(lines: list[str], start: int, end: int) -> int:
+    return next((i for i in range(start + 1, end) if split_figures(lines[i])[1]), end)
+
+
+def table_hierarchy(table: Table, template: dict[str, Any]) -> str:
+    """The hierarchy a parsed table was read with (a coded template's table printed without codes: names)."""
+    uncoded = template["hierarchy"] == "code" and template.get("uncoded")
+    if uncoded and not any(row.code for row in table.rows):
+        return "names"
+    return str(template["hierarchy"])
+
+
+def _hierarchy(template: dict[str, Any], lines: list[str], data: list[int]) -> str:
+    """The template's hierarchy; a coded one read by names (`uncoded`) when the table prints no codes."""
+    uncoded = template["hierarchy"] == "code" and template.get("uncoded")
+    if uncoded and not any(split_code(lines[i])[0] for i in data):
+        return "names"
+    return str(template["hierarchy"])
+
+
+def _joined_rows(
+    table: Table,
+    lines: list[str],
+    data: list[int],
+    grid: Mapping[int, GridRow],
+    hierarchy: str,
+    words: set[str],
+    rules: dict,
+) -> tuple[list[str], list[int]]:
+    """A row's lines put back together: those of one ruled row (`[lines] ruled_rows`, from a PDF), and in a
+    table of names a name wrapped around its figures."""
+    from assistant.rowjoin import join_ruled, join_wrapped
+
+    if rules.get("ruled_rows") and grid:
+        lines, data, notes = join_ruled(lines, data, grid)
+        table.warnings.extend(notes)
+    if hierarchy == "names":
+        lines, data = join_wrapped(lines, data, lambda line: _is_fragment(line, words))
+    return lines, data
+
+
+def _is_fragment(line: str, words: set[str]) -> bool:
+    """A piece of a wrapped name: no figures, not a total, not made of header words only (a tail such as
+    `费` is a fragment although a header could end so)."""
+    name, figures = split_figures(line)
+    return bool(name) and not figures and not _TOTAL.match(name) and not all(t in words for t in line.split())
+
+
+def _relabel(table: Table, pattern: str) -> None:
+    """`row_label`: the part of a printed label that names the row (`2026年` of `深圳市财政局（本级）2026年`,
+    where the first words are the 预算单位 column)."""
+    if not pattern:
+        return
+    for r, row in enumerate(table.rows):
+        if m := re.search(pattern, row.name):
+            table.rows[r] = replace(row, name=m.group(0))
+
+
+def _name_levels(table: Table, grid: Mapping[int, GridRow], classes: str) -> None:
+    """Levels of rows printed without codes (`assistant.levels`): indentation from the PDF, else names and
+    figures."""
+    from assistant.levels import name_levels
+
+    indents = [grid[row.line - 1].indent if row.line - 1 in grid else None for row in table.rows]
+    levels, warning = name_levels(table.rows, indents, classes)
+    table.rows = [replace(row, level=level) for row, level in zip(table.rows, levels, strict=True)]
+    if warning:
+        table.warnings.append(warning)
 
 
 def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
@@ -323,9 +429,18 @@ def _no_code(text: str) -> tuple[str, str]:
 _CODE_READERS = {"code": split_code, "units": split_unit_code}
 
 
-def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str], hierarchy: str) -> None:
+def _read_rows(
+    table: Table,
+    lines: list[str],
+    data: list[int],
+    words: set[str],
+    hierarchy: str,
+    rules: dict | None = None,
+) -> None:
     """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
-    `出`) is put back together."""
+    `出`) is put back together. `[lines] total_first`: a table's first row, printed without a code under the
+    unit's name (预算单位), is its total."""
+    total_first = bool((rules or {}).get("total_first"))
     fragment = ""  # a name fragment printed on the line before a row that has a code but no name
     fragment_at = -1
     split_row = -1  # the row whose name still waits for the tail printed after it
@@ -338,6 +453,8 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
             line = fixed
         code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
         name, figures = split_figures(rest)
+        if total_first and hierarchy != "none" and not table.rows and not code and figures and name:
+            name = "合计"
         if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
             if split_row == len(table.rows) - 1 >= 0:
                 prev = table.rows[-1]
@@ -418,7 +535,7 @@ def _read_sides(
         line = lines[i]
         if _is_header(line, words) and (pending is None or len(line) > 4):
             continue  # a short tail (`费`) may end a wrapped label even though it reads as a header word
-        for label, figures in _segments(line, sides["right_start"]):
+        for label, figures in _segments(line, sides["right_start"], sides.get("left_complete", "")):
             numbered = bool(_ORDINAL.match(label) or _subitem(sides).match(label))
             crossing = (
                 table.rows[pending].side == "支出" and _is_left(label, sides)
@@ -552,6 +669,9 @@ def _sum_groups(
                 children.setdefault(parent, []).append(r)
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         top = tuple(r for r in idx if rows[r].level == 1)
+    elif hierarchy == "names":
+        groups += _order_groups(rows, idx)
+        top = tuple(r for r in idx if rows[r].level == 1)
     else:
         current = None
         children = {}
@@ -569,6 +689,21 @@ def _sum_groups(
     return groups
 
 
+def _order_groups(rows: list[Row], idx: list[int]) -> list[tuple[int, tuple[int, ...]]]:
+    """Rows without codes: a row's children are the rows below it one level deeper, up to the next row of
+    its own level or above."""
+    children: dict[int, list[int]] = {}
+    above: dict[int, int] = {}  # level → the last row of that level
+    for r in idx:
+        level = rows[r].level
+        if level >= 2 and level - 1 in above:
+            children.setdefault(above[level - 1], []).append(r)
+        above = {k: v for k, v in above.items() if k < level}
+        if level >= 1:
+            above[level] = r
+    return [(p, tuple(ch)) for p, ch in children.items()]
+
+
 def _place(
     table: Table,
     layout: dict,
@@ -578,9 +713,11 @@ def _place(
     known: dict[tuple[int, str], Decimal],
     ruled: dict[int, tuple[int, ...]],
     floors: dict[tuple[int, str], Decimal],
+    rounding: Decimal = Decimal(0),
 ) -> None:
     """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
-    identities force them; what neither decides is listed as unplaced."""
+    identities force them (within the figures' `rounding` where exactly they cannot hold); what neither
+    decides is listed as unplaced."""
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
     main_side = "支出" if hierarchy == "sides" else ""
@@ -599,7 +736,9 @@ def _place(
         cells = vector(table.rows[r].numbers, placement, len(cols))
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
-    problem = Problem([table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least)
+    problem = Problem(
+        [table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least, rounding
+    )
     solution = solve(problem)
     if not solution.consistent:
         table.warnings.append("表内恒等式不能同时成立：部分数字按行内关系放置")
@@ -656,17 +795,26 @@ def _anchors(table: Table, layout: dict, local: dict[int, int], sides: dict[str,
 # ---- the same figure in other tables and in the text -------------------------------------------------------
 
 TOTAL_KEY = "总计"
+NAME_KEY = "名:"  # rows printed without codes match across tables by the names from their 类 down
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"\s", "", name.translate(_BRACKETS))
 
 
 def row_keys(table: Table) -> dict[str, int]:
     """Keys by which rows match across tables: the code, `类:<name>` for top-level rows, `总计` for the total."""
     keys: dict[str, int] = {}
     main = "支出" if any(r.side for r in table.rows) else ""
+    path: dict[int, str] = {}  # level → name, for rows printed without codes
     for r, row in enumerate(table.rows):
         if row.side != main:
             continue
         if row.code:
             keys[row.code] = r
+        elif not main and row.level >= 1:
+            path = {k: v for k, v in path.items() if k < row.level} | {row.level: _plain(row.name)}
+            keys[NAME_KEY + "/".join(path[k] for k in sorted(path))] = r
         if row.level == 1:
             keys["类:" + _ORDINAL.sub("", row.name)] = r
         if row.level == 0 and re.search(r"(合计|总计)$", row.name):
@@ -695,9 +843,12 @@ def cell_known(table: Table, row: int | None, column: str) -> Decimal | None:
 def _linked(table: Table, key: str, column: str) -> Decimal | None:
     """The settled value of the row matching `key`; a 类 name the table lacks is unknown (names change
     between years), a code it lacks is 0."""
-    row = row_keys(table).get(key)
+    keys = row_keys(table)
+    row = keys.get(key)
     if row is None and key.startswith("类:") and table.rows:
         return None
+    if row is None and key.startswith(NAME_KEY) and not any(k.startswith(NAME_KEY) for k in keys):
+        return None  # a table with codes says nothing of a name (names differ from codes)
     return cell_known(table, row, column)
 
 
@@ -767,7 +918,7 @@ def floor_values(
     by_key = {t.key: t for t in tables}
     floors: dict[tuple[int, str], Decimal] = {}
     for bound in bounds:
-        other = by_key.get(bound["at_least"][0])
+        other = by_key.get(bound["at_least"][0]) if "at_least" in bound else None
         if bound["table"] != table.key or other is None:
             continue
         mine = row_keys(table)
@@ -781,6 +932,30 @@ def floor_values(
             if value is not None:
                 floors[(r, bound["column"])] = value
     return floors
+
+
+def ceiling_values(
+    table: Table, tables: list[Table], bounds: list[dict[str, Any]]
+) -> dict[tuple[int, str], Decimal]:
+    """Cells of `table` that are at most a sum of other tables' cells (`[[bounds]] at_most`: spending from a
+    source is at most that source's income); where that sum is settled at 0 the cell is 0 (figures are never
+    negative). Rows match by code, or one row by a named row of the others (`row`, `source_row`)."""
+    by_key = {t.key: t for t in tables}
+    known: dict[tuple[int, str], Decimal] = {}
+    for bound in bounds:
+        if bound["table"] != table.key or "at_most" not in bound:
+            continue
+        mine = row_keys(table)
+        pairs = (
+            [(mine.get(bound["row"]), bound["source_row"])]
+            if "row" in bound
+            else [(r, k) for k, r in mine.items()]
+        )
+        for r, key in ((r, k) for r, k in pairs if r is not None):
+            parts = [_linked(by_key[k], key, c) if k in by_key else Decimal(0) for k, c in bound["at_most"]]
+            if None not in parts and sum(parts, Decimal(0)) == 0:
+                known[(r, bound["column"])] = Decimal(0)
+    return known
 
 
 def text_values(

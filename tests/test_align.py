@@ -60,6 +60,32 @@ def test_interval_propagation_places_many_children():
     assert all(cols == [0, 2] for cols in solution.columns)
 
 
+CENT = D("0.01")
+
+
+@pytest.mark.parametrize(
+    ("numbers", "rounding", "expected"),
+    [
+        # 5,876.67 printed for 5,753.07 + 123.61 = 5,876.68 (each figure rounded from 元)
+        ((D("5876.67"), D("5753.07"), D("123.61")), D(0), []),
+        ((D("5876.67"), D("5753.07"), D("123.61")), CENT, [(0, 1, 2)]),
+        # a difference beyond half a cent a figure is not rounding
+        ((D("5876.70"), D("5753.07"), D("123.61")), CENT, []),
+    ],
+)
+def test_rounded_figures_meet_their_identity_within_half_a_cent_each(numbers, rounding, expected):
+    assert row_candidates(numbers, 3, ROW_ID, rounding) == expected
+
+
+def test_a_sum_off_by_rounding_still_decides_when_the_figures_are_rounded():
+    # the parent's 基本 4.01 is its children's 4.00 rounded apart; the children 4,4 and 6,6 then go one way
+    numbers = [(D("10.01"), D("4.01"), D("6.00")), (D("4.00"), D("4.00")), (D("6.00"), D("6.00"))]
+    exact = solve(Problem(numbers, 3, ROW_ID, [(0, (1, 2))], {}))
+    assert exact.columns[1:] == [[0, None], [0, None]] and (0, (1, 2)) in exact.failed
+    rounded = solve(Problem(numbers, 3, ROW_ID, [(0, (1, 2))], {}, rounding=CENT))
+    assert rounded.columns == [[0, 1, 2], [0, 1], [0, 2]] and rounded.failed == []
+
+
 @st.composite
 def tables(draw):
     """A random 类/款/项 hierarchy satisfying 合计 = 基本 + 项目 and parent = Σ children, with zeros."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import decode, parse_document, read_document
+from assistant.documents import decode, find_blocks, parse_document, read_document
 from assistant.errors import BudgetQAError, InputError, NotABudgetError, ParseError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,3 +155,36 @@ def test_a_table_printed_twice_with_different_figures_is_refused_in_one_line():
         f"twice: the table 2024年预算单位收入预算总表 is printed twice with different figures "
         f"(lines {start + 1} and {end + 2})"
     )
+
+
+CONTENTS = [
+    "湖州市某局 2026 年部门预算",
+    "目录",
+    "一、部门概况",
+    "（一）主要职能",
+    "四、2026 年部门预算表",
+    "（一）2026年市级部门收支预算总表",
+    "（十）2026年市级部门项目支出预算表",
+    "（十一）2026年市级部门项目支出绩效表",
+    "一、部门概况",
+    "（一）主要职能",
+    "1.负责全市财政工作。",
+    "表10",
+    "2026年市级部门项目支出预算表",
+    "表11",
+    "2026年市级部门项目支出绩效表",
+]
+
+
+@pytest.mark.parametrize(
+    ("family", "heads"),
+    [
+        # the contents run from 目录 to where their first entry is printed again: none of them is a heading
+        (
+            "zhejiang",
+            [("section", "主要职能", 9), ("table", "projects", 12), ("section", "项目支出绩效目标", 14)],
+        ),
+    ],
+)
+def test_contents_entries_are_not_headings(family, heads):
+    assert [(b.kind, b.name, b.start) for b in find_blocks(CONTENTS, family)] == heads

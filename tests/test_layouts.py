@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import layouts
+from assistant import layouts, levels
 from assistant.documents import source_lines
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-HIERARCHIES = {"code", "sides", "none", "units"}
+HIERARCHIES = {"code", "sides", "none", "units", "names"}
 
 
 @pytest.fixture(params=layouts.names())
@@ -47,7 +47,9 @@ def test_cross_table_specs_name_tables_and_columns_the_family_has(family: dict) 
         assert anchor["column"] in columns[anchor["table"]] and anchor["source_table"] in columns
     for bound in family.get("bounds", []):
         assert bound["column"] in columns[bound["table"]]
-        assert bound["at_least"][1] in columns[bound["at_least"][0]]
+        assert ("at_least" in bound) != ("at_most" in bound)
+        for key, column in [bound["at_least"]] if "at_least" in bound else bound["at_most"]:
+            assert column in columns[key], (key, column)
     for rule in family.get("class_rules", []):
         assert set(rule["empty"]) <= columns[rule["table"]]
 
@@ -81,6 +83,9 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "js_gaojifayuan_*.txt", "jiangsu"),
         ("other", "suzhou_*.txt", "national"),
         ("other", "wuxi_*.txt", "national"),
+        ("other", "shenzhen_*.txt", "shenzhen"),
+        ("other", "hangzhou_*.txt", "zhejiang"),
+        ("other", "huzhou_*.txt", "zhejiang"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:
@@ -88,6 +93,14 @@ def test_documents_are_detected_as_their_family(folder: str, pattern: str, expec
     assert paths
     found = {p.stem: layouts.detect(source_lines(p.read_text(encoding="utf-8"))) for p in paths}
     assert set(found.values()) == {expected}, found
+
+
+def test_classification_names_are_known_to_every_template_that_reads_names() -> None:
+    for name in layouts.names():
+        for table in layouts.family(name)["tables"]:
+            for key in ("classes", "uncoded"):
+                if key in table:
+                    assert levels.classification(table[key])[0] in (2, 3), (name, table["key"])
 
 
 def test_a_document_without_marks_is_read_as_the_default_family() -> None:

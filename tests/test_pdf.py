@@ -3,6 +3,7 @@ and the reader's refusals of files that are not readable budget PDFs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -100,17 +101,44 @@ def test_grid_rows_keep_empty_cells_as_none_and_carry_labels():
 def test_assemble_gives_each_line_its_page_and_ruled_row():
     from assistant.pdf import PageText
 
-    ruled = GridRow(((D("5"), None),))
+    ruled, wrapped = GridRow(((D("5"), None),)), GridRow(((D("7"), None),), indent=10.0)
     pages = [
-        PageText(1, ["标题", "208 抚恤 5"], [10.0, 50.0], [(40.0, 60.0, ruled)]),
+        PageText(
+            1,
+            ["标题", "208 抚恤 5", "机关事业单位基本养老", "7", "保险缴费支出"],
+            [10.0, 50.0, 65.0, 70.0, 75.0],
+            [(40.0, 60.0, ruled), (60.0, 80.0, wrapped)],
+        ),
         PageText(2, ["续表"], [10.0], [], ocr=True),
     ]
     source = assemble(pages)
-    assert source.lines == ["标题", "208 抚恤 5", "续表"]
-    assert source.pages == [1, 1, 2]
-    assert source.grid == {1: ruled}
+    assert source.lines == ["标题", "208 抚恤 5", "机关事业单位基本养老", "7", "保险缴费支出", "续表"]
+    assert source.pages == [1, 1, 1, 1, 1, 2]
+    # every line of one ruled row knows the row's first line
+    assert source.grid == {1: replace(ruled, first=1), **dict.fromkeys((2, 3, 4), replace(wrapped, first=2))}
     assert source.ocr_pages == [2]
-    assert [source.page(n) for n in (1, 3, 4)] == [1, 2, 0]
+    assert [source.page(n) for n in (1, 6, 7)] == [1, 2, 0]
+
+
+def _char(text: str, x0: float, top: float) -> dict:
+    return {"text": text, "x0": x0, "top": top, "bottom": top + 10}
+
+
+@pytest.mark.parametrize(
+    ("chars", "indent"),
+    [
+        ([_char("行", 45.0, 100), _char("政", 55.0, 100)], 20.0),
+        # leading ideographic spaces are not text; a wrapped name's second line starts flush left
+        ([_char("\u3000", 25.0, 100), _char("机", 45.0, 100), _char("费", 25.0, 112)], 20.0),
+        # characters of the next cell or row do not count
+        ([_char("合", 30.0, 100), _char("5", 130.0, 100), _char("下", 26.0, 140)], 5.0),
+        ([], 0.0),
+    ],
+)
+def test_the_label_indent_is_where_the_first_line_of_the_first_cell_starts(chars, indent):
+    from assistant.pdf import label_indent
+
+    assert label_indent(chars, [None, (25.0, 95.0, 120.0, 125.0), (120.0, 95.0, 200.0, 125.0)]) == indent
 
 
 def _table(columns: list[str], numbers: tuple[Decimal, ...]) -> Table:

@@ -10,9 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.documents import Block, read_document
-from assistant.records import format_decimal
-from assistant.tables import _is_header, _segments, parse_number, parse_table, split_code, split_figures
+from assistant.documents import Block, find_blocks, read_document
+from assistant.records import Cell, Row, Table, format_decimal
+from assistant.tables import (
+    _is_header,
+    _segments,
+    ceiling_values,
+    parse_number,
+    parse_table,
+    row_keys,
+    split_code,
+    split_figures,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "shanghai-sme-office-2024.txt"
@@ -168,3 +177,124 @@ def test_parse_table_on_synthetic_text(rows, glued):
     reported = len(table.unplaced)
     printed = sum(1 for _, _, vec in rows for v in vec if v)
     assert len(table.cells) + reported == printed  # every figure placed or reported
+
+
+def test_a_complete_income_label_ends_before_the_expenditure_label_beside_it():
+    complete = r"^([一二三四五六七八九十]+、)?(一般公共预算|政府性基金预算|上年结转结余)$"
+    right = r"^([一二三四五六七八九十]+、|支出总计)"
+    assert _segments("政府性基金预算 科技成果转化与扩散 28.00", right, complete) == [
+        ("政府性基金预算", []),
+        ("科技成果转化与扩散", [D("28.00")]),
+    ]
+    assert _segments("政府性基金预算 科技成果转化与扩散 28.00", right) == [
+        ("政府性基金预算科技成果转化与扩散", [D("28.00")])
+    ]
+
+
+NAMES_ONLY = [
+    "表5：2026年市级部门一般公共预算支出预算表",
+    "部门名称：某局 单位：万元",
+    "基本支出",
+    "功能分类科目名称 合 计 日常公用 项目支出",
+    "小计 人员经费",
+    "支出",
+    "** 1 2 3 4 5",
+    "合计 130.00 100.00 80.00 20.00 30.00",
+    "科学技术支出 30.00 30.00",
+    "技术研究与开发 30.00 30.00",
+    "科技成果转化与扩散 30.00 30.00",
+    "社会保障和就业支出 100.00 100.00 80.00 20.00",
+    "行政事业单位养老支出 100.00 100.00 80.00 20.00",
+    "行政单位离退休 60.00 60.00 40.00 20.00",
+    "机关事业单位基本养老保险缴费支出 40.00 40.00 40.00",
+    "18",
+]
+
+
+def test_a_table_printed_without_codes_is_read_by_its_names():
+    block = Block("table", "general_function", NAMES_ONLY[0], 0, len(NAMES_ONLY), "zhejiang")
+    table = parse_table(block, NAMES_ONLY, 2026)
+    assert [(r.name, r.level) for r in table.rows] == [
+        ("合计", 0),
+        ("科学技术支出", 1),
+        ("技术研究与开发", 2),
+        ("科技成果转化与扩散", 3),
+        ("社会保障和就业支出", 1),
+        ("行政事业单位养老支出", 2),
+        ("行政单位离退休", 3),
+        ("机关事业单位基本养老保险缴费支出", 3),
+    ]
+    assert not table.unplaced and not table.warnings
+    placed = {(table.rows[c.row].name, c.column): c.value for c in table.cells}
+    assert placed[("科技成果转化与扩散", "项目支出")] == D("30.00")
+    # 40.00 goes to 人员经费: the 款 above has 80.00 there and its other 项 only 40.00
+    assert placed[("机关事业单位基本养老保险缴费支出", "人员经费")] == D("40.00")
+    keys = row_keys(table)
+    assert keys["名:社会保障和就业支出/行政事业单位养老支出/行政单位离退休"] == 6
+    assert keys["类:科学技术支出"] == 1 and keys["总计"] == 0
+
+
+SHENZHEN_PAGES = [
+    "表7",
+    "一般公共预算支出表（按功能分类）",
+    "部门名称：深圳市某局（本级） 单位：万元",
+    "预算单位 科目编码 科目名称 支出总计 基本支出 项目支出",
+    "深圳市某局（本级） 30.00 20.00 10.00",
+    "201 一般公共服务支出 30.00 20.00 10.00",
+    "20106 财政事务 30.00 20.00 10.00",
+    "- 28 -",
+    "表7",
+    "一般公共预算支出表（按功能分类）",
+    "部门名称：深圳市某局（本级） 单位：万元",
+    "预算单位 科目编码 科目名称 支出总计 基本支出 项目支出",
+    "2010601 行政运行 20.00 20.00 0.00",
+    "2010602 一般行政管理事务 10.00 0.00 10.00",
+]
+
+
+def test_a_table_continued_under_its_repeated_title_whose_first_row_is_the_unit():
+    blocks = [b for b in find_blocks(SHENZHEN_PAGES, "shenzhen") if b.kind == "table"]
+    assert [(b.name, b.start, b.end, b.parts) for b in blocks] == [("general_function", 1, 14, (9,))]
+    table = parse_table(blocks[0], SHENZHEN_PAGES, 2026)
+    assert [(r.code, r.name) for r in table.rows] == [
+        ("", "合计"),  # printed under the unit's name: the table's total
+        ("201", "一般公共服务支出"),
+        ("201 06", "财政事务"),
+        ("201 06 01", "行政运行"),
+        ("201 06 02", "一般行政管理事务"),
+    ]
+    assert len(table.cells) == 15 and not table.unplaced and not table.warnings
+
+
+def test_spending_from_an_empty_source_is_zero():
+    spec = {
+        "table": "projects",
+        "row": "总计",
+        "column": "财政专户管理资金",
+        "source_row": "总计",
+        "at_most": [
+            ["income_summary", "财政专户管理资金收入"],
+            ["income_summary", "上年结转财政专户管理资金"],
+        ],
+    }
+    income = Table(
+        "income_summary",
+        "",
+        "",
+        "万元",
+        ["合计", "财政专户管理资金收入", "上年结转财政专户管理资金"],
+        [Row("", "合计", 0, 1, "", (D(5),))],
+        [Cell(0, "合计", D(5))],
+    )
+    projects = Table(
+        "projects",
+        "",
+        "",
+        "万元",
+        ["合计", "财政专户管理资金", "单位资金"],
+        [Row("", "合计", 0, 9, "", (D(5), D(5)))],
+        unplaced=["第9行「 合计」的 5：列无法唯一确定"],
+    )
+    assert ceiling_values(projects, [income, projects], [spec]) == {(0, "财政专户管理资金"): D(0)}
+    income.cells.append(Cell(0, "财政专户管理资金收入", D(5)))
+    assert ceiling_values(projects, [income, projects], [spec]) == {}

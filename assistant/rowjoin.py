@@ -1,0 +1,113 @@
+"""One table row printed over several lines, put back on one line before the row is read.
+
+A narrow name cell wraps its name, and the figures of the row, centred in their own cells, land on a line of
+their own in the middle of the name (`杭州市气象` / `5,011.05 5,011.05 4,916.13 94.92` / `局`); a narrow figure
+cell may even wrap a figure (`21,118.5` … `1`). From a PDF, the lines of one ruled row are known (the grid gives
+each line its ruled row); there the row's figures are read from its ruled cells when the text broke them. From
+plain text, the lines around a figure line are shared out the way centred text prints: a row has as many
+name lines below its figures as above them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from assistant.records import GridRow
+from assistant.tables import parse_number, split_code, split_figures
+
+
+def join_ruled(
+    lines: list[str], data: list[int], grid: Mapping[int, GridRow]
+) -> tuple[list[str], list[int], list[str]]:
+    """Lines of one ruled row → one line (code, name, figures) at its first line with figures; the row's
+    figures from its ruled cells when the text's do not match them. Returns lines, data and warnings."""
+    out, keep, warnings = list(lines), [], []
+    groups: list[list[int]] = []
+    for i in data:
+        row = grid.get(i)
+        same = groups and row is not None and row.first >= 0 and _first(grid, groups[-1][-1]) == row.first
+        if same:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for group in groups:
+        if len(group) == 1:
+            keep.append(group[0])
+            continue
+        carrier = _carrier(lines, group)
+        text, note = _joined(lines, group, grid[carrier])
+        out[carrier] = text
+        keep.append(carrier)
+        if note:
+            warnings.append(f"第{carrier + 1}行{note}")
+    return out, keep, warnings
+
+
+def _carrier(lines: list[str], group: list[int]) -> int:
+    """The line that stands for the row: its name beside its figures, else its first figures."""
+    read = [(i, *split_figures(split_code(lines[i])[1])) for i in group]
+    return next(
+        (i for i, name, figures in read if name and figures),
+        next((i for i, _, figures in read if figures), group[0]),
+    )
+
+
+def _first(grid: Mapping[int, GridRow], i: int) -> int | None:
+    row = grid.get(i)
+    return row.first if row is not None and row.first >= 0 else None
+
+
+def _joined(lines: list[str], group: list[int], ruled: GridRow) -> tuple[str, str]:
+    code, names, figures = "", [], []
+    for i in group:
+        found, rest = split_code(lines[i])
+        code = code or found
+        tokens = rest.split()
+        names += [t for t in tokens if parse_number(t) is None]
+        figures += [t for t in tokens if parse_number(t) is not None]
+    cells = [v for v in (ruled.groups[-1] if ruled.groups else ()) if v is not None]
+    note = ""
+    if cells and [str(parse_number(t)) for t in figures] != [str(v) for v in cells]:
+        figures = [str(v) for v in cells]
+        note = "的数字在窄格中折行印出，按表格线内的数字读取"
+    return " ".join(t for t in (code, "".join(names), " ".join(figures)) if t), note
+
+
+def join_wrapped(
+    lines: list[str], data: list[int], is_fragment: Callable[[str], bool]
+) -> tuple[list[str], list[int]]:
+    """Name fragments (lines without figures) joined to the figure line they belong to: those between two
+    figure lines go to the upper row as many as it had above its figures, the rest to the lower row."""
+    out, keep = list(lines), []
+    pending: list[int] = []  # fragments since the last line that is not one
+    last: int | None = None  # the last figure line, while it may still take fragments below it
+    above: dict[int, list[int]] = {}
+    below: dict[int, list[int]] = {}
+    for i in data:
+        if is_fragment(lines[i]):
+            pending.append(i)
+            continue
+        if split_figures(lines[i])[1]:
+            if last is not None:
+                share = min(len(above.get(last, [])), len(pending))
+                below[last], pending = pending[:share], pending[share:]
+            above[i], last = pending, i
+        else:
+            if last is not None:
+                below[last], pending = pending, []
+            keep += pending
+            last = None
+        pending = []
+        keep.append(i)
+    if last is not None:
+        below[last] = pending
+    else:
+        keep += pending
+    for i in above:
+        if above[i] or below.get(i):
+            name, figures = split_figures(lines[i])
+            parts = [lines[j] for j in above[i]] + [name] + [lines[j] for j in below.get(i, [])]
+            out[i] = (
+                "".join(p.replace(" ", "") for p in parts) + " " + " ".join(lines[i].split()[-len(figures) :])
+            )
+    return out, sorted(keep)

@@ -1,0 +1,110 @@
+"""A table row printed over several lines is put back on one line: by the PDF's ruled rows, or in plain text by
+sharing the name lines around each figure line the way centred text prints."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.records import GridRow
+from assistant.rowjoin import join_ruled, join_wrapped
+from assistant.tables import split_figures
+
+D = Decimal
+
+
+def _fragment(line: str) -> bool:
+    name, figures = split_figures(line)
+    return bool(name) and not figures
+
+
+@pytest.mark.parametrize(
+    ("printed", "joined"),
+    [
+        (
+            [
+                "合计 5,876.67 5,876.67",
+                "杭州市气象局 5,876.67 5,876.67",
+                "杭州市气象",
+                "5,011.05 5,011.05",
+                "局",
+                "杭州市气象",
+                "服务中心（杭",
+                "865.62 865.62",
+                "州市预警信息",
+                "发布中心）",
+            ],
+            [
+                "合计 5,876.67 5,876.67",
+                "杭州市气象局 5,876.67 5,876.67",
+                "杭州市气象局 5,011.05 5,011.05",
+                "杭州市气象服务中心（杭州市预警信息发布中心） 865.62 865.62",
+            ],
+        ),
+        (
+            # three name lines: the figures share the middle one
+            [
+                "杭州市富春",
+                "强制隔离戒毒 4,920.05 4,757.75",
+                "所",
+                "杭州市法律",
+                "1,112.70 1,112.70",
+                "援助中心",
+            ],
+            ["杭州市富春强制隔离戒毒所 4,920.05 4,757.75", "杭州市法律援助中心 1,112.70 1,112.70"],
+        ),
+        (
+            ["工资福利支出 8,490.42", "机关事业单位基本养老保险缴", "596.89", "费", "职业年金缴费 298.45"],
+            ["工资福利支出 8,490.42", "机关事业单位基本养老保险缴费 596.89", "职业年金缴费 298.45"],
+        ),
+    ],
+)
+def test_wrapped_names_join_their_figure_line(printed, joined):
+    lines, data = join_wrapped(printed, list(range(len(printed))), _fragment)
+    assert [lines[i] for i in data] == joined
+
+
+def _ruled(values: tuple, first: int) -> GridRow:
+    return GridRow((tuple(D(v) if v is not None else None for v in values),), first=first)
+
+
+def test_the_lines_of_one_ruled_row_are_one_row():
+    printed = [
+        "2080505 机关事业单位",
+        "基本养老保险缴费支出 626.55 626.55",
+        "保险 0.00",
+        "死亡抚恤 2.50 2.50",
+    ]
+    grid = {
+        0: _ruled(("626.55", "626.55"), 0),
+        1: _ruled(("626.55", "626.55"), 0),
+        3: _ruled(("2.50", "2.50"), 3),
+    }
+    lines, data, notes = join_ruled(
+        printed[:2] + printed[3:], [0, 1, 2], {0: grid[0], 1: grid[1], 2: grid[3]}
+    )
+    assert [lines[i] for i in data] == [
+        "208 05 05 机关事业单位基本养老保险缴费支出 626.55 626.55",
+        "死亡抚恤 2.50 2.50",
+    ]
+    assert notes == []
+
+
+def test_a_figure_broken_in_its_narrow_cell_is_read_from_the_ruled_cells():
+    printed = ["21,118.5", "合计 91,842.80 70,724.29", "12,868.0", "其他一般公共服务支出 12,868.00"]
+    grid = {
+        0: _ruled(("91842.80", "70724.29", "21118.51"), 0),
+        1: _ruled(("91842.80", "70724.29", "21118.51"), 0),
+        2: _ruled(("12868.00", None, "12868.00"), 2),
+        3: _ruled(("12868.00", None, "12868.00"), 2),
+    }
+    lines, data, notes = join_ruled(printed, [0, 1, 2, 3], grid)
+    assert [lines[i] for i in data] == [
+        "合计 91842.80 70724.29 21118.51",
+        "其他一般公共服务支出 12868.00 12868.00",
+    ]
+    assert notes == [
+        "第2行的数字在窄格中折行印出，按表格线内的数字读取",
+        "第4行的数字在窄格中折行印出，按表格线内的数字读取",
+    ]

@@ -320,6 +320,9 @@ def _keep_table(table: Table, block: Block, tables: list[Table], blocks: list[Bl
         earlier = tables[same]
         if not table.rows or _figures(earlier) == _figures(table):
             return
+        if earlier.rows and not _has_total(table):
+            earlier.warnings.append(f"第{table.line}行起重复标题下的续表（无合计行）未读入")
+            return  # a continuation printed under the title again: its rows are not read (reported)
         if earlier.rows:
             raise ParseError(
                 f"{doc_id}: the table {table.name} is printed twice with different figures "
@@ -328,6 +331,10 @@ def _keep_table(table: Table, block: Block, tables: list[Table], blocks: list[Bl
         del tables[same], blocks[same]
     tables.append(table)
     blocks.append(block)
+
+
+def _has_total(table: Table) -> bool:
+    return any(r.level == 0 and re.search(r"(合计|总计)$", r.name) for r in table.rows)
 
 
 def _figures(table: Table) -> list[tuple[str, str, tuple]]:

@@ -349,11 +349,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from assistant.applog import log_path
+    from assistant.appdb import app_db_setting
     from assistant.doctor import Deployment, environment, render, report, run_checks
 
     index = index_dir(args)
-    checks = run_checks(Deployment(index, log_path(index), Path(args.corpus), environment()))
+    checks = run_checks(Deployment(index, app_db_setting(index), Path(args.corpus), environment()))
     print(json.dumps(report(checks), ensure_ascii=False) if args.json else render(checks))
     return 0 if all(c.ok for c in checks) else 2
 

@@ -41,7 +41,7 @@ class Deployment:
     """Where the deployment keeps things (resolved from arguments and the environment at the CLI)."""
 
     index: Path
-    app_db: Path
+    app_db: Path | str  # a SQLite file, or a postgresql:// URL
     corpus: Path
     environ: Mapping[str, str]
 
@@ -131,9 +131,11 @@ def check_model(built_with: str) -> str:
     return f"{embedder.name} loads offline in {embedder.load_seconds:.1f}s"
 
 
-def check_app_db(path: Path) -> str:
+def check_app_db(path: Path | str) -> str:
     """The question log can be written: an existing database takes a write (rolled back), else its folder can
-    hold one."""
+    hold one; a PostgreSQL database answers."""
+    if isinstance(path, str):
+        return _database_answers(path)
     if path.exists():
         if not path.is_file():
             raise InputError(f"{path} is not a file; set BUDGET_QA_APP_DB to a database file")
@@ -147,6 +149,17 @@ def check_app_db(path: Path) -> str:
     except OSError as err:
         raise InputError(f"{path} cannot be created ({err.strerror}); set BUDGET_QA_APP_DB") from None
     return f"{path} will be created at the first question"
+
+
+def _database_answers(url: str) -> str:
+    from assistant.appdb import open_database
+
+    db = open_database(url)  # an unreachable database is an AppDatabaseError (one line, no password)
+    try:
+        db.query("SELECT 1")
+        return f"{db.describe()} answers"
+    finally:
+        db.close()
 
 
 def _writable_db(path: Path) -> str:

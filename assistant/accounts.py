@@ -25,11 +25,8 @@ DEFAULT_COST = 12
 def parse_users(text: str) -> dict[str, bytes]:
     """ "user:hash" pairs separated by commas or new lines → {user: hash}; malformed pairs are skipped."""
     users: dict[str, bytes] = {}
-    for raw in text.replace(",", "\n").splitlines():
-        pair = raw.strip()
-        if not pair or pair.startswith("#") or ":" not in pair:
-            continue
-        user, digest = (p.strip() for p in pair.split(":", 1))
+    for pair in _pairs(text):
+        user, _, digest = (p.strip() for p in pair.partition(":"))
         if user and BCRYPT.match(digest):
             users[user] = digest.encode()
     return users

@@ -49,20 +49,13 @@ def assistant(seed_index: Path):
 @pytest.fixture(scope="session")
 def seed_bm25(seed_index: Path):
     """The seed's assistant with the narrative searched by BM25 alone (the embedding model is not loaded)."""
-    import os
 
     from assistant.engine import Assistant
+    from tests.servers import environment
 
-    saved = os.environ.get("BUDGET_QA_DENSE")
-    os.environ["BUDGET_QA_DENSE"] = "0"
-    try:
+    with environment({"BUDGET_QA_DENSE": "0"}):
         assistant = Assistant.open(seed_index)
         assert assistant.retriever() is not None  # loaded now, while dense search is off
-    finally:
-        if saved is None:
-            os.environ.pop("BUDGET_QA_DENSE")
-        else:
-            os.environ["BUDGET_QA_DENSE"] = saved
     return assistant
 
 

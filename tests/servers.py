@@ -61,49 +61,36 @@ def start_with_staff(
         return start(index_dir, "127.0.0.1", free_port(), log_db=db or log_db or index_dir / "app.sqlite")
 
 
-class ServerProcess:
-    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file. With
-    `wait=False` the constructor returns at once and `wait()` waits for the server to answer (so that
-    several servers start side by side)."""
+class _Process:
+    """A server in a process of its own, its output kept in `log_file`; ready when `probe` (a path on
+    `url`) answers 200. `close()` stops it, killing it if it does not stop."""
 
-    def __init__(
-        self,
-        index_dir: Path,
-        log_file: Path,
-        env: dict[str, str] | None = None,
-        db: Path | None = None,
-        wait: bool = True,
-    ):
-        self.url = f"http://127.0.0.1:{free_port()}"
+    name = "the server"
+    probe = "/"
+
+    def _start(
+        self, command: list[str], log_file: Path, env: dict[str, str], cwd: Path | None = None
+    ) -> None:
         self.log_file = log_file
-        settings = {
-            "BUDGET_QA_HELPDESK_USERS": staff_line(),
-            "BUDGET_QA_APP_DB": str(db or index_dir / "app.sqlite"),
-            "PYTHONPATH": str(ROOT),
-            **(env or {}),
-        }
-        port = self.url.rsplit(":", 1)[1]
-        command = [sys.executable, "-m", "assistant", "--index", str(index_dir), "serve", "--port", port]
         with log_file.open("wb") as out:
             self.process = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **settings}, cwd=ROOT
+                command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}, cwd=cwd
             )
-        if wait:
-            self.wait()
 
     def wait(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.log()}")
+                self.close()
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {self.log()}")
             try:
-                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                if httpx.get(self.url + self.probe, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
         self.close()
-        raise RuntimeError(f"the server did not start on {self.url}")
+        raise RuntimeError(f"{self.name} did not answer on {self.url + self.probe}: {self.log()}")
 
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
@@ -117,52 +104,47 @@ class ServerProcess:
             self.process.wait()
 
 
-class ChromaServer:
+class ServerProcess(_Process):
+    """`budget-qa serve` in a process of its own, its output (the server log) kept in a file. With
+    `wait=False` the constructor returns at once and `wait()` waits for the server to answer (so that
+    several servers start side by side)."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        log_file: Path,
+        env: dict[str, str] | None = None,
+        db: Path | None = None,
+        wait: bool = True,
+    ):
+        self.url = f"http://127.0.0.1:{free_port()}"
+        settings = {
+            "BUDGET_QA_HELPDESK_USERS": staff_line(),
+            "BUDGET_QA_APP_DB": str(db or index_dir / "app.sqlite"),
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
+        }
+        port = self.url.rsplit(":", 1)[1]
+        command = [sys.executable, "-m", "assistant", "--index", str(index_dir), "serve", "--port", port]
+        self._start(command, log_file, settings, cwd=ROOT)
+        if wait:
+            self.wait()
+
+
+class ChromaServer(_Process):
     """`chroma run` (the chromadb package's server) on a free port of 127.0.0.1, its data in `path`, its
     output in `log_file`; ready when it answers its heartbeat. `close()` stops it."""
+
+    name = "the Chroma server"
+    probe = "/api/v2/heartbeat"
 
     def __init__(self, path: Path, log_file: Path, timeout: float = 60):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         chroma = Path(sys.executable).parent / "chroma"
         command = [str(chroma), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(path)]
-        self.log_file = log_file
-        with log_file.open("wb") as out:
-            self.process = subprocess.Popen(
-                command,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        try:
-            self._wait(timeout)
-        except BaseException:
-            self.close()
-            raise
-
-    def _wait(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chroma exited with {self.process.returncode}: {self.log()}")
-            try:
-                if httpx.get(self.url + "/api/v2/heartbeat", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the Chroma server did not answer its heartbeat on {self.url}: {self.log()}")
-
-    def log(self) -> str:
-        return self.log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self._start(command, log_file, {"ANONYMIZED_TELEMETRY": "False"})
+        self.wait(timeout)
 
 
 # Debian's Chromium, for the browser tests (a test tool's own browser download does not work offline)

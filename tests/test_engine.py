@@ -4,7 +4,6 @@ input and several documents."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from decimal import Decimal
@@ -17,6 +16,7 @@ from assistant.records import Answer
 
 from .conftest import OTHER_ID, ROOT, SEED, SEED_ID
 from .fuzzing import check_answer, documents, fuzz_settings, histories, questions
+from .servers import environment
 
 XFAIL = pytest.mark.xfail
 
@@ -494,16 +494,9 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
     index = tmp_path_factory.mktemp("fuzz-index")
     build_index(FUZZ_DOCUMENTS, index, with_vectors=False)
-    saved = os.environ.get("BUDGET_QA_DENSE")
-    os.environ["BUDGET_QA_DENSE"] = "0"
-    try:
+    with environment({"BUDGET_QA_DENSE": "0"}):
         assistant = Assistant.open(index)
         assistant.retriever()
-    finally:
-        if saved is None:
-            os.environ.pop("BUDGET_QA_DENSE")
-        else:
-            os.environ["BUDGET_QA_DENSE"] = saved
     return assistant
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant.catalog import Member, unit_roles
 from assistant.compute import to_yuan
 from assistant.records import Document, Fact, Table
 from assistant.understand import Frame, Mention, Target, normalise, row_key
@@ -271,4 +272,31 @@ def same_item(doc: Document, other: Item) -> Item | None:
             and f.table == other.fact.table
         ]
         return fact_item(facts[0]) if len(facts) == 1 else None
+    return None
+
+
+def within(doc: Document, item: Item, member: Member) -> Item | None:
+    """The item's figure in one budget unit's row (杭州市气象服务中心, 本级): the same column of a table of units
+    whose total row gives the department's figure. None when no table lists the figure by unit: a
+    department's figure is never a unit's."""
+    for ref in [*item.cells, *item.differing]:
+        roles = unit_roles([(r.name, r.level) for r in ref.table.rows], doc.unit_name)
+        if not roles or ref.row in roles or ref.table.rows[ref.row].level > 1:
+            continue  # not a table of units, or not its total row
+        row = next((i for i, m in roles.items() if m.name == member.name and m.own == member.own), None)
+        found = cell(ref.table, row, ref.column) if row is not None else None
+        if found is not None:
+            return Item(f"{member.label}{item.label}", found.yuan, found)
+    return None
+
+
+def member_cell(doc: Document, member: Member) -> CellRef | None:
+    """The first cell of a budget unit's row in the first table of units that lists it (its total)."""
+    for table in doc.tables:
+        roles = unit_roles([(r.name, r.level) for r in table.rows], doc.unit_name)
+        row = next(
+            (i for i, m in (roles or {}).items() if m.name == member.name and m.own == member.own), None
+        )
+        if row is not None and table.columns and (found := cell(table, row, table.columns[0])) is not None:
+            return found
     return None

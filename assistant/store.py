@@ -237,16 +237,21 @@ class Store:
     def unit_table_rows(self) -> list[dict[str, Any]]:
         """The rows of every table that prints a row under its document's own unit name (收入总表, “三公”
         table …: one row per budget unit), in table order; the catalogue reads the budget units from them."""
-        cur = self.conn.execute(
-            "SELECT r.document, r.table_key, r.idx, r.code, r.name, r.level FROM rows r"
-            " JOIN (SELECT DISTINCT d.document, d.table_key FROM rows d JOIN documents doc ON doc.id = d.document"
-            "  WHERE d.side = '' AND d.level > 0 AND d.name LIKE"
-            "  replace(replace(doc.unit_name, '（本级）', ''), '(本级)', '') || '%') t"
-            " ON r.document = t.document AND r.table_key = t.table_key"
-            " WHERE r.side = '' ORDER BY r.document, r.table_key, r.idx"
-        )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        tables = self.conn.execute(
+            "SELECT DISTINCT d.document, d.table_key FROM rows d JOIN documents doc ON doc.id = d.document"
+            " WHERE d.side = '' AND d.level > 0 AND d.code NOT LIKE '% %' AND d.name LIKE"
+            " replace(replace(doc.unit_name, '（本级）', ''), '(本级)', '') || '%'"
+        ).fetchall()
+        out: list[dict[str, Any]] = []
+        for document, key in tables:
+            cur = self.conn.execute(
+                "SELECT document, table_key, idx, code, name, level FROM rows"
+                " WHERE document = ? AND table_key = ? AND side = '' ORDER BY idx",
+                (document, key),
+            )
+            cols = [d[0] for d in cur.description]
+            out += [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        return out
 
     def first_document(self) -> str:
         """The document indexed first (the first path given to `budget-qa index`): the default to answer from."""

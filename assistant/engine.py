@@ -23,8 +23,9 @@ from assistant.glossary import definitions
 from assistant.index import open_live
 from assistant.manifest import PASSAGE_FILES, damaged, read_manifest
 from assistant.records import Answer, Citation, Document
-from assistant.resolve import Item, fact_item, member_cell, resolve, same_item, text_facts, within
+from assistant.resolve import Item, fact_item, member_cell, resolve, row_total, same_item, text_facts, within
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
+from assistant.scope import wording as scope_words
 from assistant.store import Store
 from assistant.understand import (
     GENERIC_WORDS,
@@ -231,9 +232,21 @@ class Assistant:
                 self._named(doc.id, operations.suggestions(doc)),
             )
         found = [m for m in mapped if m is not None]
-        if frame.op == "share":
+        if (
+            frame.op == "share"
+            and len(items) == 1
+            and re.search(scope_words()["member_whole"], frame.question)
+        ):
+            whole = row_total(found[0])  # 一般公共预算收入占其收入的比例: the unit's own total
+            if whole is None:
+                return compose.refusal(
+                    f"没有找到{names}的合计", self._named(doc.id, operations.suggestions(doc))
+                )
+            found = [found[0], whole]
+        elif frame.op == "share":
             same = len(items) == 1 or items[1].primary == items[0].primary
-            found = [found[0], items[-1] if same else found[1]]  # 占部门收入的比例: the department's whole
+            whole = replace(items[-1], label=f"{entry.key.unit}{items[-1].label}")
+            found = [found[0], whole if same else found[1]]  # 占部门收入的比例: the department's whole
         result = self._execute(frame, doc, found, state.context)
         if result.route != "refuse":
             result.text = (

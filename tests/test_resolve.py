@@ -40,8 +40,13 @@ def _item(doc, table: str, row: str, column: str) -> Item:
         ("three_public", "合计", "合计", CENTRE, "108900", CENTRE.name),
         ("three_public", "合计", "公务接待费", CENTRE, "900", CENTRE.name),
         ("three_public", "合计", "合计", OWN, "131300", "杭州市气象局"),
-        # not listed by unit (the function table), or a unit the table does not hold: no figure at all
+        # a row of another table named as a column of the table of units, with the same total
+        ("financial_summary", "七、其他收入", "预算数", CENTRE, "286900", CENTRE.name),
+        ("financial_summary", "一般公共预算", "预算数", OWN, "49161300", "杭州市气象局"),
+        # not listed by unit (the function table; a total row of expenditure is not the income 合计), or a
+        # unit the table does not hold: no figure at all
         ("expenditure_summary", "行政运行", "合计", CENTRE, None, None),
+        ("expenditure_summary", "合计", "合计", CENTRE, None, None),
         ("income_summary", "合计", "合计", ELSEWHERE, None, None),
     ],
 )
@@ -52,7 +57,7 @@ def test_within_takes_the_units_own_row(doc, table, row, column, member, value, 
         return
     assert found.value == Decimal(value)
     assert found.primary.table.rows[found.primary.row].name == row_printed
-    assert found.primary.column == column
+    assert found.primary.column == column or table == "financial_summary"
     assert found.label == f"{member.label}x"
 
 

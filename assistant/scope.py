@@ -112,7 +112,9 @@ def choose(
         )
     unknown = _unknown_unit(ask, catalog, mentioned or (lambda _: False))
     if unknown:
-        return Refusal(f"未收录「{unknown}」的预算（已收录{len(catalog.units)}个单位，可问“收录了哪些单位”）")
+        return _member_hint(unknown, catalog) or Refusal(
+            f"未收录「{unknown}」的预算（已收录{len(catalog.units)}个单位，可问“收录了哪些单位”）"
+        )
     units = _units(ask, last, catalog)
     if isinstance(units, Clarify | Refusal):
         return units
@@ -469,3 +471,13 @@ def _member_listing(ask: _Ask, last: Last, catalog: Catalog, rest: str) -> Scope
     if len(docs) != 1:
         return None
     return Scope((docs[0].id,), rest, named=True, units=(docs[0].key.unit,), member_listing=True)
+
+
+def _member_hint(name: str, catalog: Catalog) -> Clarify | None:
+    """A name that shortens budget units of department budgets (气象服务中心 with no department named): which
+    ones they are, never one picked."""
+    found = catalog.find_members(name, tuple(catalog.members)) if catalog.members else []
+    if len(found) != 1 or found[0].surface != name:
+        return None
+    labels = tuple(f"{catalog.entries[m.document].key.label()}中的「{m.label}」" for m in found[0].members)
+    return Clarify(f"「{name}」是部门预算中列出的单位，请连同所属部门一起问（例如写出全称）", labels)

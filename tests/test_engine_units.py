@@ -162,3 +162,10 @@ def test_a_follow_up_names_a_unit_of_the_department(assistant) -> None:
     assert "10.89万元" in answer.text and "24.02" not in answer.text
     back = assistant.ask("杭州市气象局的呢？", history=["杭州市气象服务中心的三公经费是多少？"])
     assert "24.02万元" in back.text and "10.89" not in back.text
+
+
+def test_a_shortened_unit_without_its_department_gets_a_question_back(assistant) -> None:
+    answer = assistant.ask("气象服务中心的收入是多少？")
+    assert answer.route == "clarify"
+    assert f"杭州市气象局2026年部门预算中的「{CENTRE}」" in answer.text
+    assert not answer.values and "865.62" not in answer.text

@@ -248,6 +248,24 @@ def test_budget_units_not_held_are_refused(departments: Catalog, question: str, 
 
 
 @pytest.mark.parametrize(
+    ("question", "candidates"),
+    [
+        (
+            "气象服务中心的收入是多少？",
+            ("杭州市气象局2026年部门预算中的「杭州市气象服务中心（杭州市预警信息发布中心）」",),
+        ),
+        ("来访接待中心的收入是多少？", ("无锡市信访局2025年部门预算中的「无锡市人民来访接待中心」",)),
+    ],
+)
+def test_a_shortened_budget_unit_without_its_department_is_asked_about(
+    departments: Catalog, question: str, candidates: tuple
+) -> None:
+    scope = scope_of(departments, question)
+    assert isinstance(scope, Clarify), scope
+    assert scope.candidates == candidates
+
+
+@pytest.mark.parametrize(
     ("question", "listing"),
     [
         ("杭州市气象局2026年部门预算包括哪些预算单位？", ("hz",)),

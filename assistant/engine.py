@@ -231,22 +231,9 @@ class Assistant:
                 f"{entry.key.label()}没有按单位列出「{missing.label}」，无法给出{names}的数字",
                 self._named(doc.id, operations.suggestions(doc)),
             )
-        found = [m for m in mapped if m is not None]
-        if (
-            frame.op == "share"
-            and len(items) == 1
-            and re.search(scope_words()["member_whole"], frame.question)
-        ):
-            whole = row_total(found[0])  # 一般公共预算收入占其收入的比例: the unit's own total
-            if whole is None:
-                return compose.refusal(
-                    f"没有找到{names}的合计", self._named(doc.id, operations.suggestions(doc))
-                )
-            found = [found[0], whole]
-        elif frame.op == "share":
-            same = len(items) == 1 or items[1].primary == items[0].primary
-            whole = replace(items[-1], label=f"{entry.key.unit}{items[-1].label}")
-            found = [found[0], whole if same else found[1]]  # 占部门收入的比例: the department's whole
+        found = _member_operands(frame, items, [m for m in mapped if m is not None], entry.key.unit)
+        if found is None:
+            return compose.refusal(f"没有找到{names}的合计", self._named(doc.id, operations.suggestions(doc)))
         result = self._execute(frame, doc, found, state.context)
         if result.route != "refuse":
             result.text = (
@@ -948,6 +935,22 @@ def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
     if first is None or first == scope.documents[0]:
         return scope
     return replace(scope, documents=(first, *(d for d in scope.documents if d != first)))
+
+
+def _member_operands(
+    frame: Frame, items: list[Item], found: list[Item], department: str
+) -> list[Item] | None:
+    """The operands of a question about one budget unit: its items; for a share of one item, the whole is
+    the unit's own row total when asked so (占其收入的比例; None when the row has none), else the
+    department's figure, named as the department's (服务中心的收入占比)."""
+    if frame.op != "share":
+        return found
+    if len(items) == 1 and re.search(scope_words()["member_whole"], frame.question):
+        whole = row_total(found[0])
+        return [found[0], whole] if whole is not None else None
+    if len(items) > 1 and items[1].primary != items[0].primary:
+        return found[:2]
+    return [found[0], replace(items[-1], label=f"{department}{items[-1].label}")]
 
 
 def _remember_across(state: Conversation, result: across.Result, term: str) -> None:

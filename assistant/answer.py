@@ -12,7 +12,8 @@ from collections import Counter
 from decimal import Decimal
 
 from assistant import across as ops
-from assistant.compute import amount, exact_in, plain, states, to_yuan, yuan
+from assistant.catalog import Entry, Member
+from assistant.compute import amount, exact_in, percent, plain, states, to_yuan, yuan
 from assistant.records import Answer, Citation, Fact, Value, format_decimal
 from assistant.resolve import CellRef, Item
 
@@ -361,3 +362,49 @@ def each(pairs: list) -> Answer:  # (catalogue Entry, Answer) pairs
         values += [Value(f"{name} {v.label}", v.value, v.unit) for v in answer.values]
     route = "table" if cites else "refuse"
     return Answer("\n\n".join(parts), route, cites, values)
+
+
+# budget units inside one department budget: every figure from the unit's own row
+
+
+def by_member(document: str, doc_id: str, whole: Item, parts: list[tuple[Member, Item | None]]) -> Answer:
+    """The department's figure (`document` names the budget) and each budget unit's (本级, 杭州市气象服务中心)
+    with its share of it."""
+    lines = [f"{document}中「{whole.label}」按单位列出：", f"- **部门合计**：{amount(whole.value)}"]
+    formulas = []
+    shown = [whole]
+    for member, item in parts:
+        if item is None:
+            lines.append(f"- **{member.label}**：表中没有按单位列出此项")
+            continue
+        share = percent(item.value, whole.value)
+        lines.append(f"- **{member.label}**：{amount(item.value)}" + (f"，占 **{share}%**" if share else ""))
+        if share is not None:
+            formulas.append(f"{plain(item.value)} ÷ {plain(whole.value)} × 100% = {share}%")
+        shown.append(item)
+    text = "\n".join(lines)
+    if formulas:
+        text += "\n\n计算：" + "；".join(formulas)
+    text += "\n\n来源：\n" + "\n".join(f"- {i.label}：{where(i).removeprefix('来源：')}" for i in shown)
+    return Answer(
+        text, "table", citations(doc_id, shown), values(shown), "；".join(formulas), document=doc_id
+    )
+
+
+def member_listing(entry: Entry, rows: list[tuple[Member, CellRef | None]]) -> Answer:
+    """The budget units a department budget lists, the department's own part first."""
+    ordered = sorted(rows, key=lambda mr: not mr[0].own)
+    subordinate = sum(1 for m, _ in ordered if not m.own)
+    lines = [
+        f"{n}. {m.label}" + ("（本级）" if m.own and "本级" not in m.label else "")
+        for n, (m, _) in enumerate(ordered, 1)
+    ]
+    text = (
+        f"{entry.key.label()}包括 **{len(ordered)}** 个预算单位（其中下属单位 **{subordinate}** 个）：\n"
+        + "\n".join(lines)
+    )
+    cites = [cite_cell(entry.id, ref) for _, ref in ordered if ref is not None]
+    tables = sorted({ref.table.name for _, ref in ordered if ref is not None})
+    if tables:
+        text += "\n\n来源：" + "、".join(f"《{t}》" for t in tables) + "中按单位列出的行"
+    return Answer(text, "table", cites, document=entry.id)

@@ -19,6 +19,7 @@ from assistant.records import unit_identity
 from assistant.understand import normalise
 
 _BRACKETS = re.compile(r"[(（]([^()（）]*)[)）]")
+_KIND_MARK_RE = re.compile(r"[(（]本级[)）]")
 _NOT_A_START = set("区市县省镇的和与及、或跟同比在是")
 
 
@@ -40,11 +41,64 @@ class DocKey:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A budget unit printed as a row of a department budget's tables of units: the department's own part
+    (本级) or a subordinate unit (杭州市气象服务中心). Its figures are that row's cells, never the department's."""
+
+    name: str  # as printed: 杭州市气象服务中心（杭州市预警信息发布中心）, 无锡市信访局（本级）
+    document: str
+    own: bool = False  # the department's own part (本级)
+
+    @property
+    def label(self) -> str:
+        """How answers name it: the printed row, the department's own part marked 本级 (杭州市气象局（本级）)."""
+        return f"{unit_identity(self.name)}（本级）" if self.own else self.name
+
+
+def unit_roles(rows: list[tuple[str, int]], department: str) -> dict[int, Member] | None:
+    """The budget units of one table, from its rows' (name, level): None when the table has no row under
+    the department's own name (not a table of units). A row under the department's name is its total when
+    rows of units follow below it (or the name again), else its own part (本级), as is a row marked （本级）;
+    every other row named like an organisation is a subordinate unit. Totals (合计) and unnamed rows are
+    no unit."""
+    own = normalise(unit_identity(department))
+    names = [normalise(unit_identity(name)) for name, _ in rows]
+    if not any(n == own and level > 0 for n, (_, level) in zip(names, rows, strict=True)):
+        return None
+    roles: dict[int, Member] = {}
+    for i, (name, level) in enumerate(rows):
+        if level <= 0 or not name:
+            continue
+        if names[i] == own:
+            later = rows[i + 1 :]
+            heads = any(lv > level for _, lv in later[:1]) or own in names[i + 1 :]
+            if not heads:
+                roles[i] = Member(name, "", own=True)
+        elif _KIND_MARK_RE.search(name):
+            roles[i] = Member(name, "", own=True)
+        elif _organisation(name):
+            roles[i] = Member(name, "")
+    return roles
+
+
+def _organisation(name: str) -> bool:
+    """A row named like a unit: ends on a unit's last word (中心, 局, 所 …) once brackets are taken off."""
+    bare = _BRACKETS.sub("", normalise(name))
+    return len(bare) >= 4 and any(bare.endswith(w) for w in rules()["suffixes"]["words"])
+
+
+@dataclass(frozen=True)
 class Entry:
     """One indexed document."""
 
     id: str
     key: DocKey
+    printed: str = ""  # the unit's name as the document prints it (深圳市财政局（本级）)
+
+    @property
+    def own_part(self) -> bool:
+        """The document is the department's own part alone (printed 本级)."""
+        return bool(_KIND_MARK_RE.search(self.printed))
 
 
 @dataclass
@@ -69,6 +123,16 @@ class UnitMention:
     start: int
     end: int
     units: tuple[str, ...]  # full names; more than one when the name is ambiguous
+
+
+@dataclass(frozen=True)
+class MemberMention:
+    """A span of a question that names a budget unit printed inside department budgets."""
+
+    surface: str
+    start: int
+    end: int
+    members: tuple[Member, ...]  # more than one when the name fits rows of several documents
 
 
 def strip_prefixes(name: str) -> str:
@@ -103,7 +167,7 @@ def name_variants(full: str) -> set[str]:
 class Catalog:
     """Units, their names and their documents; finds the units a question names."""
 
-    def __init__(self, entries: list[Entry]):
+    def __init__(self, entries: list[Entry], unit_rows: list[dict[str, Any]] | None = None):
         self.entries: dict[str, Entry] = {}
         self.duplicates: dict[str, str] = {}  # a document with the key of one already held → that one
         held: dict[DocKey, str] = {}
@@ -130,12 +194,25 @@ class Catalog:
         self._longest = max((len(n) for n in self.by_name), default=0)
         self._suffixes = sorted(rules()["suffixes"]["words"], key=len, reverse=True)
         self._cores = {u: normalise(_BRACKETS.sub("", u)) for u in self.units}
+        self.members: dict[str, list[Member]] = _members(self.entries, unit_rows or [])
+        self.by_member_name: dict[str, list[Member]] = {}
+        for found in self.members.values():
+            for member in found:
+                for n in set() if member.own else name_variants(member.name) - set(self.by_name):
+                    self.by_member_name.setdefault(n, []).append(member)
 
     @classmethod
-    def from_rows(cls, rows: list[dict[str, Any]]) -> Catalog:
-        """From the fact store's document rows (id, unit_name, year, kind)."""
+    def from_rows(cls, rows: list[dict[str, Any]], unit_rows: list[dict[str, Any]] | None = None) -> Catalog:
+        """From the fact store's document rows (id, unit_name, year, kind) and the rows of its tables of
+        units (`Store.unit_table_rows`)."""
         return cls(
-            [Entry(r["id"], DocKey(unit_identity(r["unit_name"]), int(r["year"]), r["kind"])) for r in rows]
+            [
+                Entry(
+                    r["id"], DocKey(unit_identity(r["unit_name"]), int(r["year"]), r["kind"]), r["unit_name"]
+                )
+                for r in rows
+            ],
+            unit_rows,
         )
 
     # questions → units
@@ -188,6 +265,27 @@ class Catalog:
             units = tuple(sorted(u for g, u in scored if g == least))
             return UnitMention(span, start, end, units)
         return None
+
+    # questions → budget units inside department budgets
+    def find_members(self, q: str, documents: tuple[str, ...] = ()) -> list[MemberMention]:
+        """The budget units a (normalised) question names by a full name (or a bracketed alternative), and
+        within `documents` also by a shortening (气象服务中心), left to right, not overlapping."""
+        found: list[MemberMention] = []
+        taken = [False] * len(q)
+        longest = max((len(n) for n in self.by_member_name), default=0)
+        for size in range(min(longest, len(q)), 2, -1):
+            for i in range(len(q) - size + 1):
+                hit = self.by_member_name.get(q[i : i + size])
+                if hit and not any(taken[i : i + size]):
+                    found.append(MemberMention(q[i : i + size], i, i + size, tuple(hit)))
+                    taken[i : i + size] = [True] * size
+        pool = [m for d in documents for m in self.members.get(d, []) if not m.own]
+        found += _member_shortenings(q, taken, pool, self._suffixes)
+        return sorted(found, key=lambda m: m.start)
+
+    def own_member(self, document: str) -> Member | None:
+        """The department's own part (本级) among a document's budget units."""
+        return next((m for m in self.members.get(document, []) if m.own), None)
 
     # units → documents
     def documents(
@@ -242,6 +340,57 @@ class Catalog:
             }
             for u in sorted(self.units.values(), key=lambda u: (u.district, u.name))
         ]
+
+
+def _members(entries: dict[str, Entry], rows: list[dict[str, Any]]) -> dict[str, list[Member]]:
+    """Each document's budget units, from the rows of its tables of units (first table first)."""
+    tables: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["document"] in entries:
+            tables.setdefault((r["document"], r["table_key"]), []).append(r)
+    out: dict[str, list[Member]] = {}
+    for (doc, _), table in tables.items():
+        roles = unit_roles(
+            [(r["name"], r["level"]) for r in table], entries[doc].printed or entries[doc].key.unit
+        )
+        held = out.setdefault(doc, [])
+        for member in (roles or {}).values():
+            if all(m.name != member.name and not (m.own and member.own) for m in held):
+                held.append(Member(member.name, doc, member.own))
+    return {d: m for d, m in out.items() if m}
+
+
+def _member_cores(member: Member) -> str:
+    """A budget unit's name as shortenings are read in it: no brackets, no leading city (杭州市)."""
+    core = normalise(_BRACKETS.sub("", member.name))
+    bare = re.sub(r"^[\u4e00-\u9fff]{2,3}[市省]", "", core)
+    return bare if len(bare) >= 4 else core
+
+
+def _member_shortenings(
+    q: str, taken: list[bool], pool: list[Member], suffixes: list[str]
+) -> list[MemberMention]:
+    """Spans ending on a unit's last word that shorten a budget unit's name (气象服务中心, 来访接待中心)."""
+    found: list[MemberMention] = []
+    cores = [(m, _member_cores(m)) for m in pool]
+    for end in range(len(q), 0, -1):
+        if not cores or taken[end - 1] or not any(q[:end].endswith(s) for s in suffixes):
+            continue
+        for start in range(max(0, end - 16), end - 2):
+            span = q[start:end]
+            if (
+                any(taken[start:end])
+                or not re.fullmatch(r"[\u4e00-\u9fff]+", span)
+                or span[0] in _NOT_A_START
+            ):
+                continue
+            scored = [(g, m) for m, core in cores if (g := _gaps(span, core)) is not None]
+            if scored:
+                least = min(g for g, _ in scored)
+                found.append(MemberMention(span, start, end, tuple(m for g, m in scored if g == least)))
+                taken[start:end] = [True] * (end - start)
+                break
+    return found
 
 
 def _inside_word(q: str, start: int, end: int) -> bool:

@@ -23,8 +23,9 @@ from assistant.glossary import definitions
 from assistant.index import open_live
 from assistant.manifest import PASSAGE_FILES, damaged, read_manifest
 from assistant.records import Answer, Citation, Document
-from assistant.resolve import Item, fact_item, resolve, same_item, text_facts
+from assistant.resolve import Item, fact_item, member_cell, resolve, row_total, same_item, text_facts, within
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
+from assistant.scope import wording as scope_words
 from assistant.store import Store
 from assistant.understand import (
     GENERIC_WORDS,
@@ -95,7 +96,7 @@ class Assistant:
         rows = store.documents()
         if not rows:
             raise IndexMissingError("the index holds no documents; build it with `budget-qa index`")
-        self.catalog = Catalog.from_rows(rows)
+        self.catalog = Catalog.from_rows(rows, store.unit_table_rows())
         self._docs: dict[str, Document] = {}
         self._lexicons: dict[str, Lexicon] = {}
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
@@ -171,6 +172,10 @@ class Assistant:
             return self._agreeing(scope, state) or compose.clarify(scope.reason, scope.candidates)
         if scope.catalog_question:
             return self._catalogue(scope)
+        if scope.member_listing:
+            return self._member_listing(scope, state)
+        if scope.members:
+            return self._in_members(scope, state)
         pair = _pair_documents(scope, state, self.catalog)
         if pair:
             same_unit = len({self.catalog.entries[d].key.unit for d in pair}) == 1
@@ -190,6 +195,52 @@ class Assistant:
         years = sorted({d["year"] for u in listing for d in u["documents"]})
         filtered = len(held) < len(self.catalog.entries)
         return compose.catalogue(listing, years, scope.units, filtered)
+
+    def _member_listing(self, scope: Scope, state: Conversation) -> Answer:
+        """The budget units a department budget lists, each cited by its row of a table of units."""
+        entry = self.catalog.entries[scope.documents[0]]
+        members = self.catalog.members[entry.id]
+        rows = [(m, member_cell(self.doc(entry.id), m)) for m in members]
+        state.last = Last((entry.id,), (entry.key.unit,), entry.key.year)
+        return compose.member_listing(entry, rows)
+
+    def _in_members(self, scope: Scope, state: Conversation) -> Answer:
+        """A question about budget units inside one department budget: the department's items, each taken
+        from the unit's row; refused when no table lists the figure by unit."""
+        doc = self.doc(scope.documents[0])
+        entry = self.catalog.entries[doc.id]
+        state.context = Context(document=doc.id)
+        frame = understand(scope.question, self.lexicon(doc.id), doc)
+        if not frame.mentions and state.question:  # 那气象服务中心呢？: the last question, asked of the unit
+            frame = understand(state.question, self.lexicon(doc.id), doc)
+        items = [] if frame.refuse else self._items(frame, doc, state.context)
+        names = "、".join(f"「{m.label}」" for m in scope.members)
+        if not items:
+            reason = frame.refuse or f"没有看懂要问{names}的哪一项"
+            return compose.refusal(reason, self._named(doc.id, operations.suggestions(doc)))
+        state.last = Last((doc.id,), (entry.key.unit,), entry.key.year)
+        state.question = frame.question
+        if len(scope.members) > 1:
+            parts = [(m, within(doc, items[0], m)) for m in scope.members]
+            if any(item is not None for _, item in parts):
+                return compose.by_member(entry.key.label(), doc.id, items[0], parts)
+        mapped = [within(doc, i, scope.members[0]) for i in items]
+        missing = next((i for i, m in zip(items, mapped, strict=True) if m is None), None)
+        if missing is not None:
+            return compose.refusal(
+                f"{entry.key.label()}没有按单位列出「{missing.label}」，无法给出{names}的数字",
+                self._named(doc.id, operations.suggestions(doc)),
+            )
+        found = _member_operands(frame, items, [m for m in mapped if m is not None], entry.key.unit)
+        if found is None:
+            return compose.refusal(f"没有找到{names}的合计", self._named(doc.id, operations.suggestions(doc)))
+        result = self._execute(frame, doc, found, state.context)
+        if result.route != "refuse":
+            result.text = (
+                f"{entry.key.label()}中{names}行：\n\n{result.text}\n\n（依据：{entry.key.label()}）"
+            )
+        result.document = doc.id
+        return result
 
     def _agreeing(self, clarify: Clarify, state: Conversation) -> Answer | None:
         """部门预算 and 单位预算 of one department that state the same figure: no need to ask which."""
@@ -884,6 +935,22 @@ def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
     if first is None or first == scope.documents[0]:
         return scope
     return replace(scope, documents=(first, *(d for d in scope.documents if d != first)))
+
+
+def _member_operands(
+    frame: Frame, items: list[Item], found: list[Item], department: str
+) -> list[Item] | None:
+    """The operands of a question about one budget unit: its items; for a share of one item, the whole is
+    the unit's own row total when asked so (占其收入的比例; None when the row has none), else the
+    department's figure, named as the department's (服务中心的收入占比)."""
+    if frame.op != "share":
+        return found
+    if len(items) == 1 and re.search(scope_words()["member_whole"], frame.question):
+        whole = row_total(found[0])
+        return [found[0], whole] if whole is not None else None
+    if len(items) > 1 and items[1].primary != items[0].primary:
+        return found[:2]
+    return [found[0], replace(items[-1], label=f"{department}{items[-1].label}")]
 
 
 def _remember_across(state: Conversation, result: across.Result, term: str) -> None:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant.catalog import Member, unit_roles
 from assistant.compute import to_yuan
 from assistant.records import Document, Fact, Table
 from assistant.understand import Frame, Mention, Target, normalise, row_key
@@ -271,4 +272,63 @@ def same_item(doc: Document, other: Item) -> Item | None:
             and f.table == other.fact.table
         ]
         return fact_item(facts[0]) if len(facts) == 1 else None
+    return None
+
+
+def within(doc: Document, item: Item, member: Member) -> Item | None:
+    """The item's figure in one budget unit's row (杭州市气象服务中心, 本级): the same column of a table of units
+    whose total row gives the department's figure, or a column of a table of units named as the item's row
+    (一般公共预算 for 一般公共预算拨款收入, 其他收入) whose total is the same figure. None when no table lists the figure by unit: a
+    department's figure is never a unit's."""
+    refs = [*item.cells, *item.differing]
+    for ref in refs:
+        roles = unit_roles([(r.name, r.level) for r in ref.table.rows], doc.unit_name)
+        if roles and ref.row not in roles and ref.table.rows[ref.row].level <= 1:  # a total row
+            found = _member_row_cell(ref.table, roles, member, ref.column)
+            if found is not None:
+                return Item(f"{member.label}{item.label}", found.yuan, found)
+    named = [(row_key(r.table.rows[r.row].name), r.yuan) for r in refs if not _is_total(r)]
+    named.append((normalise(item.label), item.value))
+    for table in doc.tables:
+        roles = unit_roles([(r.name, r.level) for r in table.rows], doc.unit_name)
+        total = next((i for i, r in enumerate(table.rows) if r.level == 0), None)
+        if not roles or total is None:
+            continue
+        for column in sorted(table.columns, key=len, reverse=True):
+            whole = cell(table, total, column)
+            if whole is not None and any(column in name and whole.yuan == v for name, v in named):
+                found = _member_row_cell(table, roles, member, column)
+                if found is not None:
+                    return Item(f"{member.label}{item.label}", found.yuan, found)
+    return None
+
+
+def _is_total(ref: CellRef) -> bool:
+    row = ref.table.rows[ref.row]
+    return row.level == 0 or bool(re.search(r"(合计|总计|小计)$", row.name))
+
+
+def row_total(item: Item) -> Item | None:
+    """The total of the row an item's figure stands in (a budget unit's 合计: 占其收入的比例)."""
+    ref = item.primary
+    if ref is None or not ref.table.columns or ref.column == ref.table.columns[0]:
+        return None
+    found = cell(ref.table, ref.row, ref.table.columns[0])
+    return Item(f"{ref.row_label}{ref.table.columns[0]}", found.yuan, found) if found is not None else None
+
+
+def _member_row_cell(table: Table, roles: dict[int, Member], member: Member, column: str) -> CellRef | None:
+    row = next((i for i, m in roles.items() if m.name == member.name and m.own == member.own), None)
+    return cell(table, row, column) if row is not None else None
+
+
+def member_cell(doc: Document, member: Member) -> CellRef | None:
+    """The first cell of a budget unit's row in the first table of units that lists it (its total)."""
+    for table in doc.tables:
+        roles = unit_roles([(r.name, r.level) for r in table.rows], doc.unit_name)
+        row = next(
+            (i for i, m in (roles or {}).items() if m.name == member.name and m.own == member.own), None
+        )
+        if row is not None and table.columns and (found := cell(table, row, table.columns[0])) is not None:
+            return found
     return None

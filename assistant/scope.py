@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant import datafiles
-from assistant.catalog import Catalog, Entry, UnitMention, rules
+from assistant.catalog import Catalog, Entry, Member, MemberMention, UnitMention, rules
 
 _SUFFIX_END = re.compile(
     r"(局|委员会|委|厅|办公室|办|中心|院|所|学校|大学|公司|人民政府|街道办事处|街道|区|县|镇|队|馆|站)$"
@@ -41,6 +41,9 @@ class Scope:
     units: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     catalog_question: bool = False  # about the catalogue itself: 有多少个单位？
+    members: tuple[Member, ...] = ()  # budget units inside the one document: their rows, not the department's
+    department: bool = False  # the department itself was named beside its budget units
+    member_listing: bool = False  # which budget units the department's budget has
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class _Ask:
     exclude: bool  # 不算普陀区: the district is left out
     city: bool  # 市级单位 only
     words: dict[str, Any] = field(default_factory=dict)
+    members: list[MemberMention] = field(default_factory=list)  # budget units inside department budgets
+    own: bool = False  # 本级 named where no 单位预算 is held: the department's own part of its budget
 
 
 def choose(
@@ -85,6 +90,10 @@ def choose(
     conversation is about mention an organisation (重点企业服务办公室 is an office inside the seed's unit)."""
     ask = _read(q, last, catalog)
     rest = _without(ask)
+    if catalog.members:
+        listing = _member_listing(ask, last, catalog, rest)
+        if listing is not None:
+            return listing
     if re.search(ask.words["catalog"], rest) and not re.search(ask.words["budget_term"], rest):
         held = [
             e.id
@@ -103,13 +112,18 @@ def choose(
         )
     unknown = _unknown_unit(ask, catalog, mentioned or (lambda _: False))
     if unknown:
-        return Refusal(f"未收录「{unknown}」的预算（已收录{len(catalog.units)}个单位，可问“收录了哪些单位”）")
+        return _member_hint(unknown, catalog) or Refusal(
+            f"未收录「{unknown}」的预算（已收录{len(catalog.units)}个单位，可问“收录了哪些单位”）"
+        )
     units = _units(ask, last, catalog)
     if isinstance(units, Clarify | Refusal):
         return units
-    if not units:
-        return _unnamed(ask, last, catalog, default, rest)
-    return _documents(ask, units, last, catalog, rest)
+    if ask.members:
+        return _in_department(ask, units, last, catalog, rest)
+    scope = (
+        _documents(ask, units, last, catalog, rest) if units else _unnamed(ask, last, catalog, default, rest)
+    )
+    return _own_part(scope, ask, catalog) if ask.own else scope
 
 
 def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
@@ -118,12 +132,21 @@ def _read(q: str, last: Last, catalog: Catalog) -> _Ask:
     kinds = {k for w, k in rules()["kinds"].items() if w in q}
     masked = re.sub(r"20\d\d(年度?|-|—|至|到|、|和|与)|[(（]20\d\d[)）]", lambda m: "\0" * len(m.group()), q)
     mentions = catalog.find(masked)
+    members: list[MemberMention] = []
+    if catalog.members:
+        for m in mentions:
+            masked = masked[: m.start] + "\0" * (m.end - m.start) + masked[m.end :]
+        named = [e.id for m in mentions for u in m.units for e in catalog.documents(u)]
+        members = catalog.find_members(masked, tuple(named) + last.documents)
+    own = "本级" in q and _own_asked(mentions, years, last, catalog)
+    if own:
+        kinds -= {rules()["kinds"]["本级"]}
     district = next((d for d in sorted(catalog.districts()) if d in q), None)
     if mentions and district and all(m.surface != district for m in mentions):
         district = None if any(district in m.surface for m in mentions) else district
     exclude = bool(district) and bool(re.search(words["exclude_district"], q))
     city = bool(re.search(words["city_level"], q))
-    return _Ask(q, mentions, years, optional, kinds, district, exclude, city, words)
+    return _Ask(q, mentions, years, optional, kinds, district, exclude, city, words, members, own)
 
 
 def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
@@ -150,8 +173,10 @@ def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
 def _without(ask: _Ask) -> str:
     """The question without the unit names it uses."""
     q = ask.q
-    for m in sorted(ask.mentions, key=lambda m: m.start, reverse=True):
+    for m in sorted([*ask.mentions, *ask.members], key=lambda m: m.start, reverse=True):
         q = q[: m.start] + q[m.end :]
+    if ask.own:
+        q = re.sub(ask.words["own_part"], "", q)
     if ask.district and not ask.mentions:
         q = q.replace(ask.district, "")
     for word in sorted(rules()["kinds"], key=len, reverse=True):
@@ -162,7 +187,7 @@ def _without(ask: _Ask) -> str:
 def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool]) -> str:
     """An organisation the question names that the catalogue does not hold (浦东新区财政局)."""
     q = ask.q
-    for m in ask.mentions:
+    for m in [*ask.mentions, *ask.members]:
         q = q[: m.start] + "\0" * (m.end - m.start) + q[m.end :]
     q = re.sub(r"20\d\d年度?", lambda m: "\0" * len(m.group()), q)
     for m in re.finditer(ask.words["organisation"], q):
@@ -363,3 +388,96 @@ def _in_district(district: str, ask: _Ask) -> bool:
 
 def _kind_ok(entry: Entry, ask: _Ask) -> bool:
     return not ask.kinds or entry.key.kind in ask.kinds
+
+
+def _own_asked(mentions: list[UnitMention], years: list[int], last: Last, catalog: Catalog) -> bool:
+    """本级 names the department's own part where the unit has no 单位预算 but a budget that is its own part
+    alone (printed 本级) or that lists its own part as a row; elsewhere 本级 still asks for a 单位预算."""
+    units = [u for m in mentions for u in m.units] or list(last.units)
+    kind = rules()["kinds"]["本级"]
+    for unit in units:
+        if unit not in catalog.units:
+            continue
+        docs = [e for e in catalog.documents(unit) if not years or e.key.year in years]
+        if docs and all(e.key.kind != kind for e in docs):
+            return any(e.own_part or catalog.own_member(e.id) for e in docs)
+    return False
+
+
+def _own_part(scope: Scope | Clarify | Refusal, ask: _Ask, catalog: Catalog) -> Scope | Clarify | Refusal:
+    """A scope of one department budget narrowed to its own part: the 本级 row, or the whole budget when the
+    budget is its own part alone."""
+    if not isinstance(scope, Scope) or len(scope.documents) != 1:
+        return scope
+    entry = catalog.entries[scope.documents[0]]
+    if entry.own_part:
+        return scope
+    own = catalog.own_member(entry.id)
+    if own is None:
+        return Refusal(f"{entry.key.label()}没有单列{entry.key.unit}本级的数字")
+    return replace(scope, members=(own,))
+
+
+def _in_department(
+    ask: _Ask, units: list[str], last: Last, catalog: Catalog, rest: str
+) -> Scope | Clarify | Refusal:
+    """Budget units named inside a department budget: that budget, narrowed to their rows."""
+    wanted = [e.id for u in units for e in catalog.documents(u)] or list(last.documents)
+    chosen: list[Member] = []
+    for mention in ask.members:
+        options = [m for m in mention.members if not wanted or m.document in wanted] or list(mention.members)
+        if ask.years:
+            options = [m for m in options if catalog.entries[m.document].key.year in ask.years] or options
+        if len({m.document for m in options}) > 1:
+            labels = tuple(catalog.entries[m.document].key.label() for m in options)
+            return Clarify(f"「{mention.surface}」见于{len(labels)}份预算，请说明是哪一份", labels)
+        chosen += [m for m in options if m not in chosen]
+    documents = {m.document for m in chosen}
+    department = catalog.entries[chosen[0].document].key.unit
+    if len(documents) > 1 or any(u != department for u in units):
+        names = "、".join(m.label for m in chosen)
+        return Refusal(f"「{names}」是{department}部门预算中的单位，只能在该部门预算之内回答")
+    entry = catalog.entries[chosen[0].document]
+    if ask.years and entry.key.year not in ask.years:
+        years = "、".join(f"{y}年" for y in ask.years)
+        return Refusal(
+            f"未收录{entry.key.unit}{years}的部门预算（「{chosen[0].label}」见于{entry.key.label()}）"
+        )
+    if ask.own and (own := catalog.own_member(entry.id)) is not None:
+        chosen.insert(0, own)
+    return Scope(
+        (entry.id,),
+        rest,
+        named=True,
+        units=(department,),
+        years=tuple(ask.years),
+        members=tuple(chosen),
+        department=bool(units),
+    )
+
+
+def _member_listing(ask: _Ask, last: Last, catalog: Catalog, rest: str) -> Scope | None:
+    """包括哪些预算单位 / 下属单位有几个 about one department budget that lists its budget units."""
+    if not re.search(ask.words["member_listing"], rest):
+        return None
+    units = [u for m in ask.mentions for u in m.units] or list(last.units)
+    docs = [
+        e
+        for u in units
+        if u in catalog.units
+        for e in catalog.documents(u)
+        if (not ask.years or e.key.year in ask.years) and e.id in catalog.members
+    ]
+    if len(docs) != 1:
+        return None
+    return Scope((docs[0].id,), rest, named=True, units=(docs[0].key.unit,), member_listing=True)
+
+
+def _member_hint(name: str, catalog: Catalog) -> Clarify | None:
+    """A name that shortens budget units of department budgets (气象服务中心 with no department named): which
+    ones they are, never one picked."""
+    found = catalog.find_members(name, tuple(catalog.members)) if catalog.members else []
+    if len(found) != 1 or found[0].surface != name:
+        return None
+    labels = tuple(f"{catalog.entries[m.document].key.label()}中的「{m.label}」" for m in found[0].members)
+    return Clarify(f"「{name}」是部门预算中列出的单位，请连同所属部门一起问（例如写出全称）", labels)

@@ -234,6 +234,25 @@ class Store:
         info["ocr_pages"] = json.loads(info["ocr_pages"])
         return info
 
+    def unit_table_rows(self) -> list[dict[str, Any]]:
+        """The rows of every table that prints a row under its document's own unit name (收入总表, “三公”
+        table …: one row per budget unit), in table order; the catalogue reads the budget units from them."""
+        tables = self.conn.execute(
+            "SELECT DISTINCT d.document, d.table_key FROM rows d JOIN documents doc ON doc.id = d.document"
+            " WHERE d.side = '' AND d.level > 0 AND d.code NOT LIKE '% %' AND d.name LIKE"
+            " replace(replace(doc.unit_name, '（本级）', ''), '(本级)', '') || '%'"
+        ).fetchall()
+        out: list[dict[str, Any]] = []
+        for document, key in tables:
+            cur = self.conn.execute(
+                "SELECT document, table_key, idx, code, name, level FROM rows"
+                " WHERE document = ? AND table_key = ? AND side = '' ORDER BY idx",
+                (document, key),
+            )
+            cols = [d[0] for d in cur.description]
+            out += [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        return out
+
     def first_document(self) -> str:
         """The document indexed first (the first path given to `budget-qa index`): the default to answer from."""
         row = self.conn.execute("SELECT id FROM documents ORDER BY rowid LIMIT 1").fetchone()

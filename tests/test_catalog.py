@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.catalog import Catalog, DocKey, Entry, name_variants, unit_identity
+from assistant.catalog import Catalog, DocKey, Entry, name_variants, unit_identity, unit_roles
 from assistant.understand import normalise
 
 UNITS = [
@@ -110,3 +110,126 @@ def test_listing_gives_every_unit_its_documents(catalog: Catalog) -> None:
     assert listing["上海市普陀区司法局"]["district"] == "普陀区"
     assert listing["上海市财政局"]["district"] == ""
     assert catalog.years() == [2023, 2024, 2025, 2026]
+
+
+# budget units printed as rows of a department budget's tables of units
+
+HANGZHOU_INCOME = [
+    ("合计", 0),
+    ("杭州市气象局", 1),
+    ("杭州市气象局", 2),
+    ("杭州市气象服务中心（杭州市预警信息发布中心）", 2),
+]
+HANGZHOU_THREE_PUBLIC = [
+    ("合计", 0),
+    ("杭州市气象局", 1),
+    ("杭州市气象服务中心（杭州市预警信息发布中心）", 1),
+]
+WUXI_INCOME = [("合计", 0), ("无锡市信访局", 1), ("无锡市信访局（本级）", 2), ("无锡市人民来访接待中心", 2)]
+UNNAMED_OWN = [("合计", 0), ("无锡市发展和改革委员会", 1), ("", 2), ("无锡市发展改革研究中心", 2)]
+PROJECTS = [
+    ("合计", 0),
+    ("杭州市气象局气象业务建设", 1),
+    ("杭州市气象服务中心（杭州市预警专业系统维护及科普）", 1),
+]
+FUNCTION = [("合计", 0), ("科学技术支出", 1), ("技术研究与开发", 2)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "department", "expected"),
+    [
+        # the department's row heads the units below it (its total); the same name below is its own part
+        (HANGZHOU_INCOME, "杭州市气象局", {2: ("杭州市气象局", True), 3: (HANGZHOU_INCOME[3][0], False)}),
+        # no units below it: the department's row is its own part (合计 is the department's total)
+        (
+            HANGZHOU_THREE_PUBLIC,
+            "杭州市气象局",
+            {1: ("杭州市气象局", True), 2: (HANGZHOU_INCOME[3][0], False)},
+        ),
+        (
+            WUXI_INCOME,
+            "无锡市信访局",
+            {2: ("无锡市信访局（本级）", True), 3: ("无锡市人民来访接待中心", False)},
+        ),
+        # a row whose name was lost is no unit (never guessed to be the department's own part)
+        (UNNAMED_OWN, "无锡市发展和改革委员会", {3: ("无锡市发展改革研究中心", False)}),
+        # the document's unit printed with its kind mark
+        (
+            WUXI_INCOME,
+            "无锡市信访局（本级）",
+            {2: ("无锡市信访局（本级）", True), 3: ("无锡市人民来访接待中心", False)},
+        ),
+        # tables with no row under the department's own name are no tables of units
+        (PROJECTS, "杭州市气象局", None),
+        (FUNCTION, "杭州市气象局", None),
+    ],
+)
+def test_unit_roles(rows, department, expected) -> None:
+    roles = unit_roles(rows, department)
+    assert (None if roles is None else {i: (m.name, m.own) for i, m in roles.items()}) == expected
+
+
+def _unit_rows(document: str, table: str, rows: list[tuple[str, int]]) -> list[dict]:
+    return [
+        {"document": document, "table_key": table, "idx": i, "code": "", "name": n, "level": lv}
+        for i, (n, lv) in enumerate(rows)
+    ]
+
+
+def departments_catalog() -> Catalog:
+    """Two department budgets listing their budget units, a budget that is a department's own part alone
+    and two Shanghai budgets."""
+    entries = [
+        Entry("hz", DocKey("杭州市气象局", 2026, "部门预算"), "杭州市气象局"),
+        Entry("wx", DocKey("无锡市信访局", 2025, "部门预算"), "无锡市信访局"),
+        Entry("sz", DocKey("深圳市财政局", 2026, "部门预算"), "深圳市财政局（本级）"),
+        Entry("sh_xinfangban", DocKey("上海市信访办公室", 2026, "单位预算"), "上海市信访办公室"),
+        Entry(
+            "sh_wanli",
+            DocKey("上海市普陀区人民政府万里街道办事处", 2024, "部门预算"),
+            "上海市普陀区人民政府万里街道办事处",
+        ),
+    ]
+    rows = (
+        _unit_rows("hz", "income_summary", HANGZHOU_INCOME)
+        + _unit_rows("hz", "three_public", HANGZHOU_THREE_PUBLIC)
+        + _unit_rows("wx", "income_summary", WUXI_INCOME)
+    )
+    return Catalog(entries, rows)
+
+
+@pytest.fixture(scope="module")
+def departments() -> Catalog:
+    return departments_catalog()
+
+
+def test_members_of_each_document(departments: Catalog) -> None:
+    listed = {d: [(m.label, m.own) for m in ms] for d, ms in departments.members.items()}
+    assert listed == {
+        "hz": [("杭州市气象局（本级）", True), ("杭州市气象服务中心（杭州市预警信息发布中心）", False)],
+        "wx": [("无锡市信访局（本级）", True), ("无锡市人民来访接待中心", False)],
+    }
+    assert departments.own_member("hz").name == "杭州市气象局"
+    assert departments.own_member("sz") is None and departments.entries["sz"].own_part
+    assert not departments.entries["hz"].own_part
+
+
+@pytest.mark.parametrize(
+    ("question", "documents", "expected"),
+    [
+        ("杭州市气象服务中心的收入是多少", (), [("杭州市气象服务中心", "hz")]),
+        ("杭州市预警信息发布中心的收入是多少", (), [("杭州市预警信息发布中心", "hz")]),
+        ("无锡市人民来访接待中心收入", (), [("无锡市人民来访接待中心", "wx")]),
+        # a shortening only within the department budgets the question or conversation is about
+        ("局本级和气象服务中心各占多少", ("hz",), [("气象服务中心", "hz")]),
+        ("局本级和气象服务中心各占多少", (), []),
+        ("来访接待中心的收入", ("wx",), [("来访接待中心", "wx")]),
+        # the department's own name and other units are no budget unit of a department budget
+        ("杭州市气象局的收入", ("hz",), []),
+        ("上海市信访办公室的收入", (), []),
+        ("杭州市气象科技中心的收入", ("hz",), []),
+    ],
+)
+def test_find_members(departments: Catalog, question: str, documents: tuple, expected: list) -> None:
+    found = departments.find_members(normalise(question), documents)
+    assert [(m.surface, m.members[0].document) for m in found] == expected

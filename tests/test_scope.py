@@ -8,7 +8,7 @@ import pytest
 from assistant.catalog import Catalog, DocKey, Entry, unit_identity
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
 from assistant.understand import normalise
-from tests.test_catalog import UNITS
+from tests.test_catalog import UNITS, departments_catalog
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +169,112 @@ def test_an_office_the_document_names_is_not_an_unknown_unit() -> None:
         lambda name: "重点企业服务办公室" in name,
     )
     assert isinstance(scope, Scope) and scope.documents == ("seed",)
+
+
+# budget units inside department budgets
+
+
+@pytest.fixture(scope="module")
+def departments() -> Catalog:
+    return departments_catalog()
+
+
+HZ_CENTRE = "杭州市气象服务中心（杭州市预警信息发布中心）"
+
+
+@pytest.mark.parametrize(
+    ("question", "last", "document", "members", "department"),
+    [
+        (
+            "杭州市气象局下属的杭州市气象服务中心2026年收入预算是多少？",
+            None,
+            "hz",
+            [(HZ_CENTRE, False)],
+            True,
+        ),
+        (
+            "杭州市气象服务中心（杭州市气象局下属单位）2026年三公经费预算多少？",
+            None,
+            "hz",
+            [(HZ_CENTRE, False)],
+            True,
+        ),
+        (
+            "无锡市人民来访接待中心2025年收入预算是多少？",
+            None,
+            "wx",
+            [("无锡市人民来访接待中心", False)],
+            False,
+        ),
+        (
+            "杭州市气象局2026年部门收入预算总计多少？局本级和气象服务中心各占多少？",
+            None,
+            "hz",
+            [("杭州市气象局", True), (HZ_CENTRE, False)],
+            True,
+        ),
+        ("无锡市信访局本级的收入预算是多少？", None, "wx", [("无锡市信访局（本级）", True)], False),
+        # in a conversation about the department, its units by a shortening
+        ("那气象服务中心呢？", Last(("hz",), ("杭州市气象局",), 2026), "hz", [(HZ_CENTRE, False)], False),
+        # a budget that is the department's own part alone: the whole document, no row
+        ("深圳市财政局（本级）2026年预算中行政运行科目安排了多少钱？", None, "sz", [], False),
+        # the department alone: its own totals, no unit's row
+        ("杭州市气象局2026年收入预算是多少？", None, "hz", [], False),
+    ],
+)
+def test_budget_units_scope_their_department_budget(
+    departments: Catalog, question: str, last, document: str, members: list, department: bool
+) -> None:
+    scope = scope_of(departments, question, last)
+    assert isinstance(scope, Scope), scope
+    assert scope.documents == (document,)
+    assert [(m.name, m.own) for m in scope.members] == members
+    assert scope.department is (department and bool(members))
+    assert "服务中心" not in scope.question and "接待中心" not in scope.question
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("杭州市气象科技中心的收入是多少？", "杭州市气象科技中心"),  # not a unit of any budget held
+        ("杭州市气象服务中心2025年收入预算是多少？", "2025"),
+        ("万里街道本级的收入", "单位预算"),  # 本级 of a budget without tables of units: as before
+    ],
+)
+def test_budget_units_not_held_are_refused(departments: Catalog, question: str, said: str) -> None:
+    scope = scope_of(departments, question)
+    assert isinstance(scope, Refusal), scope
+    assert said in scope.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "candidates"),
+    [
+        (
+            "气象服务中心的收入是多少？",
+            ("杭州市气象局2026年部门预算中的「杭州市气象服务中心（杭州市预警信息发布中心）」",),
+        ),
+        ("来访接待中心的收入是多少？", ("无锡市信访局2025年部门预算中的「无锡市人民来访接待中心」",)),
+    ],
+)
+def test_a_shortened_budget_unit_without_its_department_is_asked_about(
+    departments: Catalog, question: str, candidates: tuple
+) -> None:
+    scope = scope_of(departments, question)
+    assert isinstance(scope, Clarify), scope
+    assert scope.candidates == candidates
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [
+        ("杭州市气象局2026年部门预算包括哪些预算单位？", ("hz",)),
+        ("无锡市信访局下属单位有几个？", ("wx",)),
+        ("收录了哪些单位？", None),  # the catalogue itself
+        ("上海市信访办公室本级的收入", None),  # a 单位预算: 本级 names it, as before
+    ],
+)
+def test_listing_budget_units(departments: Catalog, question: str, listing) -> None:
+    scope = scope_of(departments, question)
+    assert isinstance(scope, Scope)
+    assert (scope.documents if scope.member_listing else None) == listing

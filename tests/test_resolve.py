@@ -1,0 +1,77 @@
+"""Resolving an item inside one budget unit of a department budget: the unit's own row of a table of units,
+never the department's figure (杭州市气象局 2026, a department budget with one subordinate unit)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from assistant.catalog import Member
+from assistant.documents import read_document
+from assistant.resolve import Item, cell, member_cell, within
+
+HANGZHOU = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other" / "hangzhou_qixiangju_2026.txt"
+CENTRE = Member("杭州市气象服务中心（杭州市预警信息发布中心）", "hangzhou_qixiangju_2026")
+OWN = Member("杭州市气象局", "hangzhou_qixiangju_2026", own=True)
+ELSEWHERE = Member("杭州市气象科技中心", "hangzhou_qixiangju_2026")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    if not HANGZHOU.exists():
+        pytest.skip("shared corpus not present")
+    return read_document(HANGZHOU)
+
+
+def _item(doc, table: str, row: str, column: str) -> Item:
+    t = doc.table(table)
+    ref = cell(t, next(i for i, r in enumerate(t.rows) if r.name == row), column)
+    return Item("x", ref.yuan, ref)
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "member", "value", "row_printed"),
+    [
+        ("income_summary", "合计", "合计", CENTRE, "8656200", CENTRE.name),
+        ("income_summary", "合计", "合计", OWN, "50110500", "杭州市气象局"),
+        ("income_summary", "合计", "其他收入", CENTRE, "286900", CENTRE.name),
+        ("three_public", "合计", "合计", CENTRE, "108900", CENTRE.name),
+        ("three_public", "合计", "公务接待费", CENTRE, "900", CENTRE.name),
+        ("three_public", "合计", "合计", OWN, "131300", "杭州市气象局"),
+        # a row of another table named as a column of the table of units, with the same total
+        ("financial_summary", "七、其他收入", "预算数", CENTRE, "286900", CENTRE.name),
+        ("financial_summary", "一般公共预算", "预算数", OWN, "49161300", "杭州市气象局"),
+        # not listed by unit (the function table; a total row of expenditure is not the income 合计), or a
+        # unit the table does not hold: no figure at all
+        ("expenditure_summary", "行政运行", "合计", CENTRE, None, None),
+        ("expenditure_summary", "合计", "合计", CENTRE, None, None),
+        ("income_summary", "合计", "合计", ELSEWHERE, None, None),
+    ],
+)
+def test_within_takes_the_units_own_row(doc, table, row, column, member, value, row_printed) -> None:
+    found = within(doc, _item(doc, table, row, column), member)
+    if value is None:
+        assert found is None
+        return
+    assert found.value == Decimal(value)
+    assert found.primary.table.rows[found.primary.row].name == row_printed
+    assert found.primary.column == column or table == "financial_summary"
+    assert found.label == f"{member.label}x"
+
+
+def test_the_departments_row_is_never_a_unit_row(doc) -> None:
+    """The department's row heading its units (5,876.67) is its total, not its own part (5,011.05)."""
+    total = _item(doc, "income_summary", "合计", "合计")
+    assert total.value == Decimal("58766700")
+    assert within(doc, total, OWN).value == Decimal("50110500")
+
+
+@pytest.mark.parametrize(
+    ("member", "table", "value"),
+    [(CENTRE, "income_summary", "865.62"), (OWN, "income_summary", "5011.05"), (ELSEWHERE, None, None)],
+)
+def test_member_cell_cites_the_first_table_of_units(doc, member, table, value) -> None:
+    ref = member_cell(doc, member)
+    assert (ref.table.key, str(ref.value)) == (table, value) if ref else (table, value) == (None, None)

@@ -98,6 +98,7 @@ class Assistant:
         self.catalog = Catalog.from_rows(rows)
         self._docs: dict[str, Document] = {}
         self._lexicons: dict[str, Lexicon] = {}
+        self._spans: dict[str, list[tuple[int, int, str, str]]] | None = None  # passages' sub-headings
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
         if wanted not in self.catalog.entries:
             wanted = ""  # an unknown configured default: as if none were set
@@ -127,6 +128,40 @@ class Assistant:
         """The terms a document's 名词解释 defines, each with its one-line definition."""
         section = self.doc(doc_id).section("名词解释") if doc_id in self.catalog.entries else None
         return definitions(section.text) if section else {}
+
+    def _under_headings(self, doc: Document, citations: list[Citation]) -> list[Citation]:
+        """Text citations name the sub-heading their passage stands under (预算编制说明 · 财政拨款支出预算情况说明),
+        unless the passage itself says it (a 名词解释 entry names its term)."""
+        if not any(c.source == "text" and c.document == doc.id and c.line for c in citations):
+            return citations
+        spans = self._passage_spans().get(doc.id, [])
+        out = []
+        for c in citations:
+            heading = next((h for a, b, sec, h in spans if sec == c.section and a <= c.line <= b), "")
+            own = c.source == "text" and c.document == doc.id and c.section not in heading
+            if own and heading and normalise(heading) not in normalise(c.quote):
+                c = replace(c, section=f"{c.section} · {heading}")
+            out.append(c)
+        return out
+
+    def _passage_spans(self) -> dict[str, list[tuple[int, int, str, str]]]:
+        """Each document's passages with a sub-heading: their lines, section and heading (read once, from the
+        build's passages: the stored documents keep no line numbers)."""
+        if self._spans is None:
+            self._spans = {}
+            chunks = self._retriever.chunks if self._retriever is not None else self._read_passages()
+            for c in chunks:
+                if c.heading:
+                    self._spans.setdefault(c.document, []).append(
+                        (c.line_start, c.line_end, c.section, c.heading)
+                    )
+        return self._spans
+
+    def _read_passages(self) -> list[Any]:
+        from assistant.retrieval import CHUNKS_FILE, read_chunks
+
+        path = self.build_dir / CHUNKS_FILE if self.build_dir else None
+        return read_chunks(path) if path is not None and path.exists() else []
 
     def lexicon(self, doc_id: str) -> Lexicon:
         if doc_id not in self._lexicons:
@@ -239,6 +274,7 @@ class Assistant:
         result.document = doc.id
         if result.route in ("refuse", "clarify"):
             return result
+        result.citations = self._under_headings(doc, result.citations)
         if state.context.frame is not None and state.context.frame.mentions:
             state.question = re.sub(f"{doc.year}年度?", "", asked)  # the year belongs to the scope
         state.turns.append((doc.id, asked))

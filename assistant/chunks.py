@@ -169,6 +169,8 @@ def _is_open(parts: list[str]) -> bool:
     last, whole = parts[-1], "".join(parts)
     if last.endswith(("：", ":")):
         return len(whole) > _HEADING_MAX
+    if _POINT.match(whole) and whole.endswith("说明") and len(whole) <= _HEADING_MAX:
+        return False  # 九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明: a long title, complete
     return not last.endswith(_TERMINAL) and len(last) >= _SHORT_TITLE
 
 

@@ -7,11 +7,12 @@ Table questions never load a model; narrative questions use the hybrid retriever
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ class Assistant:
         self.catalog = Catalog.from_rows(rows)
         self._docs: dict[str, Document] = {}
         self._lexicons: dict[str, Lexicon] = {}
-        self._spans: dict[str, list[tuple[int, int, str, str]]] | None = None  # passages' sub-headings
+        self._spans: dict[str, list[tuple[int, int, str, str]]] = {}  # passages' sub-headings, by document
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
         if wanted not in self.catalog.entries:
             wanted = ""  # an unknown configured default: as if none were set
@@ -134,7 +135,7 @@ class Assistant:
         unless the passage itself says it (a 名词解释 entry names its term)."""
         if not any(c.source == "text" and c.document == doc.id and c.line for c in citations):
             return citations
-        spans = self._passage_spans().get(doc.id, [])
+        spans = self._passage_spans(doc.id)
         out = []
         for c in citations:
             heading = next((h for a, b, sec, h in spans if sec == c.section and a <= c.line <= b), "")
@@ -144,24 +145,32 @@ class Assistant:
             out.append(c)
         return out
 
-    def _passage_spans(self) -> dict[str, list[tuple[int, int, str, str]]]:
-        """Each document's passages with a sub-heading: their lines, section and heading (read once, from the
-        build's passages: the stored documents keep no line numbers)."""
-        if self._spans is None:
-            self._spans = {}
-            chunks = self._retriever.chunks if self._retriever is not None else self._read_passages()
-            for c in chunks:
-                if c.heading:
-                    self._spans.setdefault(c.document, []).append(
-                        (c.line_start, c.line_end, c.section, c.heading)
-                    )
-        return self._spans
+    def _passage_spans(self, doc_id: str) -> list[tuple[int, int, str, str]]:
+        """A document's passages that stand under a sub-heading: their lines, section and heading (from the
+        build's passages, as the stored documents keep no line numbers; only that document's are parsed)."""
+        if doc_id not in self._spans:
+            if self._retriever is not None:
+                rows = [asdict(c) for c in self._retriever.chunks if c.document == doc_id]
+            else:
+                rows = self._read_passages(doc_id)
+            self._spans[doc_id] = [
+                (r["line_start"], r["line_end"], r["section"], r["heading"]) for r in rows if r.get("heading")
+            ]
+        return self._spans[doc_id]
 
-    def _read_passages(self) -> list[Any]:
-        from assistant.retrieval import CHUNKS_FILE, read_chunks
-
-        path = self.build_dir / CHUNKS_FILE if self.build_dir else None
-        return read_chunks(path) if path is not None and path.exists() else []
+    def _read_passages(self, doc_id: str) -> list[dict[str, Any]]:
+        path = self.build_dir / PASSAGE_FILES[0] if self.build_dir else None
+        if path is None or not path.exists():
+            return []
+        mark = '"document": ' + json.dumps(doc_id, ensure_ascii=False)
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if mark in line:
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    continue  # a damaged passage: `budget-qa doctor` reports it; no heading is named from it
+        return rows
 
     def lexicon(self, doc_id: str) -> Lexicon:
         if doc_id not in self._lexicons:

@@ -29,6 +29,7 @@ _ARABIC = re.compile(r"^(\d{1,2})\s*[、.．](?!\d)\s*")  # 1、 1. (not 1.5)
 _TERMINAL = tuple("。；;！？!?：:")
 _SHORT_TITLE = 30  # a line shorter than this without end punctuation is a title, not a broken line
 _HEADING_MAX = 40
+_LEAD_IN = re.compile(r"其中|包括|主要包括|具体包括|具体如下|如下")  # a list's lead-in, not a heading
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,10 @@ def _items(units: Sequence[_Unit]) -> Iterable[tuple[str, str, str]]:
     heading = ""
     for unit in units:
         if _is_heading(unit):
-            heading = _clean_title(_strip_marker(unit.text))
+            if not _LEAD_IN.fullmatch(
+                _clean_title(unit.text)
+            ):  # 其中： leads into the items, under the heading
+                heading = _clean_title(_strip_marker(unit.text))
             continue
         yield unit.item, heading, unit.text
 
@@ -165,6 +169,8 @@ def _is_open(parts: list[str]) -> bool:
     last, whole = parts[-1], "".join(parts)
     if last.endswith(("：", ":")):
         return len(whole) > _HEADING_MAX
+    if _POINT.match(whole) and whole.endswith("说明") and len(whole) <= _HEADING_MAX:
+        return False  # 九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明: a long title, complete
     return not last.endswith(_TERMINAL) and len(last) >= _SHORT_TITLE
 
 

@@ -8,9 +8,14 @@ unit is answered from its tables and its text alike. Unit names of the two files
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from assistant.documents import _contents as contents
+from assistant.documents import source_lines
 from assistant.records import Document, Source
+
+_SENTENCE_END = ("。", "；", ";", "：", ":")
 
 
 def is_narrative_only(doc: Document) -> bool:
@@ -55,11 +60,25 @@ def find_pairs(docs: list[Document]) -> list[Pair]:
 
 def join_sources(tables: Source, narrative: Source) -> Source:
     """The two files as one source, the tables first. The narrative's lines carry no page (its pages are
-    another file's), and its provenance line is blanked."""
+    another file's); its provenance line and its table of contents are blanked (in the joined text the
+    contents no longer open the document, so their entries would be read as the headings they list)."""
     lines = list(narrative.lines)
     if lines and lines[0].startswith("# source:"):
         lines[0] = ""
+    for i in contents(source_lines(lines)):
+        lines[i] = ""
+    _rejoin_headings(lines)
     pages = list(tables.pages) + [0] * len(lines) if tables.pages else []
     offset = len(tables.lines)
     grid = dict(tables.grid) | {offset + k: row for k, row in narrative.grid.items()}
     return Source(list(tables.lines) + lines, pages, grid, list(tables.ocr_pages))
+
+
+def _rejoin_headings(lines: list[str]) -> None:
+    """A heading broken before its last word (`九、…培训费支出预算` / `情况说明`) put back on its first line,
+    so that the joined text reads it as the narrative heading it is, not as the title of the table it
+    describes. The second line is blanked: line numbers stay those of the narrative's file."""
+    for i in range(len(lines) - 1):
+        head, tail = lines[i].strip(), lines[i + 1].strip()
+        if re.fullmatch(r"\S{0,4}说明", tail) and "预算" in head and not head.endswith(_SENTENCE_END):
+            lines[i], lines[i + 1] = head + tail, ""

@@ -7,11 +7,12 @@ Table questions never load a model; narrative questions use the hybrid retriever
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ class Assistant:
         self.catalog = Catalog.from_rows(rows, store.unit_table_rows())
         self._docs: dict[str, Document] = {}
         self._lexicons: dict[str, Lexicon] = {}
+        self._spans: dict[str, list[tuple[int, int, str, str]]] = {}  # passages' sub-headings, by document
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
         if wanted not in self.catalog.entries:
             wanted = ""  # an unknown configured default: as if none were set
@@ -128,6 +130,48 @@ class Assistant:
         """The terms a document's 名词解释 defines, each with its one-line definition."""
         section = self.doc(doc_id).section("名词解释") if doc_id in self.catalog.entries else None
         return definitions(section.text) if section else {}
+
+    def _under_headings(self, doc: Document, citations: list[Citation]) -> list[Citation]:
+        """Text citations name the sub-heading their passage stands under (预算编制说明 · 财政拨款支出预算情况说明),
+        unless the passage itself says it (a 名词解释 entry names its term)."""
+        if not any(c.source == "text" and c.document == doc.id and c.line for c in citations):
+            return citations
+        spans = self._passage_spans(doc.id)
+        out = []
+        for c in citations:
+            heading = next((h for a, b, sec, h in spans if sec == c.section and a <= c.line <= b), "")
+            own = c.source == "text" and c.document == doc.id and c.section not in heading
+            if own and heading and normalise(heading) not in normalise(c.quote):
+                c = replace(c, section=f"{c.section} · {heading}")
+            out.append(c)
+        return out
+
+    def _passage_spans(self, doc_id: str) -> list[tuple[int, int, str, str]]:
+        """A document's passages that stand under a sub-heading: their lines, section and heading (from the
+        build's passages, as the stored documents keep no line numbers; only that document's are parsed)."""
+        if doc_id not in self._spans:
+            if self._retriever is not None:
+                rows = [asdict(c) for c in self._retriever.chunks if c.document == doc_id]
+            else:
+                rows = self._read_passages(doc_id)
+            self._spans[doc_id] = [
+                (r["line_start"], r["line_end"], r["section"], r["heading"]) for r in rows if r.get("heading")
+            ]
+        return self._spans[doc_id]
+
+    def _read_passages(self, doc_id: str) -> list[dict[str, Any]]:
+        path = self.build_dir / PASSAGE_FILES[0] if self.build_dir else None
+        if path is None or not path.exists():
+            return []
+        mark = '"document": ' + json.dumps(doc_id, ensure_ascii=False)
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if mark in line:
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    continue  # a damaged passage: `budget-qa doctor` reports it; no heading is named from it
+        return rows
 
     def lexicon(self, doc_id: str) -> Lexicon:
         if doc_id not in self._lexicons:
@@ -290,6 +334,7 @@ class Assistant:
         result.document = doc.id
         if result.route in ("refuse", "clarify"):
             return result
+        result.citations = self._under_headings(doc, result.citations)
         if state.context.frame is not None and state.context.frame.mentions:
             state.question = re.sub(f"{doc.year}年度?", "", asked)  # the year belongs to the scope
         state.turns.append((doc.id, asked))

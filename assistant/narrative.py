@@ -13,8 +13,10 @@ from decimal import Decimal
 from assistant.records import Fact
 
 _FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|亿元|元|个|辆|台（套）|台\(套\)|台|套|家|人)")
-_CHANGE = re.compile(r"(?:比|较)(20\d\d)年(?:预算|预算执行数)?(增加|减少|增长|下降)")
-_FLAT = re.compile(r"与(20\d\d)年(?:预算)?持平|比(20\d\d)年(?:预算)?持平")
+# the prior year by number (比2023年) or by word (比上年, 与上年相比, 较上一年度); the word means the year before
+_PRIOR = r"(20\d\d年|上一?年)度?"
+_CHANGE = re.compile(rf"(?:比|较|与){_PRIOR}(?:预算执行数|预算数?|数)?(?:相比)?(增加|减少|增长|下降)")
+_FLAT = re.compile(rf"[与比]{_PRIOR}(?:预算执行数|预算数?|数)?(?:持平|一致|相同)")
 _LEAD = re.compile(
     r"^(其中|包括)?[:：]?\s*(\d+[.．、]|（[一二三四五六七八九十\d]+）|[一二三四五六七八九十]+、)?\s*"
     r"(截至20\d\d年\d+月\d+日)?(20\d\d年度?)?[，,]?"
@@ -26,6 +28,7 @@ def _clean_label(label: str, unit_name: str) -> str:
     label = _LEAD.sub("", label.strip())
     if unit_name:
         label = label.replace(unit_name, "")
+        label = re.sub(r"^\s*20\d\d\s*年度?", "", label)  # 苏州市审计局 2026 年度…: the year after the name
     label = re.sub(r"^(本单位|本部门|单位|部门)", "", label)
     label = label.replace("“", "").replace("”", "").replace("科目", "")
     label = re.sub(r"^(共有|共)", "", label)
@@ -66,8 +69,8 @@ def _sentence_facts(
 
     subject = ""
     for clause in re.split(r"[，、：:]|,(?!\d{3})", sentence.rstrip("。；;")):
-        if (flat := _FLAT.search(clause)) and subject:
-            add(subject, f"比{flat.group(1) or flat.group(2)}年预算增减", Decimal(0), "万元")
+        if (flat := _FLAT.search(re.sub(r"\s", "", clause))) and subject:
+            add(subject, f"比{_prior_year(flat.group(1), year)}年预算增减", Decimal(0), "万元")
             continue
         label_start = 0
         for m in _FIGURE.finditer(clause):
@@ -78,10 +81,10 @@ def _sentence_facts(
             label_start = m.end()
             value = Decimal(m.group(1).replace(",", ""))
             unit = m.group(2).replace("(套)", "（套）")
-            change = _CHANGE.search(raw_label)
+            change = _CHANGE.search(re.sub(r"\s", "", raw_label))
             if change and subject:
                 sign = Decimal(-1) if change.group(2) in ("减少", "下降") else Decimal(1)
-                add(subject, f"比{change.group(1)}年预算增减", sign * value, unit)
+                add(subject, f"比{_prior_year(change.group(1), year)}年预算增减", sign * value, unit)
                 continue
             label = _clean_label(raw_label, unit_name)
             if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
@@ -91,6 +94,11 @@ def _sentence_facts(
             subject = label
             add(label, "", value, unit)
     return facts
+
+
+def _prior_year(named: str, year: int) -> str:
+    """The year a change is stated against: 2023年 → 2023; 上年 / 上一年 → the budget's year before."""
+    return named[:4] if named[:1].isdigit() else str(year - 1)
 
 
 def _fact(doc_id, unit_name, year, section, label, column, value, unit, line, quote) -> Fact:  # noqa: ANN001

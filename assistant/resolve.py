@@ -121,7 +121,10 @@ def _concept_cells(doc: Document, target: Target, column: str | None) -> list[Ce
             continue
         if column and col == "合计" and column in table.columns:
             col = column
-        if col not in table.columns and col != "预算数":
+        one = len(table.columns) == 1 and bool(table.rows[idx].side)
+        if col not in table.columns and one and col in ("合计", "预算数"):
+            col = table.columns[0]  # a summary of one figure column (金额) per side: that column is the total
+        elif col not in table.columns and col != "预算数":
             continue
         if (ref := cell(table, idx, col)) is not None:
             out.append(ref)

@@ -395,6 +395,8 @@ def understand(
     _part_and_whole(frame)
     if frame.op == "breakdown" and len(frame.mentions) >= 2 and re.search(r"分别|各(是|为)?多少|各自", q):
         frame.op = "list"  # 人员经费和公用经费分别是多少: each figure, not the parts of the first
+    if frame.op == "sum" and _total_then_parts(frame):
+        frame.op = "breakdown"  # 三公经费一共多少？出国、公车、接待各多少: the total and its parts
     _ranking(frame, q)
     _hints(frame, q)
     _followup(frame, q)
@@ -499,10 +501,19 @@ def _part_and_whole(frame: Frame) -> None:
     before = [m for m in frame.mentions if m.end <= at]
     if len(before) >= 2:
         part, whole = before[-1], before[-2]
-        if frame.question[whole.end : part.start].startswith("在"):
-            part, whole = whole, part  # 公务接待费在三公经费中占多少
+        gap = frame.question[whole.end : part.start]
+        if gap.startswith("在") or len(gap) <= 8 and gap.endswith("在"):
+            part, whole = whole, part  # 公务接待费在三公经费中占多少 / “政协会议”这一项在政协事务中占多少
         rest = [m for m in frame.mentions if m not in (part, whole)]
         frame.mentions = [part, whole, *rest]
+
+
+def _total_then_parts(frame: Frame) -> bool:
+    """The first term asked in total (X一共多少), the others each (A、B各多少): a total and its parts, not a sum."""
+    q, first = frame.question, frame.mentions[0] if frame.mentions else None
+    if first is None or len(frame.mentions) < 2 or not re.search(r"各(是|为|有|自)?多少|分别", q):
+        return False
+    return bool(re.match(r"(的|是)?(一共|总共|合计|共计?)(是|有|为)?多少", q[first.end :]))
 
 
 def _ranking(frame: Frame, q: str) -> None:

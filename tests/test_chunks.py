@@ -189,6 +189,26 @@ def test_long_colon_line_takes_its_continuation(seed: Document) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a bare 其中： leads into the items; they stay under the section's heading
+            "五、财政拨款支出预算情况说明\n财政拨款预算支出 4,651.67 万元。\n其中：\n1.行政运行（项）支出 2,342 万元。",
+            [("", "财政拨款支出预算情况说明", "财政拨款预算支出 4,651.67 万元。"),
+             ("1", "财政拨款支出预算情况说明", "1.行政运行（项）支出 2,342 万元。")],
+        ),
+        (  # a numbered title of more than a line's width that ends in 说明 is complete
+            "九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明\n本表反映部门年度“三公”经费情况，用于公务接待等支出。",
+            [("", "一般公共预算“三公”经费、会议费、培训费支出预算情况说明",
+              "本表反映部门年度“三公”经费情况，用于公务接待等支出。")],
+        ),
+    ],
+)  # fmt: skip
+def test_budget_note_headings(seed: Document, text: str, expected: list) -> None:
+    doc = replace(seed, id="notes", sections=[Section("预算编制说明", "情况说明", text, 1)], lines=[])
+    assert [(c.item, c.heading, c.text) for c in chunk_document(doc)] == expected
+
+
 def test_search_text_adds_heading_for_context(chunks: list) -> None:
     item = next(c for c in chunks if c.heading == "重点企业服务办公室主要职能" and c.item == "7")
     assert search_text(item) == "主要职能 重点企业服务办公室主要职能：" + item.text

@@ -59,6 +59,29 @@ def test_joined_sources_keep_the_tables_pages_and_shift_the_narratives_ruled_row
     assert set(joined.grid) == {1, 4}
 
 
+def test_the_narratives_contents_are_blanked_and_its_broken_headings_rejoined() -> None:
+    narrative = Source(
+        [
+            "目 录",
+            "第一部分 部门概况",
+            "第四部分 名词解释",
+            "第一部分 部门概况",
+            "一、主要职能",
+            "职能。",
+            "九、一般公共预算“三公”经费、会议费、培训费支出预算",
+            "情况说明",
+            "本表反映“三公”经费。",
+            "第四部分 名词解释",
+            "一、基本支出：指人员支出和公用支出。",
+        ],
+        pages=[],
+    )
+    joined = join_sources(Source(["表"], pages=[]), narrative)
+    assert joined.lines == ["表", "", "", "", "第一部分 部门概况", "一、主要职能", "职能。",
+        "九、一般公共预算“三公”经费、会议费、培训费支出预算情况说明", "", "本表反映“三公”经费。",
+        "第四部分 名词解释", "一、基本支出：指人员支出和公用支出。"]  # fmt: skip
+
+
 def test_an_index_answers_from_both_files_under_one_document(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.documents import read_document
+from assistant.narrative import section_facts
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "shanghai-sme-office-2024.txt"
 
@@ -47,3 +48,38 @@ def test_text_fact_lines_are_real_source_lines(doc):
     for fact in doc.text_facts:
         line = doc.lines[fact.line - 1]
         assert line and fact.quote[:4] in "".join(doc.lines[fact.line - 1 : fact.line + 3])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "value"),
+    [
+        (
+            "公务接待费预算支出 10 万元，比上年预算减少 3 万元，主要原因是公务接待支出下降。",
+            "公务接待费预算支出",
+            "-3",
+        ),
+        (
+            "1.审计事务（款）行政运行（项）支出 2,342 万元，与上年相比增加 27.86 万元。",
+            "审计事务（款）行政运行（项）支出",
+            "27.86",
+        ),
+        ("培训费预算支出 281.77 万元，较上一年度增长 184.17 万元。", "培训费预算支出", "184.17"),
+        ("1.因公出国（境）费预算支出 106 万元，与上年数一致。", "因公出国（境）费预算支出", "0"),
+        ("（2）政府性基金预算拨款收入 0 万元，与上年预算数相同。", "政府性基金预算拨款收入", "0"),
+        ("财政拨款支出预算 1,056 万元，比2023年预算增加11万元。", "财政拨款支出预算", "11"),
+    ],
+)
+def test_a_change_against_the_prior_year_is_a_fact_about_the_item_just_named(sentence, label, value):
+    facts = section_facts("d", "苏州市审计局", 2026, "预算编制说明", [(0, sentence)])
+    changes = [(f.row_name, f.column, f.value) for f in facts if f.column]
+    prior = "2023" if "2023" in sentence else "2025"  # 上年 is the year before the budget's own
+    assert changes == [(label, f"比{prior}年预算增减", Decimal(value))]
+
+
+def test_the_unit_and_year_that_open_a_sentence_are_not_part_of_its_label():
+    sentence = "苏州市审计局 2026 年度一般公共预算拨款安排的会议费预算支出 10 万元，比上年预算减少 7 万元。"
+    facts = section_facts("d", "苏州市审计局", 2026, "预算编制说明", [(0, sentence)])
+    assert [(f.row_name, f.column, f.value) for f in facts] == [
+        ("一般公共预算拨款安排的会议费预算支出", "", Decimal(10)),
+        ("一般公共预算拨款安排的会议费预算支出", "比2025年预算增减", Decimal(-7)),
+    ]

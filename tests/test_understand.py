@@ -331,6 +331,37 @@ def test_pair_order(lexicon: Lexicon, seed_doc, question: str, reverse: bool) ->
     assert _frame(question, lexicon, seed_doc).reverse is reverse
 
 
+@pytest.mark.parametrize(
+    ("question", "part", "whole"),
+    [
+        ("公务接待费在三公经费中占多少", "公务接待费", "三公经费"),
+        ("“公务接待费”这一项在三公经费中占多大比重", "公务接待费", "三公经费"),
+        ("三公经费中公务接待费占多少", "公务接待费", "三公经费"),
+        ("公务接待费占三公经费的比重", "公务接待费", "三公经费"),
+    ],
+)
+def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(
+    lexicon: Lexicon, seed_doc, question: str, part: str, whole: str
+) -> None:
+    frame = _frame(question, lexicon, seed_doc)
+    assert (frame.op, [m.surface for m in frame.mentions][:2]) == ("share", [part, whole])
+
+
+@pytest.mark.parametrize(
+    ("question", "op"),
+    [
+        ("三公经费一共多少？公务接待费、公务用车各多少？", "breakdown"),
+        ("三公经费共计多少？公务接待费、公务用车各是多少？", "breakdown"),
+        ("公务接待费和公务用车一共多少？", "sum"),
+        ("公务接待费和公务用车一共多少，各多少？", "sum"),
+    ],
+)
+def test_a_total_asked_with_its_parts_each_is_a_breakdown(
+    lexicon: Lexicon, seed_doc, question: str, op: str
+) -> None:
+    assert _frame(question, lexicon, seed_doc).op == op
+
+
 _LINK_SCRIPT = """
 import json, sys
 from assistant.documents import read_document

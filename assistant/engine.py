@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from assistant import across, conversation, operations
+from assistant import across, conversation, headings, operations
 from assistant import answer as compose
 from assistant.catalog import Catalog, Entry
 from assistant.errors import IndexDamagedError, IndexMissingError
@@ -23,7 +23,7 @@ from assistant.glossary import definitions
 from assistant.index import open_live
 from assistant.manifest import PASSAGE_FILES, damaged, read_manifest
 from assistant.records import Answer, Citation, Document
-from assistant.resolve import Item, fact_item, resolve, same_item, text_facts
+from assistant.resolve import Item, fact_item, qualified_rows, resolve, same_item, text_facts
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
 from assistant.store import Store
 from assistant.understand import (
@@ -33,6 +33,7 @@ from assistant.understand import (
     Mention,
     aliases,
     locates,
+    mask_item_words,
     normalise,
     understand,
     unit_core,
@@ -47,6 +48,7 @@ HANDLERS = {
     "sum": operations.sum_of,
     "difference": operations.difference,
     "share": operations.share,
+    "shares": operations.shares,
     "multiple": operations.multiple,
     "rank": operations.rank,
     "breakdown": operations.breakdown,
@@ -104,6 +106,7 @@ class Assistant:
         self.default: str | None = wanted or (rows[0]["id"] if len(rows) == 1 else None)
         self._retriever: Any = None
         self._retriever_error = ""
+        self._paths: dict[str, list[Any]] | None = None  # passages by document, for the headings they print
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", default_document: str | None = None) -> Assistant:
@@ -145,8 +148,49 @@ class Assistant:
         for earlier in history or []:
             self._answer(earlier, state)
         result = self._answer(question, state)
+        result.citations = [self._printed(c) for c in result.citations]
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def _printed(self, citation: Citation) -> Citation:
+        """A text citation names the headings printed above it: those of the passage holding its line (a
+        figure stated in the text), else the section's printed title (预算编制说明（二、…情况说明））."""
+        if (
+            citation.source != "text"
+            or "（" in citation.section
+            or citation.document not in self.catalog.entries
+        ):
+            return citation
+        passage = next(
+            (
+                c
+                for c in self._passages().get(citation.document, [])
+                if c.section == citation.section and c.line_start <= citation.line <= c.line_end and c.path
+            ),
+            None,
+        )
+        if passage is not None:
+            return replace(citation, section=headings.label(citation.section, passage.path.split(" · ")))
+        return headings.cite_printed(self.doc(citation.document), citation)
+
+    def _passages(self) -> dict[str, list[Any]]:
+        """The narrative passages by document: the retriever's when loaded, else read once from the build
+        (no model is loaded for this)."""
+        if self._paths is None:
+            chunks = self._retriever.chunks if self._retriever is not None else self._read_passages()
+            self._paths = {}
+            for chunk in chunks:
+                self._paths.setdefault(chunk.document, []).append(chunk)
+        return self._paths
+
+    def _read_passages(self) -> list[Any]:
+        from assistant.retrieval import CHUNKS_FILE, read_chunks
+
+        path = self.build_dir / CHUNKS_FILE if self.build_dir else None
+        try:
+            return read_chunks(path) if path is not None and path.exists() else []
+        except IndexDamagedError:
+            return []  # reported where the passages are searched
 
     def documents(self) -> list[dict[str, Any]]:
         return self.store.documents()
@@ -208,7 +252,11 @@ class Assistant:
 
     def _continues_ranking(self, q: str, state: Conversation) -> bool:
         """A follow-up to a ranking over units that names no unit and no year continues over those units."""
-        if not state.ranked or re.search(r"20\d\d|去年|今年|上年", q) or self.catalog.find(q):
+        if (
+            not state.ranked
+            or re.search(r"20\d\d|去年|今年|上年", mask_item_words(q))
+            or self.catalog.find(q)
+        ):
             return False
         return bool(re.search(across.wording()["next_in_ranking"], q))
 
@@ -426,10 +474,24 @@ class Assistant:
             elif frame.op in ("lookup", "breakdown") and len(items) > 1:
                 frame.op = "list"  # 资源勘探工业信息等支出按基本支出和项目支出怎么分
             return _dedupe(items)
+        if frame.op in ("sum", "difference", "multiple", "rank", "list") and (
+            qualified := qualified_rows(doc, frame.question)
+        ):
+            return qualified  # 拱北海关和珠海边检总站的春节慰问金: one row for each qualifier
         placed = [
             (m.start, i) for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None
         ]
         named = _named_parts(doc, frame, [i for _, i in placed], context)
+        if (
+            named
+            and frame.op == "share"
+            and len(named) >= 2
+            and re.search(r"各占|分别占|各自占", frame.question)
+        ):
+            frame.op = (
+                "shares"  # 政府采购预算总额是多少？货物、服务各占多少: each part and its share of the whole
+            )
+            return _dedupe([i for _, i in placed[:1]] + [i for _, i in sorted(named, key=lambda pi: pi[0])])
         if named:  # mentions come ordered by understanding; parts named in passing go where they stand
             placed = sorted(placed + named, key=lambda pi: pi[0])
             at = frame.question.find("占")
@@ -669,10 +731,12 @@ class Assistant:
                 group = (c.section, c.heading)
                 parts.append(f"**{c.section}" + (f" · {c.heading}" if c.heading else "") + "**")
             parts.append(compose.quote_block(c.text))
+            section = headings.label(c.section, c.path.split(" · "))
             cites.append(
-                Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start, page=c.page)
+                Citation("text", doc.id, section=section, quote=c.text, line=c.line_start, page=c.page)
             )
-        text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
+        where = headings.label(best.chunk.section, best.chunk.path.split(" · "))
+        text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{where}」"
         return Answer(text, "text", cites)
 
     def _hybrid(self, text: Answer, table: Answer) -> Answer:
@@ -738,7 +802,8 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
         head, tail = _common_prefix(labels), _common_prefix([x[::-1] for x in labels])
         for fact, label in zip(group, labels, strict=True):
             word = label[len(head) : len(label) - len(tail)]
-            if fact is not item.fact and (at := free_at(word)) >= 0:
+            at = max(free_at(word), free_at(re.sub(r"类$", "", word)))  # 货物类项目 is named 货物
+            if fact is not item.fact and at >= 0:
                 out.append((at, fact_item(fact)))
     if not out and context.history_items:
         for item in context.history_items:
@@ -838,7 +903,12 @@ def _unit_free(question: str, scope: Scope) -> str:
 
 
 def _year_free(question: str) -> str:
-    return re.sub(r"(20\d\d)年度?|[(（]20\d\d[)）]|去年|今年|上年|上一年|前年|本年", "", question)
+    words = re.compile(r"(20\d\d)年度?|[(（]20\d\d[)）]|去年|今年|上年|上一年|前年|本年")
+    plain = mask_item_words(question)  # 上年结转 keeps its 上年
+    cut = [m.span() for m in words.finditer(plain)]
+    for start, end in reversed(cut):
+        question = question[:start] + question[end:]
+    return question
 
 
 def _what(term: str) -> str:

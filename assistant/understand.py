@@ -393,7 +393,7 @@ def understand(
             frame.refuse = reason
             break
     frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
-    weak = set(aliases()["weak"])
+    weak = set(aliases()["weak"]) | set(aliases()["phrasings"])
     if any(m.surface not in weak for m in frame.mentions):
         frame.mentions = [m for m in frame.mentions if m.surface not in weak]
     frame.op = detect_op(q)

@@ -122,6 +122,8 @@ def _concept_cells(doc: Document, target: Target, column: str | None) -> list[Ce
             col = column
         elif not column and col == "合计" and target.key in table.columns:
             col = target.key  # 基本支出 in an economic table that also has a 项目支出 column: that column
+        if col == "预算数" and col not in table.columns and len(table.columns) == 1:
+            col = table.columns[0]  # a summary table whose one figure column is headed 金额
         if col not in table.columns and col != "预算数":
             continue
         if (ref := cell(table, idx, col)) is not None:

@@ -518,13 +518,18 @@ def test_any_conversation_is_answered_with_citations_or_refused(
 
 OTHER_PROVINCES = [
     ROOT.parent / "shared" / "corpus" / "other" / name
-    for name in ("shenzhen_caizhengju_2026.txt", "hangzhou_qixiangju_2026.txt")
+    for name in (
+        "shenzhen_caizhengju_2026.txt",
+        "hangzhou_qixiangju_2026.txt",
+        "js_zhengxiebangongting_2019_biao.txt",
+        "js_zhengxiebangongting_2019.txt",  # its narrative, published apart
+    )
 ]
 
 
 @pytest.fixture(scope="module")
 def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    """深圳市财政局 and 杭州市气象局 (2026, their text), narrative searched by BM25 alone."""
+    """深圳市财政局, 杭州市气象局 (2026) and 江苏省政协办公厅 (2019), from their text; narrative by BM25 alone."""
     if not all(p.exists() for p in OTHER_PROVINCES):
         pytest.skip("shared corpus of other provinces not present")
     from assistant.index import build_index
@@ -550,6 +555,8 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             ["373,858,800"],
         ),
         ("深圳市财政局2026年收入总计里，财政拨款收入占多大比重？", "table", ["98.94%"], []),
+        # a summary table whose one figure column is 金额 and whose total is 收入合计
+        ("江苏省政协办公厅2019年的收入里，一般公共预算收入占总收入的比例是多少？", "table", ["99.40%"], []),
         # 按经济分类: the economic table's classes, and 基本支出 its own column there
         (
             "深圳市财政局2026年基本支出按经济分类由哪几大块组成？各是多少？",

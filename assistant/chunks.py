@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from assistant import headings
 from assistant.records import Chunk, Document, Section
 
 FUNCTIONS = "主要职能"
@@ -68,6 +69,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     line_start=start,
                     line_end=end,
                     page=doc.page(start),
+                    path=" · ".join(headings.path(doc.lines, section, start)) if doc.lines else "",
                 )
             )
     return chunks
@@ -174,8 +176,14 @@ def _is_open(parts: list[str]) -> bool:
     return not last.endswith(_TERMINAL) and len(last) >= _SHORT_TITLE
 
 
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}\s*(页)?[-—–\s]*$")
+
+
 def _has_content(line: str) -> bool:
-    """Page markers and rules ("-- PAGE_BREAK --", "———") hold no CJK character or digit."""
+    """Page markers and rules ("-- PAGE_BREAK --", "———") hold no CJK character or digit; a page number
+    printed inside the text ("2", "- 1 -") is not a passage either."""
+    if _PAGE_NUMBER.match(line):
+        return False
     return any(ch.isdigit() or "\u4e00" <= ch <= "\u9fff" for ch in line)
 
 

@@ -7,16 +7,15 @@ Table questions never load a model; narrative questions use the hybrid retriever
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from assistant import across, conversation, operations
+from assistant import across, conversation, headings, operations
 from assistant import answer as compose
 from assistant.catalog import Catalog, Entry
 from assistant.errors import IndexDamagedError, IndexMissingError
@@ -24,7 +23,17 @@ from assistant.glossary import definitions
 from assistant.index import open_live
 from assistant.manifest import PASSAGE_FILES, damaged, read_manifest
 from assistant.records import Answer, Citation, Document
-from assistant.resolve import Item, fact_item, member_cell, resolve, row_total, same_item, text_facts, within
+from assistant.resolve import (
+    Item,
+    fact_item,
+    member_cell,
+    qualified_rows,
+    resolve,
+    row_total,
+    same_item,
+    text_facts,
+    within,
+)
 from assistant.scope import Clarify, Last, Refusal, Scope, choose
 from assistant.scope import wording as scope_words
 from assistant.store import Store
@@ -35,6 +44,7 @@ from assistant.understand import (
     Mention,
     aliases,
     locates,
+    mask_item_words,
     normalise,
     understand,
     unit_core,
@@ -49,6 +59,7 @@ HANDLERS = {
     "sum": operations.sum_of,
     "difference": operations.difference,
     "share": operations.share,
+    "shares": operations.shares,
     "multiple": operations.multiple,
     "rank": operations.rank,
     "breakdown": operations.breakdown,
@@ -100,13 +111,13 @@ class Assistant:
         self.catalog = Catalog.from_rows(rows, store.unit_table_rows())
         self._docs: dict[str, Document] = {}
         self._lexicons: dict[str, Lexicon] = {}
-        self._spans: dict[str, list[tuple[int, int, str, str]]] = {}  # passages' sub-headings, by document
         wanted = default_document or os.environ.get("BUDGET_QA_DOCUMENT", "")
         if wanted not in self.catalog.entries:
             wanted = ""  # an unknown configured default: as if none were set
         self.default: str | None = wanted or (rows[0]["id"] if len(rows) == 1 else None)
         self._retriever: Any = None
         self._retriever_error = ""
+        self._paths: dict[str, list[Any]] | None = None  # passages by document, for the headings they print
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", default_document: str | None = None) -> Assistant:
@@ -131,48 +142,6 @@ class Assistant:
         section = self.doc(doc_id).section("名词解释") if doc_id in self.catalog.entries else None
         return definitions(section.text) if section else {}
 
-    def _under_headings(self, doc: Document, citations: list[Citation]) -> list[Citation]:
-        """Text citations name the sub-heading their passage stands under (预算编制说明 · 财政拨款支出预算情况说明),
-        unless the passage itself says it (a 名词解释 entry names its term)."""
-        if not any(c.source == "text" and c.document == doc.id and c.line for c in citations):
-            return citations
-        spans = self._passage_spans(doc.id)
-        out = []
-        for c in citations:
-            heading = next((h for a, b, sec, h in spans if sec == c.section and a <= c.line <= b), "")
-            own = c.source == "text" and c.document == doc.id and c.section not in heading
-            if own and heading and normalise(heading) not in normalise(c.quote):
-                c = replace(c, section=f"{c.section} · {heading}")
-            out.append(c)
-        return out
-
-    def _passage_spans(self, doc_id: str) -> list[tuple[int, int, str, str]]:
-        """A document's passages that stand under a sub-heading: their lines, section and heading (from the
-        build's passages, as the stored documents keep no line numbers; only that document's are parsed)."""
-        if doc_id not in self._spans:
-            if self._retriever is not None:
-                rows = [asdict(c) for c in self._retriever.chunks if c.document == doc_id]
-            else:
-                rows = self._read_passages(doc_id)
-            self._spans[doc_id] = [
-                (r["line_start"], r["line_end"], r["section"], r["heading"]) for r in rows if r.get("heading")
-            ]
-        return self._spans[doc_id]
-
-    def _read_passages(self, doc_id: str) -> list[dict[str, Any]]:
-        path = self.build_dir / PASSAGE_FILES[0] if self.build_dir else None
-        if path is None or not path.exists():
-            return []
-        mark = '"document": ' + json.dumps(doc_id, ensure_ascii=False)
-        rows = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if mark in line:
-                try:
-                    rows.append(json.loads(line))
-                except ValueError:
-                    continue  # a damaged passage: `budget-qa doctor` reports it; no heading is named from it
-        return rows
-
     def lexicon(self, doc_id: str) -> Lexicon:
         if doc_id not in self._lexicons:
             self._lexicons[doc_id] = Lexicon(self.doc(doc_id))
@@ -190,8 +159,49 @@ class Assistant:
         for earlier in history or []:
             self._answer(earlier, state)
         result = self._answer(question, state)
+        result.citations = [self._printed(c) for c in result.citations]
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def _printed(self, citation: Citation) -> Citation:
+        """A text citation names the headings printed above it: those of the passage holding its line (a
+        figure stated in the text), else the section's printed title (预算编制说明（二、…情况说明））."""
+        if (
+            citation.source != "text"
+            or "（" in citation.section
+            or citation.document not in self.catalog.entries
+        ):
+            return citation
+        passage = next(
+            (
+                c
+                for c in self._passages().get(citation.document, [])
+                if c.section == citation.section and c.line_start <= citation.line <= c.line_end and c.path
+            ),
+            None,
+        )
+        if passage is not None:
+            return replace(citation, section=headings.label(citation.section, passage.path.split(" · ")))
+        return headings.cite_printed(self.doc(citation.document), citation)
+
+    def _passages(self) -> dict[str, list[Any]]:
+        """The narrative passages by document: the retriever's when loaded, else read once from the build
+        (no model is loaded for this)."""
+        if self._paths is None:
+            chunks = self._retriever.chunks if self._retriever is not None else self._read_passages()
+            self._paths = {}
+            for chunk in chunks:
+                self._paths.setdefault(chunk.document, []).append(chunk)
+        return self._paths
+
+    def _read_passages(self) -> list[Any]:
+        from assistant.retrieval import CHUNKS_FILE, read_chunks
+
+        path = self.build_dir / CHUNKS_FILE if self.build_dir else None
+        try:
+            return read_chunks(path) if path is not None and path.exists() else []
+        except IndexDamagedError:
+            return []  # reported where the passages are searched
 
     def documents(self) -> list[dict[str, Any]]:
         return self.store.documents()
@@ -303,7 +313,11 @@ class Assistant:
 
     def _continues_ranking(self, q: str, state: Conversation) -> bool:
         """A follow-up to a ranking over units that names no unit and no year continues over those units."""
-        if not state.ranked or re.search(r"20\d\d|去年|今年|上年", q) or self.catalog.find(q):
+        if (
+            not state.ranked
+            or re.search(r"20\d\d|去年|今年|上年", mask_item_words(q))
+            or self.catalog.find(q)
+        ):
             return False
         return bool(re.search(across.wording()["next_in_ranking"], q))
 
@@ -334,7 +348,6 @@ class Assistant:
         result.document = doc.id
         if result.route in ("refuse", "clarify"):
             return result
-        result.citations = self._under_headings(doc, result.citations)
         if state.context.frame is not None and state.context.frame.mentions:
             state.question = re.sub(f"{doc.year}年度?", "", asked)  # the year belongs to the scope
         state.turns.append((doc.id, asked))
@@ -522,10 +535,24 @@ class Assistant:
             elif frame.op in ("lookup", "breakdown") and len(items) > 1:
                 frame.op = "list"  # 资源勘探工业信息等支出按基本支出和项目支出怎么分
             return _dedupe(items)
+        if frame.op in ("sum", "difference", "multiple", "rank", "list") and (
+            qualified := qualified_rows(doc, frame.question)
+        ):
+            return qualified  # 拱北海关和珠海边检总站的春节慰问金: one row for each qualifier
         placed = [
             (m.start, i) for m in frame.mentions if (i := self._resolve(doc, m, frame, context)) is not None
         ]
         named = _named_parts(doc, frame, [i for _, i in placed], context)
+        if (
+            named
+            and frame.op == "share"
+            and len(named) >= 2
+            and re.search(r"各占|分别占|各自占", frame.question)
+        ):
+            frame.op = (
+                "shares"  # 政府采购预算总额是多少？货物、服务各占多少: each part and its share of the whole
+            )
+            return _dedupe([i for _, i in placed[:1]] + [i for _, i in sorted(named, key=lambda pi: pi[0])])
         if named:  # mentions come ordered by understanding; parts named in passing go where they stand
             placed = sorted(placed + named, key=lambda pi: pi[0])
             at = frame.question.find("占")
@@ -765,10 +792,12 @@ class Assistant:
                 group = (c.section, c.heading)
                 parts.append(f"**{c.section}" + (f" · {c.heading}" if c.heading else "") + "**")
             parts.append(compose.quote_block(c.text))
+            section = headings.label(c.section, c.path.split(" · "))
             cites.append(
-                Citation("text", doc.id, section=c.section, quote=c.text, line=c.line_start, page=c.page)
+                Citation("text", doc.id, section=section, quote=c.text, line=c.line_start, page=c.page)
             )
-        text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{best.chunk.section}」"
+        where = headings.label(best.chunk.section, best.chunk.path.split(" · "))
+        text = "\n\n".join(parts) + f"\n\n来源：{doc.unit_name}{doc.year}年{doc.kind}「{where}」"
         return Answer(text, "text", cites)
 
     def _hybrid(self, text: Answer, table: Answer) -> Answer:
@@ -834,7 +863,8 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
         head, tail = _common_prefix(labels), _common_prefix([x[::-1] for x in labels])
         for fact, label in zip(group, labels, strict=True):
             word = label[len(head) : len(label) - len(tail)]
-            if fact is not item.fact and (at := free_at(word)) >= 0:
+            at = max(free_at(word), free_at(re.sub(r"类$", "", word)))  # 货物类项目 is named 货物
+            if fact is not item.fact and at >= 0:
                 out.append((at, fact_item(fact)))
     if not out and context.history_items:
         for item in context.history_items:
@@ -934,7 +964,12 @@ def _unit_free(question: str, scope: Scope) -> str:
 
 
 def _year_free(question: str) -> str:
-    return re.sub(r"(20\d\d)年度?|[(（]20\d\d[)）]|去年|今年|上年|上一年|前年|本年", "", question)
+    words = re.compile(r"(20\d\d)年度?|[(（]20\d\d[)）]|去年|今年|上年|上一年|前年|本年")
+    plain = mask_item_words(question)  # 上年结转 keeps its 上年
+    cut = [m.span() for m in words.finditer(plain)]
+    for start, end in reversed(cut):
+        question = question[:start] + question[end:]
+    return question
 
 
 def _what(term: str) -> str:

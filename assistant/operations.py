@@ -14,7 +14,7 @@ from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
 from assistant.records import Answer, Document, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
-from assistant.understand import Frame, normalise
+from assistant.understand import Frame, normalise, wording
 
 
 def lookup(frame: Frame, doc: Document, items: list[Item]) -> Answer:
@@ -63,6 +63,28 @@ def share(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     note = "" if len(items) > 1 else f"（问题未说明占什么的比例，按{whole.label}计算）"
     text = f"{part.label}占{whole.label}的 **{p}%**{note}。\n\n计算：{formula}\n\n" + _sources([part, whole])
     return _table_answer(text, doc, [part, whole], formula, ("占比", p), unit="%")
+
+
+def shares(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    """货物、服务各占多少: the whole, then each part named with its figure and its share of the whole."""
+    whole, parts = items[0], items[1:]
+    if not parts or whole.value == 0:
+        return lookup(frame, doc, items)
+    lines, formulas = [], []
+    for part in parts:
+        p = percent(part.value, whole.value)
+        lines.append(f"- {part.label}：{amount(part.value, frame.unit)}，占 **{p}%**")
+        formulas.append(f"{compose.formula_operand(part)} ÷ {compose.formula_operand(whole)} × 100% = {p}%")
+    text = (
+        f"**{whole.label}** {amount(whole.value, frame.unit)}，其中：\n"
+        + "\n".join(lines)
+        + "\n\n计算：\n"
+        + "\n".join(formulas)
+        + "\n\n"
+        + _sources([whole, *parts])
+    )
+    route = "table" if any(i.primary for i in items) else "text"
+    return Answer(text, route, compose.citations(doc.id, items), compose.values(items), "；".join(formulas))
 
 
 def default_whole(doc: Document, part: Item) -> Item | None:
@@ -242,10 +264,21 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
     if item.primary is None:
         return [(0, c) for c in children_items(doc, item)]
     q = frame.question
-    by_function = bool(re.search(r"功能|科目", q))
-    by_rows = by_function or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
+    if re.search(wording()["projects"], q) and (projects := _project_rows(doc, item)):
+        return [(0, p) for p in projects]  # 项目支出有哪些项目: the rows of the project table
+    by_economic = bool(re.search(r"经济分类|经济科目|按经济", q))
+    by_function = not by_economic and bool(re.search(r"功能|科目", q))
+    by_rows = (
+        by_function or by_economic or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
+    )
     cells = list(item.cells)
-    if by_function:
+    if by_economic:  # 基本支出按经济分类: the classes of the economic table, wherever the item was found
+        cells = [
+            c for c in [_economic_cell(doc, item)] + cells if c is not None and c.table.key == "economic"
+        ]
+        if not cells:
+            return []  # no economic classes for this item: not its functional classes instead
+    elif by_function:
         cells.sort(key=lambda c: c.table.key == "economic")
     elif any(c.column not in ("合计", "预算数") for c in cells):
         cells.sort(key=lambda c: c.table.key != "economic")
@@ -272,9 +305,47 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         detail = bool(re.search(r"明细|详细|具体|全部|所有|各项|细分", q))
         if column_total and not detail and len(out) > 8:
             out = [(d, p) for d, p in out if d == 0]  # a column total's parts; the details only when asked
+        top = [p for d, p in out if d == 0]
+        if len(top) == 1 and top[0].primary is not None and top[0].value == item.value:
+            # 社会保障和就业支出 → 行政事业单位养老支出 alone: that one's parts
+            return parts_of(doc, top[0], frame, depth) or out
         if out:
             return out
     return []
+
+
+def _project_rows(doc: Document, item: Item) -> list[Item]:
+    """The rows of the project table (one row per project), when its total is the item's figure."""
+    table = doc.table("projects")
+    if table is None or not table.columns:
+        return []
+    column = "合计" if "合计" in table.columns else table.columns[0]
+    total = next((i for i, r in enumerate(table.rows) if r.level == 0), None)
+    found = cell(table, total, column) if total is not None else None
+    if found is None or found.yuan != item.value:
+        return []
+    deepest = max((r.level for r in table.rows), default=0)
+    rows = [i for i, r in enumerate(table.rows) if r.level == deepest and r.level > 0]
+    return [Item(c.name, c.yuan, c) for i in rows if (c := cell(table, i, column)) is not None]
+
+
+def _economic_cell(doc: Document, item: Item) -> CellRef | None:
+    """The item's total in the economic table: its column there (基本支出, 项目支出), else the table's 合计
+    when the item is what that table covers (a 基本支出 table's 合计)."""
+    table = doc.table("economic")
+    ref = item.primary
+    if table is None or ref is None or ref.table is table:
+        return None
+    total = next(
+        (i for i, r in enumerate(table.rows) if r.level == 0 and re.search(r"合计|总计", r.name)), None
+    )
+    if total is None:
+        return None
+    name = normalise(item.label)
+    column = next((c for c in table.columns if normalise(c) == name or normalise(c) == ref.column), None)
+    column = column or ("合计" if "合计" in table.columns else table.columns[0] if table.columns else "")
+    found = cell(table, total, column) if column else None
+    return found if found is not None and found.yuan == item.value else None
 
 
 def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:

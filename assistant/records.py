@@ -227,6 +227,7 @@ class Chunk:
     line_start: int
     line_end: int
     page: int = 0  # page of the published PDF where the passage starts (0 when read from text)
+    path: str = ""  # the headings printed above it: "一、部门概况 · （一）主要职能" (see headings.py)
 
 
 _KIND_MARK = re.compile(r"[(（](本级)[)）]")

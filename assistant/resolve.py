@@ -121,9 +121,11 @@ def _concept_cells(doc: Document, target: Target, column: str | None) -> list[Ce
             continue
         if column and col == "合计" and column in table.columns:
             col = column
-        one = len(table.columns) == 1 and bool(table.rows[idx].side)
+        elif not column and col == "合计" and target.key in table.columns:
+            col = target.key  # 基本支出 in an economic table that also has a 项目支出 column: that column
+        one = len(table.columns) == 1 and (bool(table.rows[idx].side) or col == "预算数")
         if col not in table.columns and one and col in ("合计", "预算数"):
-            col = table.columns[0]  # a summary of one figure column (金额) per side: that column is the total
+            col = table.columns[0]  # a summary of one figure column (金额): that column is the total
         elif col not in table.columns and col != "预算数":
             continue
         if (ref := cell(table, idx, col)) is not None:
@@ -188,7 +190,9 @@ def resolve(
             (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)
         item.stated = [f for f in text_facts(doc, normalise(item.label)) if _same_figure(f, item.value)][:1]
         return item
-    facts = text_facts(doc, mention.surface)
+    facts = text_facts(doc, mention.surface) or [
+        f for t in mention.targets if t.kind == "text" for f in text_facts(doc, t.key)
+    ]  # 政府采购预算总额, said of the text's 纳入…的政府采购项目
     return fact_item(facts[0]) if facts else None
 
 
@@ -234,17 +238,16 @@ def children(ref: CellRef) -> list[int]:
         return [i for i, r in enumerate(table.rows) if r.code.startswith(prefix) and r.level == row.level + 1]
     if row.level == 0:
         return [i for i, r in enumerate(table.rows) if r.level == 1 and r.side == row.side]
-    if row.level == 1:
-        out = []
-        for i in range(ref.row + 1, len(table.rows)):
-            r = table.rows[i]
-            if r.side != row.side:
-                continue
-            if r.level != 2:
-                break
+    out = []  # rows printed without codes: the next level down, until a row of this level or above
+    for i in range(ref.row + 1, len(table.rows)):
+        r = table.rows[i]
+        if r.side != row.side:
+            continue
+        if r.level <= row.level:
+            break
+        if r.level == row.level + 1:
             out.append(i)
-        return out
-    return []
+    return out
 
 
 def level_rows(table: Table, level: int) -> list[int]:
@@ -335,3 +338,37 @@ def member_cell(doc: Document, member: Member) -> CellRef | None:
         if row is not None and table.columns and (found := cell(table, row, table.columns[0])) is not None:
             return found
     return None
+
+
+_JOINED = re.compile(r"和|与|及|、")
+_QUALIFIER_NOISE = re.compile(r"20\d\d年度?|[-—－_·、（）()：:]")
+
+
+def qualified_rows(doc: Document, question: str) -> list[Item]:
+    """给拱北海关和珠海边检总站的春节慰问金: the rows that hold the shared name (春节慰问金) together with one of
+    the qualifiers named before 的 (2026年春节慰问金-拱北海关, …-珠海边检总站); empty unless two or more do."""
+    for m in re.finditer("的", question):
+        before, after = question[: m.start()], question[m.end() :]
+        stem = _shared_name(doc, after)
+        if not _JOINED.search(before) or len(stem) < 3:
+            continue
+        items: dict[str, Item] = {}
+        for table in doc.tables:
+            for i, row in enumerate(table.rows):
+                key = row_key(row.name)
+                rest = _QUALIFIER_NOISE.sub("", key.replace(stem, "", 1)) if stem in key else ""
+                ref = cell(table, i, default_column(table, i)) if len(rest) >= 2 and rest in before else None
+                if ref is not None and key not in items:
+                    items[key] = Item(ref.name, ref.yuan, ref)
+        if len(items) >= 2:
+            return list(items.values())
+    return []
+
+
+def _shared_name(doc: Document, text: str) -> str:
+    """The longest start of `text` that some row name contains (春节慰问金加起来… → 春节慰问金)."""
+    keys = [row_key(r.name) for t in doc.tables for r in t.rows]
+    for size in range(min(len(text), 20), 2, -1):
+        if any(text[:size] in k for k in keys):
+            return text[:size]
+    return ""

@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant import datafiles
 from assistant.catalog import Catalog, Entry, Member, MemberMention, UnitMention, rules
+from assistant.understand import mask_item_words
 
 _SUFFIX_END = re.compile(
     r"(局|委员会|委|厅|办公室|办|中心|院|所|学校|大学|公司|人民政府|街道办事处|街道|区|县|镇|队|馆|站)$"
@@ -160,7 +161,10 @@ def _years(q: str, last: Last) -> tuple[list[int], set[int]]:
         years = [y for y in years if not a <= y <= b] + list(range(a, b + 1)) if a < b <= a + 20 else years
     base = years[0] if len(years) == 1 else last.year  # 2025年比上年: the year before 2025
     if base:
-        relative = [base + d for w, d in wording()["relative_years"].items() if w in q and base + d != base]
+        plain = mask_item_words(q)  # 上年结转 is money carried over, not the year before
+        relative = [
+            base + d for w, d in wording()["relative_years"].items() if w in plain and base + d != base
+        ]
         for year in relative:
             if year not in years:
                 years.append(year)

@@ -111,12 +111,17 @@ class Lexicon:
         spec = aliases()
         self.surfaces: dict[str, list[Target]] = {}
         self.row_names: set[str] = set()
+        own = normalise(doc.unit_name) if doc.unit_name else ""
         for table in doc.tables:
             for row in table.rows:
                 key = row_key(row.name)
                 if key and key not in ("合计", "收入总计", "支出总计"):
                     self.row_names.add(key)
                     self._add(key, Target("row", key))
+                    if own and key.startswith(own) and len(key) - len(own) >= 3:
+                        self._add(
+                            key[len(own) :], Target("row", key)
+                        )  # 杭州市气象局气象业务建设: the project
             if len(table.columns) > 3 and table.key == "three_public":
                 for col in table.columns[1:]:
                     self._add(
@@ -131,6 +136,9 @@ class Lexicon:
             label = normalise(fact.row_name)
             if len(label) >= 3 or len(label) == 2 and fact.unit not in ("元", "万元", "亿元"):
                 self._add(label, Target("text", label))
+                core = label.rsplit("的", 1)[-1]  # 纳入2026年部门预算的政府采购项目 → 政府采购项目
+                if core != label and len(core) >= 4:
+                    self._add(core, Target("text", label))
         for surface, cells in spec["concepts"].items():
             parsed = tuple(tuple(part.strip() for part in c.split("|")) for c in cells)
             self._add(normalise(surface), Target("concept", normalise(surface), parsed))  # type: ignore[arg-type]
@@ -356,7 +364,14 @@ def translate_english(text: str) -> str:
     return lowered
 
 
+def mask_item_words(q: str) -> str:
+    """Words of an item's name that look like a year or a 决算 (上年结转, 预决算管理业务) blanked out, so that
+    neither is read as a reference to another year or to final accounts; positions are kept."""
+    return re.sub(wording()["item_words"], lambda m: "\0" * len(m.group()), q)
+
+
 def detect_op(q: str) -> str:
+    q = mask_item_words(q)
     for op, pattern in wording()["ops"]:
         if re.search(pattern, q):
             return op
@@ -369,15 +384,16 @@ def understand(
     """One question → a frame; conversation context is applied later by the engine."""
     q = expand(normalise(translate_english(question)))
     frame = Frame(q)
+    plain = mask_item_words(q)
     frame.years = [int(y) for y in re.findall(r"(20\d\d)年(?!\d+月)", q)]
-    if re.search(r"去年|上年|上一年|前一年", q) and doc.year:
+    if re.search(r"去年|上年|上一年|前一年", plain) and doc.year:
         frame.years.append(doc.year - 1)
     for pattern, reason in wording()["refuse"]:
-        if re.search(pattern, q):
+        if re.search(pattern, plain):
             frame.refuse = reason
             break
     frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
-    weak = set(aliases()["weak"])
+    weak = set(aliases()["weak"]) | set(aliases()["phrasings"])
     if any(m.surface not in weak for m in frame.mentions):
         frame.mentions = [m for m in frame.mentions if m.surface not in weak]
     frame.op = detect_op(q)

@@ -168,6 +168,8 @@ def test_raw_extraction_lines_give_the_same_chunks(seed: Document) -> None:
             [("", "", "本单位是公益二类事业单位，主要承担全市海洋监测预报和海洋防灾减灾的技术支撑工作。")],
         ),
         ("-- PAGE_BREAK --\n1、负责甲。", [("1", "", "1、负责甲。")]),
+        # a page number printed between two items is no passage of its own
+        ("1、负责甲。\n2\n- 3 -\n2、负责乙。", [("1", "", "1、负责甲。"), ("2", "", "2、负责乙。")]),
     ],
 )
 def test_function_items_in_other_layouts(seed: Document, text: str, expected: list) -> None:
@@ -240,3 +242,10 @@ def test_other_documents_chunk_cleanly() -> None:
             assert 1 <= chunk.line_start <= chunk.line_end <= len(doc.lines), (doc.id, chunk.text[:30])
         terms = [c for c in chunks if c.section == "名词解释"]
         assert all(c.heading for c in terms), doc.id
+
+
+def test_passages_keep_their_printed_headings(seed: Document) -> None:
+    lines = ["一、部门概况", "（一）主要职能", "1.负责甲。", "2.负责乙。"]
+    section = Section("主要职能", "（一）主要职能", "1.负责甲。\n2.负责乙。", 2)
+    doc = replace(seed, id="printed", sections=[section], lines=lines, pages=[])
+    assert [c.path for c in chunk_document(doc)] == ["一、部门概况 · （一）主要职能"] * 2

@@ -514,3 +514,135 @@ def test_any_conversation_is_answered_with_citations_or_refused(
     many: Assistant, question, history: list[str], document
 ) -> None:
     check_answer(many.ask(question, history, document), set(many.catalog.entries))
+
+
+OTHER_PROVINCES = [
+    ROOT.parent / "shared" / "corpus" / "other" / name
+    for name in (
+        "shenzhen_caizhengju_2026.txt",
+        "hangzhou_qixiangju_2026.txt",
+        "js_zhengxiebangongting_2019_biao.txt",
+        "js_zhengxiebangongting_2019.txt",  # its narrative, published apart
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """深圳市财政局, 杭州市气象局 (2026) and 江苏省政协办公厅 (2019), from their text; narrative by BM25 alone."""
+    if not all(p.exists() for p in OTHER_PROVINCES):
+        pytest.skip("shared corpus of other provinces not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("provinces-index")
+    build_index(OTHER_PROVINCES, index, with_vectors=False)
+    with environment({"BUDGET_QA_DENSE": "0"}):
+        assistant = Assistant.open(index)
+        assistant.retriever()
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "route", "shown", "not_shown"),
+    [
+        # 上年结转 is a row, not a comparison with last year
+        ("深圳市财政局2026年上年结转结余资金有多少？", "table", ["3,968,300元"], ["上年相比"]),
+        # 预决算 in a project's name is not a 决算 question; the whole budget is not added to it
+        (
+            "深圳市财政局2026年“预决算管理业务”这个项目预算有多少？",
+            "table",
+            ["188,081,600元"],
+            ["373,858,800"],
+        ),
+        ("深圳市财政局2026年收入总计里，财政拨款收入占多大比重？", "table", ["98.94%"], []),
+        # a summary table whose one figure column is 金额 and whose total is 收入合计
+        ("江苏省政协办公厅2019年的收入里，一般公共预算收入占总收入的比例是多少？", "table", ["99.40%"], []),
+        # 按经济分类: the economic table's classes, and 基本支出 its own column there
+        (
+            "深圳市财政局2026年基本支出按经济分类由哪几大块组成？各是多少？",
+            "hybrid",
+            ["110,243,100元", "工资福利支出：84,904,200元", "资本性支出：40,000元"],
+            ["项目支出："],
+        ),
+        ("深圳市财政局2026年基本支出当中，工资福利支出大约占几成？", "table", ["77.02%"], []),
+        # a class whose only part is one 款: that 款's parts
+        (
+            "杭州市气象局2026年社会保障和就业支出总共多少？分成哪几项？",
+            "table",
+            ["行政单位离退休：1,932,400元", "机关事业单位职业年金缴费支出：678,100元"],
+            [],
+        ),
+        # project rows printed after the unit's name are found by the project's own name
+        (
+            "杭州市气象局2026年“气象业务建设”和“气象设施维护及科普”两个项目哪个钱多？相差多少？",
+            "table",
+            ["10,970,200", "8,879,000", "2,091,200元"],
+            [],
+        ),
+        (
+            "深圳市财政局2026年政府采购预算总额是多少？货物、服务各占多少？",
+            "text",
+            ["37,907,500元", "2,428,000元", "35,479,500元", "6.41%", "93.59%"],
+            [],
+        ),
+        (
+            "杭州市气象局主要负责哪些工作？请根据2026年部门预算里的主要职能回答。",
+            "text",
+            ["雷电防御"],
+            ["> 2\n"],
+        ),
+    ],
+)
+def test_other_provinces(provinces: Assistant, question, route, shown, not_shown) -> None:
+    answer = provinces.ask(question)
+    assert answer.route == route
+    assert [s for s in shown if s not in answer.text] == []
+    assert [s for s in not_shown if s in answer.text] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        (
+            "杭州市气象局主要负责哪些工作？请根据2026年部门预算里的主要职能回答。",
+            "主要职能（一、部门概况 · （一）主要职能）",
+        ),
+        (
+            "杭州市气象局2026年科学技术支出为什么比上年少了这么多？预算里给的原因是什么？",
+            "预算编制说明（二、2026 年杭州市气象局部门预算安排情况说明 · （五）一般公共预算当年拨款情况说明（详见表 5））",
+        ),
+        (
+            "深圳市财政局是干什么的？2026年部门预算里对它的职责是怎么介绍的？",
+            "主要职能（第一部分 部门概况 · 一、部门职责）",
+        ),
+        (
+            "深圳市财政局2026年部门预算为什么比2025年少了那么多？文件里是怎么说明原因的？",
+            "预算编制说明（第二部分 部门预算收支总体情况）",
+        ),
+    ],
+)
+def test_passages_are_cited_by_their_printed_headings(
+    provinces: Assistant, question: str, section: str
+) -> None:
+    answer = provinces.ask(question)
+    assert section in [c.section for c in answer.citations]
+    assert f"「{section}」" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        (  # a figure stated in the text: the headings above the passage that states it
+            "深圳市财政局2026年“预决算管理业务”这个项目预算有多少？",
+            "预算编制说明（第三部分 部门预算支出具体情况 · 一、深圳市财政局（本级））",
+        ),
+        (
+            "杭州市气象局2026年公务接待费预算是多少",
+            "预算编制说明（二、2026 年杭州市气象局部门预算安排情况说明 · （七）一般公共预算“三公”经费预算情况说明（详）",
+        ),
+    ],
+)
+def test_figures_of_the_text_are_cited_by_their_printed_headings(
+    provinces: Assistant, question: str, section: str
+) -> None:
+    assert section in [c.section for c in provinces.ask(question).citations if c.source == "text"]

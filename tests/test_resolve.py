@@ -1,5 +1,6 @@
-"""Resolving an item inside one budget unit of a department budget: the unit's own row of a table of units,
-never the department's figure (杭州市气象局 2026, a department budget with one subordinate unit)."""
+"""Linking terms to cells: rows printed without codes, a concept's column, rows named by their qualifiers; an
+item inside one budget unit of a department budget: the unit's own row of a table of units, never the
+department's figure (杭州市气象局 2026, a department budget with one subordinate unit)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from assistant.catalog import Member
 from assistant.documents import read_document
-from assistant.resolve import Item, cell, member_cell, within
+from assistant.records import Cell, Document, Row, Table
+from assistant.resolve import CellRef, Item, cell, children, member_cell, qualified_rows, within
 
 HANGZHOU = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other" / "hangzhou_qixiangju_2026.txt"
 CENTRE = Member("杭州市气象服务中心（杭州市预警信息发布中心）", "hangzhou_qixiangju_2026")
@@ -75,3 +77,76 @@ def test_the_departments_row_is_never_a_unit_row(doc) -> None:
 def test_member_cell_cites_the_first_table_of_units(doc, member, table, value) -> None:
     ref = member_cell(doc, member)
     assert (ref.table.key, str(ref.value)) == (table, value) if ref else (table, value) == (None, None)
+
+
+def _table(key: str, columns: list[str], rows: list[tuple[str, int, str]]) -> Table:
+    """rows: (name, level, figure of the first column)."""
+    return Table(
+        key,
+        key,
+        key,
+        "万元",
+        columns,
+        [Row("", name, level, n + 1) for n, (name, level, _) in enumerate(rows)],
+        [Cell(n, columns[0], Decimal(v)) for n, (_, _, v) in enumerate(rows)],
+    )
+
+
+UNCODED = _table(
+    "expenditure_summary",
+    ["合计"],
+    [
+        ("合计", 0, "500"),
+        ("社会保障和就业支出", 1, "300"),
+        ("行政事业单位养老支出", 2, "300"),
+        ("行政单位离退休", 3, "200"),
+        ("机关事业单位职业年金缴费支出", 3, "100"),
+        ("卫生健康支出", 1, "200"),
+        ("行政事业单位医疗", 2, "200"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (0, ["社会保障和就业支出", "卫生健康支出"]),
+        (1, ["行政事业单位养老支出"]),  # the 项 rows under the 款 are not the 类's children
+        (2, ["行政单位离退休", "机关事业单位职业年金缴费支出"]),
+        (3, []),
+    ],
+)
+def test_children_of_rows_printed_without_codes(row: int, expected: list[str]) -> None:
+    ref = CellRef(UNCODED, row, "合计", Decimal(0))
+    assert [UNCODED.rows[i].name for i in children(ref)] == expected
+
+
+PROJECTS = _table(
+    "projects",
+    ["总计"],
+    [
+        ("合计", 0, "2860"),
+        ("拱北海关出境货兼客运行保障经费", 1, "120"),
+        ("珠海边检总站出境货兼客运行保障经费", 1, "120"),
+        ("2026年春节慰问金-拱北海关", 1, "1060"),
+        ("2026年春节慰问金-珠海边检总站", 1, "500"),
+        ("2026年春节慰问金-横琴海关", 1, "1060"),
+    ],
+)
+DOC = Document("projects", "", "珠海市商务局", 2026, "部门预算", [], [PROJECTS])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "给拱北海关和珠海边检总站的春节慰问金加起来一共多少",
+            ["2026年春节慰问金-拱北海关", "2026年春节慰问金-珠海边检总站"],
+        ),
+        ("拱北海关和横琴海关的春节慰问金哪个多", ["2026年春节慰问金-拱北海关", "2026年春节慰问金-横琴海关"]),
+        ("拱北海关的春节慰问金是多少", []),  # one qualifier: the lexicon's own match
+        ("办公费和印刷费的合计", []),
+    ],
+)
+def test_rows_named_by_their_qualifiers(question: str, expected: list[str]) -> None:
+    assert [i.label for i in qualified_rows(DOC, question)] == expected

@@ -308,6 +308,23 @@ def test_questions_about_this_document_are_not_refused(lexicon: Lexicon, seed_do
 
 
 @pytest.mark.parametrize(
+    ("question", "years", "refused"),
+    [
+        ("上年结转结余资金有多少", [], False),  # money carried over into this budget, not last year's figure
+        ("上年结余有多少", [], False),
+        ("预决算管理业务这个项目预算有多少", [], False),  # a project's name, not a 决算 question
+        ("上年的办公费是多少", [2023], False),
+        ("2023年的决算是多少", [2023], True),
+    ],
+)
+def test_item_words_are_not_years_or_final_accounts(
+    lexicon: Lexicon, seed_doc, question: str, years: list, refused: bool
+) -> None:
+    frame = _frame(question, lexicon, seed_doc)
+    assert (frame.years, bool(frame.refuse)) == (years, refused)
+
+
+@pytest.mark.parametrize(
     ("question", "kind"),
     [
         ("那差旅费呢？", "other-item"),

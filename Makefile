@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench eval browser clean
+.PHONY: install index run test lint bench load eval browser clean
 
 install: $(STAMP)
 
@@ -47,6 +47,12 @@ eval: index
 
 bench: install
 	$(BIN)/budget-qa bench --scale 1,37,1000
+
+# the public chat under load through a real server on 127.0.0.1 (20, 100, 200 visitors) and a login flood;
+# more: make load LOAD_FLAGS="--sessions 3000 --reindex"
+LOAD_FLAGS ?=
+load: index
+	$(BIN)/budget-qa bench --load --flood $(LOAD_FLAGS)
 
 clean:
 	rm -rf index/facts.sqlite index/chroma build *.egg-info

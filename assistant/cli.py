@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--load", action="store_true", help="the public chat under load, through a real server")
     s.add_argument("--clients", default="20,100,200", help="concurrent visitors per load stage")
     s.add_argument("--requests", type=int, default=1000, help="questions per load stage")
+    s.add_argument("--turns", type=int, default=5, help="questions a visitor asks in one conversation")
     s.add_argument("--url", help="load a running server instead of starting one (127.0.0.1 only)")
     s.add_argument("--flood", action="store_true", help="also: 200 wrong helpdesk logins during the load")
     s.add_argument("--sessions", type=int, default=0, help="also: server memory over N one-question sessions")
@@ -350,6 +351,7 @@ def _load(args: argparse.Namespace) -> int:
     plan = LoadPlan(
         clients=clients,
         requests=args.requests,
+        turns=max(1, args.turns),
         flood=args.flood,
         sessions=args.sessions,
         reindex=args.reindex,

@@ -2,7 +2,7 @@
 
 Each simulated visitor is one browser session: it posts a question to `/gradio_api/queue/join` (the event the
 发送 button triggers) and reads the event stream `/gradio_api/queue/data` until its answer arrives, then asks
-the next one (no pause). Questions are drawn from the evaluation sets. Every request goes to 127.0.0.1; every
+the next one (no pause); after a few questions it leaves and a new visitor comes. Questions are drawn from the evaluation sets. Every request goes to 127.0.0.1; every
 stage is bounded in count and in time, and stops by itself.
 
 Replies are counted as answers, failed answers (the chat's apology), busy replies (the chat's own Chinese
@@ -26,6 +26,7 @@ from assistant.bench import percentile
 SETS = ("evals/corpus.jsonl", "evals/corpus-fresh.jsonl", "evals/questions.jsonl")
 SEED_ID = "shanghai-sme-office-2024"  # the seed's own questions name no unit: asked with it picked
 TIMEOUT_S = 60.0
+TURNS = 5  # questions a visitor asks in one conversation
 
 
 @dataclass(frozen=True)
@@ -201,28 +202,30 @@ async def run_stage(
     clients: int,
     requests: int,
     max_seconds: float = 300.0,
-    fresh_sessions: bool = False,
+    turns: int = TURNS,
 ) -> StageResult:
-    """`clients` visitors asking one question after another until `requests` are asked or time is up;
-    `fresh_sessions` gives every question a new session (as API clients that never come back do)."""
+    """`clients` visitors asking one question after another until `requests` are asked or time is up. A
+    visitor asks `turns` questions in one conversation (each later question replays the earlier ones, as
+    the chat does), then leaves and a new visitor takes its place; `turns=1`: every question in a new
+    session, as API clients that never come back."""
     result = StageResult(clients)
     asked = 0
     deadline = time.monotonic() + max_seconds
     async with http_client(clients * 2 + 8) as client:
         chat = await ChatEndpoint.discover(client, url)
 
-        async def visitor(n: int) -> None:
+        async def visitor() -> None:
             nonlocal asked
-            session = uuid.uuid4().hex[:11]
+            turn, session = 0, ""
             while asked < requests and time.monotonic() < deadline:
                 q = questions[asked % len(questions)]
                 asked += 1
-                if fresh_sessions:
-                    session = uuid.uuid4().hex[:11]
+                session = uuid.uuid4().hex[:11] if turn % turns == 0 else session
+                turn += 1
                 result.replies.append(await ask(client, chat, q, session))
 
         started = time.monotonic()
-        await asyncio.gather(*(visitor(n) for n in range(clients)))
+        await asyncio.gather(*(visitor() for _ in range(clients)))
         result.seconds = time.monotonic() - started
     return result
 

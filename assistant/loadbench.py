@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ NEW_DOCUMENT = Path("corpus/shanghai/sh_wenwubaohuyanjiuzhongxin_2026.txt")
 class LoadPlan:
     clients: tuple[int, ...] = (20, 100, 200)
     requests: int = 1000  # per stage
+    turns: int = 5  # questions a visitor asks in one conversation
     flood: bool = False
     flood_clients: int = 20
     sessions: int = 0  # questions each in a new session, for the memory figure (0: not measured)
@@ -76,13 +78,27 @@ def run_load(index_dir: Path, plan: LoadPlan, url: str | None = None, as_json: b
     questions = load_mix(SETS, held_documents(index_dir))
     if not questions:
         raise InputError("no question of the evaluation sets fits this index")
-    report: dict[str, Any] = {"questions": len(questions), "stages": []}
+    report: dict[str, Any] = {
+        "questions": len(questions),
+        "turns": plan.turns,
+        "stages": [],
+        "load_average": _load_average(),
+    }
     with server(index_dir, url) as (base, app):
-        asyncio.run(run_stage(base, questions, 4, 60))  # warm-up: caches, the narrative model
+        asyncio.run(run_stage(base, questions, 4, min(len(questions), 400)))  # warm-up: caches, the model
         report["rss_start_mb"] = app.rss_mb() if app else None
         for clients in plan.clients:
-            stage = asyncio.run(run_stage(base, questions, clients, plan.requests, plan.max_stage_s))
-            report["stages"].append({**stage.summary(), "rss_mb": app.rss_mb() if app else None})
+            cpu = app.cpu_s() if app else None
+            stage = asyncio.run(
+                run_stage(base, questions, clients, plan.requests, plan.max_stage_s, plan.turns)
+            )
+            used = app.cpu_s() - cpu if app and cpu is not None else None
+            per_answer = (
+                round(1000 * used / max(stage.summary()["answers"], 1), 1) if used is not None else None
+            )
+            report["stages"].append(
+                {**stage.summary(), "rss_mb": app.rss_mb() if app else None, "cpu_ms": per_answer}
+            )
         if plan.flood:
             report["flood"] = asyncio.run(flood_run(base, questions, plan))
         if plan.sessions:
@@ -93,12 +109,21 @@ def run_load(index_dir: Path, plan: LoadPlan, url: str | None = None, as_json: b
     return 0
 
 
+def _load_average() -> float | None:
+    """The machine's one-minute load average: other work on the cores shows in every figure."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 async def flood_run(url: str, questions: list[LoadQuestion], plan: LoadPlan) -> dict[str, Any]:
     """The same load without and then with 200 wrong helpdesk logins running beside it."""
     requests = max(200, plan.requests // 2)
-    quiet = await run_stage(url, questions, plan.flood_clients, requests, plan.max_stage_s)
+    quiet = await run_stage(url, questions, plan.flood_clients, requests, plan.max_stage_s, plan.turns)
     loaded, flood = await asyncio.gather(
-        run_stage(url, questions, plan.flood_clients, requests, plan.max_stage_s), login_flood(url)
+        run_stage(url, questions, plan.flood_clients, requests, plan.max_stage_s, plan.turns),
+        login_flood(url),
     )
     return {
         "clients": plan.flood_clients,
@@ -119,13 +144,17 @@ def sessions_run(
 ) -> dict[str, Any]:
     """Server memory before and after `count` questions, each asked in a session of its own."""
     before = app.rss_mb() if app else None
-    stage = asyncio.run(run_stage(url, questions, 20, count, 900.0, fresh_sessions=True))
+    stage = asyncio.run(run_stage(url, questions, 20, count, 900.0, turns=1))
     after = app.rss_mb() if app else None
     return {"questions": count, "rss_before_mb": before, "rss_after_mb": after, **stage.summary()}
 
 
 def render(report: dict[str, Any]) -> str:
-    lines = [f"Public chat under load ({report['questions']} questions from the evaluation sets, no pause):"]
+    lines = [
+        f"Public chat under load ({report['questions']} questions from the evaluation sets, {report['turns']} a "
+        "visitor, no pause; "
+        f"load average {report.get('load_average', '-')} when it started):"
+    ]
     lines.append(
         "  clients  requests  answers/s  p50 s  p95 s  max s  failed  busy  rejected  errors  server MB"
     )
@@ -157,7 +186,7 @@ def _stage_line(s: dict[str, Any]) -> str:
     return (
         f"  {s['clients']:7}  {s['requests']:8}  {s['answers_per_s']:9}  {s['p50_s']:5.2f}  {s['p95_s']:5.2f}  "
         f"{s['max_s']:5.2f}  {s['failed']:6}  {s['busy']:4}  {s['rejected']:8}  {s['errors']:6}  "
-        f"{s.get('rss_mb') or '-':>9}"
+        f"{s.get('rss_mb') or '-':>9}  {s.get('cpu_ms') or '-':>13}"
     )
 
 
@@ -215,7 +244,8 @@ async def _reindex(
     vectors: list[str],
     plan: LoadPlan,
 ) -> dict[str, Any]:
-    before = await run_stage(url, questions, 8, len(questions), plan.max_stage_s)
+    # each question in a session of its own, before and during: no earlier turn changes its answer
+    before = await run_stage(url, questions, 8, len(questions), plan.max_stage_s, turns=1)
     baseline = {r.question.id: r.answer for r in before.replies if r.status == "ok"}
     stop = asyncio.Event()
     load = asyncio.create_task(_until(url, questions, plan.flood_clients, stop))
@@ -257,15 +287,14 @@ async def _until(url: str, questions: list[LoadQuestion], clients: int, stop: as
         chat = await ChatEndpoint.discover(client, url)
         asked = 0
 
-        async def visitor(n: int) -> None:
+        async def visitor() -> None:
             nonlocal asked
-            session = f"load{n}-{id(stop)}"
             while not stop.is_set() and time.monotonic() < deadline:
                 q = questions[asked % len(questions)]
                 asked += 1
-                replies.append(await ask(client, chat, q, session))
+                replies.append(await ask(client, chat, q, uuid.uuid4().hex[:11]))
 
-        await asyncio.gather(*(visitor(n) for n in range(clients)))
+        await asyncio.gather(*(visitor() for _ in range(clients)))
     return replies
 
 

@@ -37,6 +37,15 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time a process has used so far (user and system, all threads), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class ServedApp:
     """`python -m assistant --index DIR serve` on 127.0.0.1 with one helpdesk account (a random password at
     bcrypt's default cost, as `hash-password` makes them); `close()` stops it."""
@@ -81,6 +90,9 @@ class ServedApp:
 
     def rss_mb(self) -> float | None:
         return rss_mb(self.process.pid)
+
+    def cpu_s(self) -> float | None:
+        return cpu_seconds(self.process.pid)
 
     def close(self) -> None:
         if self.process.poll() is None:

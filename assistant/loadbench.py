@@ -84,6 +84,18 @@ def run_load(index_dir: Path, plan: LoadPlan, url: str | None = None, as_json: b
         "stages": [],
         "load_average": _load_average(),
     }
+    if plan.clients or plan.flood or plan.sessions:
+        serve_runs(index_dir, plan, url, questions, report)
+    if plan.reindex:
+        report["reindex"] = reindex_run(plan)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if as_json else render(report))
+    return 0
+
+
+def serve_runs(
+    index_dir: Path, plan: LoadPlan, url: str | None, questions: list[LoadQuestion], report: dict[str, Any]
+) -> None:
+    """The stages, the login flood and the memory run, against one server."""
     with server(index_dir, url) as (base, app):
         asyncio.run(run_stage(base, questions, 4, min(len(questions), 400)))  # warm-up: caches, the model
         report["rss_start_mb"] = app.rss_mb() if app else None
@@ -103,10 +115,6 @@ def run_load(index_dir: Path, plan: LoadPlan, url: str | None = None, as_json: b
             report["flood"] = asyncio.run(flood_run(base, questions, plan))
         if plan.sessions:
             report["memory"] = sessions_run(base, app, questions, plan.sessions)
-    if plan.reindex:
-        report["reindex"] = reindex_run(index_dir, plan)
-    print(json.dumps(report, ensure_ascii=False, indent=1) if as_json else render(report))
-    return 0
 
 
 def _load_average() -> float | None:
@@ -211,7 +219,7 @@ def budget_qa(*args: str) -> list[str]:
     return [sys.executable, "-m", "assistant", *args]
 
 
-def reindex_run(index_dir: Path, plan: LoadPlan, corpus: Path = Path("corpus")) -> dict[str, Any]:
+def reindex_run(plan: LoadPlan, corpus: Path = Path("corpus")) -> dict[str, Any]:
     """A scratch index of the corpus less one document, served; the chat asked each question once (the
     answers before), then `budget-qa index --force` with the document added while visitors keep asking."""
     new = plan.new_document
@@ -222,28 +230,53 @@ def reindex_run(index_dir: Path, plan: LoadPlan, corpus: Path = Path("corpus")) 
         folder = scratch_corpus(corpus, new, Path(tmp))
         index = Path(tmp) / "index"
         vectors = [] if plan.vectors else ["--no-vectors"]
-        subprocess.run(
-            budget_qa("--index", str(index), "index", str(folder), "--quiet", *vectors), check=True
-        )
+        command = budget_qa("--index", str(index), "index", str(folder), "--quiet", *vectors)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         questions = load_mix(SETS, held_documents(index) | {new.stem})
+        scopes = question_scopes(index, questions)
         app = ServedApp(index)
         try:
-            result = asyncio.run(_reindex(app.url, questions, probe, folder, index, new, vectors, plan))
+            result = asyncio.run(
+                _reindex(app.url, questions, scopes, probe, (folder, index, new), vectors, plan)
+            )
         finally:
             app.close()
     return result
 
 
+def question_scopes(index: Path, questions: list[LoadQuestion]) -> dict[str, tuple[str, ...]]:
+    """The documents each question is about, as the assistant resolves it over `index`; empty for a
+    question about the whole corpus or the catalogue, a refusal or a clarifying answer (its answer may
+    rightly change when a document is added)."""
+    from assistant.engine import Assistant
+    from assistant.scope import Last, Scope, choose
+    from assistant.understand import normalise
+
+    assistant = Assistant.open(index)
+    out: dict[str, tuple[str, ...]] = {}
+    for q in questions:
+        last = Last()
+        if q.document in assistant.catalog.entries:
+            key = assistant.catalog.entries[q.document].key
+            last = Last((q.document,), (key.unit,), key.year)
+        scope = choose(normalise(q.question), last, assistant.catalog, None)
+        whole = not isinstance(scope, Scope) or scope.corpus or scope.catalog_question
+        out[q.id] = () if whole else tuple(scope.documents)
+    return out
+
+
 async def _reindex(
     url: str,
     questions: list[LoadQuestion],
+    scopes: dict[str, tuple[str, ...]],
     probe: LoadQuestion,
-    folder: Path,
-    index: Path,
-    new: Path,
+    paths: tuple[Path, Path, Path],
     vectors: list[str],
     plan: LoadPlan,
 ) -> dict[str, Any]:
+    """Answers before; then the load, the rebuild in another process and the probe for the new document;
+    degraded: an answer about documents the rebuild leaves as they were that differs from before."""
+    folder, index, new = paths
     # each question in a session of its own, before and during: no earlier turn changes its answer
     before = await run_stage(url, questions, 8, len(questions), plan.max_stage_s, turns=1)
     baseline = {r.question.id: r.answer for r in before.replies if r.status == "ok"}
@@ -260,7 +293,7 @@ async def _reindex(
     await asyncio.sleep(5)  # answers after the swap too
     stop.set()
     replies = await load
-    unchanged = [r for r in replies if _about_unchanged(r.question, baseline, new.stem)]
+    unchanged = [r for r in replies if r.question.id in baseline and scopes.get(r.question.id)]
     degraded = [r for r in unchanged if r.status == "ok" and r.answer != baseline[r.question.id]]
     return {
         "clients": plan.flood_clients,
@@ -311,11 +344,6 @@ async def _probe(url: str, probe: LoadQuestion, rebuild: Any, started: float, ti
                 return None
             await asyncio.sleep(0.5)
     return None
-
-
-def _about_unchanged(q: LoadQuestion, baseline: dict[str, str], new_id: str) -> bool:
-    """A question about documents the rebuild leaves as they were (and answered before it)."""
-    return bool(q.docs) and new_id not in q.docs and q.id in baseline
 
 
 def _statuses(replies: list[Reply]) -> dict[str, int]:

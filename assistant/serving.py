@@ -25,8 +25,8 @@ BUSY = "现在提问的人比较多，请稍等几秒再点“发送”重试（
 class ServeLimits:
     concurrency: int = 2  # questions answered at once (each one holds a core)
     queue: int = 256  # questions waiting; beyond this, the busy message
-    sessions: int = 2000  # conversations kept in memory; the least recently used go first
-    idle_s: float = 1800.0  # a conversation idle this long is forgotten
+    sessions: int = 500  # conversations kept in memory (about 80 KB each); the least recently used go first
+    idle_s: float = 900.0  # a conversation idle this long is forgotten
     sweep_s: float = 60.0  # how often idle conversations are looked for
 
     @classmethod

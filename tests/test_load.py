@@ -13,7 +13,8 @@ import pytest
 from assistant.cli import main
 from assistant.index import build_index
 from assistant.load import LoadQuestion, Reply, StageResult, load_mix, run_stage, text_of
-from tests.conftest import SEED, SEED_ID
+from assistant.loadbench import NEW_DOCUMENT, probe_question, question_scopes, scratch_corpus
+from tests.conftest import OTHER_ID, SEED, SEED_ID
 from tests.servers import start_with_staff
 
 
@@ -116,3 +117,36 @@ def test_the_load_test_targets_only_this_machine(capsys, url: str) -> None:
     assert main(["bench", "--load", "--url", url]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "only targets this machine (127.0.0.1)" in err
+
+
+def test_the_scratch_corpus_leaves_out_the_new_document(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    for name in ("a.pdf", "a.txt", "b.txt", "sub/new.pdf", "sub/new.txt", "sub/c.pdf"):
+        (corpus / name).write_text("x", encoding="utf-8")
+    folder = scratch_corpus(corpus, corpus / "sub" / "new.txt", tmp_path / "scratch")
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*.*")) == [
+        "a.pdf",
+        "a.txt",
+        "b.txt",
+        "sub/c.pdf",
+    ]
+
+
+def test_the_probe_asks_about_the_new_document_alone() -> None:
+    probe = probe_question(NEW_DOCUMENT.stem)
+    assert probe.docs == (NEW_DOCUMENT.stem,) and probe.document == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "document", "scope"),
+    [
+        ("上海市审计局的培训费预算是多少？", "", (OTHER_ID,)),
+        ("物业管理费是多少？", SEED_ID, (SEED_ID,)),
+        ("收录了哪些单位？", "", ()),  # the catalogue
+        ("哪个单位的人员经费最多？", "", ()),  # the whole corpus
+        ("浦东新区财政局的项目支出是多少？", "", ()),  # refused: not held
+    ],
+)
+def test_question_scopes(two_doc_index: Path, question: str, document: str, scope: tuple[str, ...]) -> None:
+    assert question_scopes(two_doc_index, [LoadQuestion("q", question, (), document)]) == {"q": scope}

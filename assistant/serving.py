@@ -2,8 +2,9 @@
 conversations that expire.
 
 Answering is CPU-bound, so only a few questions are answered at once (`concurrency`); the others wait in
-Gradio's queue. The queue is sized from the measured capacity (README, "Under load"): at 100 visitors asking
-without pause none is turned away. When more than `queue` questions wait anyway, a visitor is told in Chinese
+Gradio's queue. The queue is sized from the measured capacity (README, "Under load"): about 4 seconds of
+answering at full speed, so at 100 visitors asking without pause none is turned away, and past it a visitor
+is told at once to retry rather than left waiting for a minute. When more than `queue` questions wait anyway, a visitor is told in Chinese
 to send the question again in a few seconds (it stays in the box) instead of Gradio's English "queue full".
 A conversation idle for `idle_s` is forgotten, and at most `sessions` are kept, so memory stays bounded however
 many visitors come and go.
@@ -24,7 +25,7 @@ BUSY = "现在提问的人比较多，请稍等几秒再点“发送”重试（
 @dataclass(frozen=True)
 class ServeLimits:
     concurrency: int = 2  # questions answered at once (each one holds a core)
-    queue: int = 256  # questions waiting; beyond this, the busy message
+    queue: int = 128  # questions waiting (about 4 s of answering at full speed); beyond, the busy message
     sessions: int = 500  # conversations kept in memory (about 80 KB each); the least recently used go first
     idle_s: float = 900.0  # a conversation idle this long is forgotten
     sweep_s: float = 60.0  # how often idle conversations are looked for

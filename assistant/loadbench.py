@@ -25,6 +25,7 @@ from assistant.load import (
     ChatEndpoint,
     LoadQuestion,
     Reply,
+    StageResult,
     ask,
     http_client,
     load_mix,
@@ -150,11 +151,25 @@ async def flood_run(url: str, questions: list[LoadQuestion], plan: LoadPlan) -> 
 def sessions_run(
     url: str, app: ServedApp | None, questions: list[LoadQuestion], count: int
 ) -> dict[str, Any]:
-    """Server memory before and after `count` questions, each asked in a session of its own."""
+    """Server memory before and after `count` questions, each asked in a session of its own (also after
+    each thousand: growth that goes on after the first thousand is per-session memory not given back)."""
+    asyncio.run(run_stage(url, questions, 8, len(questions), 900.0, turns=1))  # every document loaded
     before = app.rss_mb() if app else None
-    stage = asyncio.run(run_stage(url, questions, 20, count, 900.0, turns=1))
-    after = app.rss_mb() if app else None
-    return {"questions": count, "rss_before_mb": before, "rss_after_mb": after, **stage.summary()}
+    steps: list[float | None] = []
+    replies: list[Reply] = []
+    started = time.monotonic()
+    for done in range(0, count, 1000):
+        stage = asyncio.run(run_stage(url, questions, 20, min(1000, count - done), 900.0, turns=1))
+        replies += stage.replies
+        steps.append(app.rss_mb() if app else None)
+    total = StageResult(20, replies, time.monotonic() - started)
+    return {
+        "questions": count,
+        "rss_before_mb": before,
+        "rss_after_mb": steps[-1] if steps else before,
+        "rss_each_thousand_mb": steps,
+        **total.summary(),
+    }
 
 
 def render(report: dict[str, Any]) -> str:
@@ -181,8 +196,8 @@ def render(report: dict[str, Any]) -> str:
     if memory:
         lines.append(
             f"Memory: {memory['questions']} questions, each in a new session: server {memory['rss_before_mb']} MB "
-            f"before, {memory['rss_after_mb']} MB after ({memory['answers_per_s']} answers/s, errors "
-            f"{memory['errors']})"
+            f"before, {memory['rss_after_mb']} MB after (after each thousand: {memory.get('rss_each_thousand_mb')}; "
+            f"{memory['answers_per_s']} answers/s, errors {memory['errors']})"
         )
     rebuild = report.get("reindex")
     if rebuild:

@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench bench-log eval fuzz browser postgres clean
+.PHONY: install index run test lint bench bench-log load eval fuzz browser postgres clean
 
 install: $(STAMP)
 
@@ -60,6 +60,12 @@ bench: install
 # the helpdesk's question log at its cap, through the real server
 bench-log: install
 	$(BIN)/python -m assistant.logbench --rows 50000
+
+# the public chat under load through a real server on 127.0.0.1 (20, 100, 200 visitors) and a login flood;
+# more: make load LOAD_FLAGS="--sessions 3000 --reindex"
+LOAD_FLAGS ?=
+load: index
+	$(BIN)/budget-qa bench --load --flood $(LOAD_FLAGS)
 
 clean:
 	rm -rf index/facts.sqlite index/chroma build *.egg-info

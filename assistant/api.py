@@ -26,10 +26,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException
 
-from assistant.app import CONCURRENCY, FAILED, MAX_CHARS, MAX_HISTORY
+from assistant.app import FAILED, MAX_CHARS, MAX_HISTORY
 from assistant.capabilities import list_units, scope_document
 from assistant.errors import InputError, ScopeError
 from assistant.ratelimit import RateLimiter, retry_after
+from assistant.serving import ServeLimits
 
 MAX_BODY = 64 * 1024
 FIELDS = ("question", "history", "document", "unit", "year", "id")
@@ -38,11 +39,13 @@ EXAMPLE = {"question": "物业管理费占商品和服务支出的比例？", "d
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """The API's limits: requests a minute and at once per client address (0 a minute: no limit)."""
+    """The API's limits: requests a minute and at once per client address (0 a minute: no limit), and
+    questions answered at once (the chat's `ServeLimits.concurrency` when served with it)."""
 
     per_minute: float = 60
     burst: int = 20
     max_body: int = MAX_BODY
+    concurrency: int = ServeLimits.concurrency
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -275,7 +278,7 @@ def build_api(assistant: Any, log: Any = None, settings: ApiSettings | None = No
         openapi_url="/openapi.json",
     )
     limiter = RateLimiter(settings.per_minute, settings.burst)
-    answering = Answering(assistant, log)
+    answering = Answering(assistant, log, settings.concurrency)
 
     def within_budget(request: Request) -> None:
         wait = limiter.take(request.client.host if request.client else "")
@@ -315,16 +318,16 @@ def build_api(assistant: Any, log: Any = None, settings: ApiSettings | None = No
 
 
 class Answering:
-    """Asks the assistant off the event loop, at most `CONCURRENCY` at once (as the chat), and logs each
+    """Asks the assistant off the event loop, at most `concurrency` at once (as the chat), and logs each
     question in the app's question log."""
 
-    def __init__(self, assistant: Any, log: Any = None):
-        self.assistant, self.log = assistant, log
+    def __init__(self, assistant: Any, log: Any = None, concurrency: int = ServeLimits.concurrency):
+        self.assistant, self.log, self.concurrency = assistant, log, concurrency
         self._slots: Any = None
 
     async def respond(self, body: AskRequest, document: str | None) -> Any:
         if self._slots is None:
-            self._slots = anyio.CapacityLimiter(CONCURRENCY)
+            self._slots = anyio.CapacityLimiter(self.concurrency)
         call = functools.partial(self.answer, body.question, list(body.history), document)
         result = await anyio.to_thread.run_sync(call, limiter=self._slots)
         if result is None:

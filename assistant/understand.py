@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any
 
 from assistant import datafiles
+from assistant.recall import Remembered
 from assistant.records import Document
 
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
@@ -36,6 +37,8 @@ GENERIC_WORDS = {
     "补助",
     "缴费",
 }
+
+FOUND = 4096  # texts whose mentions a lexicon keeps (a document's lexicon; each entry a few hundred bytes)
 
 
 def aliases() -> dict[str, Any]:
@@ -114,6 +117,7 @@ class Lexicon:
 
     def __init__(self, doc: Document):
         spec = aliases()
+        self.found: Remembered[str, list[Mention]] = Remembered(FOUND)  # `find`'s answers, by question
         self.surfaces: dict[str, list[Target]] = {}
         self.row_names: set[str] = set()
         self._rows_in_order: list[str] = []
@@ -207,7 +211,16 @@ class Lexicon:
             bucket.append(target)
 
     def find(self, text: str) -> list[Mention]:
-        """Leftmost-longest matches; then one-typo and partial matches in what is left."""
+        """Leftmost-longest matches; then one-typo and partial matches in what is left. The typo search
+        is most of the work of answering, so the mentions found in a text are kept (copies are returned):
+        the same question, or an earlier question of a conversation answered again, is not searched again."""
+        kept = self.found.get(text)
+        if kept is None:
+            kept = self._find(text)
+            self.found.put(text, kept)
+        return [replace(m) for m in kept]
+
+    def _find(self, text: str) -> list[Mention]:
         taken = [False] * len(text)
         found: list[Mention] = []
         i = 0

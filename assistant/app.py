@@ -26,8 +26,9 @@ from typing import Any
 from urllib.parse import quote
 
 from assistant.glossary import used  # noqa: E402
+from assistant.recall import AnswerCache
 from assistant.records import Answer, Citation  # noqa: E402
-from assistant.serving import ServeLimits, SessionSweeper, busy_check
+from assistant.serving import ServeLimits, SessionSweeper, busy_at_the_door
 
 MAX_CHARS = 500
 MAX_HISTORY = 12  # earlier questions passed to the engine (and kept)
@@ -287,9 +288,10 @@ def chart_html(answer: Answer) -> str:
 class ChatService:
     """What the chat does with one message; kept apart from the page so it is easy to reason about."""
 
-    def __init__(self, assistant: Any, log: Any):
+    def __init__(self, assistant: Any, log: Any, answers: AnswerCache | None = None):
         self.assistant = assistant
         self.log = log
+        self.answers = answers or AnswerCache()
 
     def respond(
         self,
@@ -321,7 +323,7 @@ class ChatService:
         started = time.perf_counter()
         assistant = self.snapshot()
         try:
-            answer = assistant.ask(text, earlier, document=document or None)
+            answer = self.answers.ask(assistant, text, earlier, document or None)
         except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
             detail = f"{type(err).__name__}: {err}"
             entry = self._record(
@@ -497,11 +499,7 @@ def build_chat(service: ChatService, intro: str, limits: ServeLimits | None = No
 
         outputs = [chatbot, box, chart, conversation, questions, entry, note]
         inputs = [box, conversation, questions, picker]
-        answering = {
-            "concurrency_limit": limits.concurrency,
-            "concurrency_id": "answer",
-            "validator": busy_check(lambda: len(demo._queue), limits.queue, len(inputs)),
-        }
+        answering = {"concurrency_limit": limits.concurrency, "concurrency_id": "answer"}
         send.click(ask, inputs, outputs, api_name="chat", **answering).then(
             None, js=SCROLL_TO_ANSWER, api_visibility="private"
         )
@@ -517,8 +515,13 @@ def build_chat(service: ChatService, intro: str, limits: ServeLimits | None = No
             api_visibility="private",
         )
         clear.click(lambda: ([], "", NO_CHART, [], [], None, ""), None, outputs, api_visibility="private")
-    # no max_size: Gradio's own refusal is in English with an error badge; the busy check bounds the queue
-    demo.queue(default_concurrency_limit=limits.concurrency, max_size=None)
+    # no max_size: Gradio's own refusal is in English with an error badge; the busy check bounds the queue.
+    # Waiting visitors hear their place every `status_s`, not at every answer (which costs one message to
+    # each of them per answer: most of the server's work when many wait)
+    demo.queue(
+        default_concurrency_limit=limits.concurrency, max_size=None, status_update_rate=limits.status_s
+    )
+    busy_at_the_door(demo, limits.queue)
     demo.state_session_capacity = limits.sessions
     return demo
 
@@ -608,8 +611,10 @@ def build_server(
         gr.mount_gradio_app(app, desk, "/helpdesk", **common)
         desk_mount = Mount("/helpdesk", desk)
     _serve_originals(app, assistant)
-    mount_api(app, assistant, log, replace(ApiSettings.from_env(), concurrency=limits.concurrency))
-    chat = build_chat(ChatService(assistant, log), intro_text(assistant), limits)
+    answers = AnswerCache(limits.answers)  # the chat's and the API's
+    settings = replace(ApiSettings.from_env(), concurrency=limits.concurrency)
+    mount_api(app, assistant, log, settings, answers)
+    chat = build_chat(ChatService(assistant, log, answers), intro_text(assistant), limits)
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
     for blocks in (desk, chat):
         quiet_inputs(blocks)
@@ -617,6 +622,7 @@ def build_server(
     app.add_middleware(SecurityHeaders)
     app.state.assistant, app.state.log, app.state.app_db = assistant, log, log.db
     app.state.chat, app.state.sweeper = chat, SessionSweeper([chat, desk], limits)
+    app.state.answers = answers
     return app
 
 
@@ -699,6 +705,26 @@ def start(
     return RunningServer(build_server(index_dir, log_db, limits), host, port)
 
 
+def report_on_signal(app: Any) -> None:
+    """On SIGUSR1 (`kill -USR1 PID`), one line on stderr: how often the answer cache and the kept
+    conversation states spared the engine work since the server started."""
+    import json
+    import signal
+
+    def report(*_: Any) -> None:
+        current = app.state.assistant.current()
+        states = getattr(current, "states", None)
+        found = [lexicon.found.stats() for lexicon in getattr(current, "_lexicons", {}).values()]
+        figures = {
+            "answers": app.state.answers.answers.stats(),
+            "states": states.stats() if states else None,
+            "found": {k: sum(f[k] for f in found) for k in ("hits", "asked", "kept")},
+        }
+        print(f"answer cache: {json.dumps(figures)}", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGUSR1, report)
+
+
 def serve(index_dir: Path, host: str, port: int) -> None:
     """Serve the public chat at / and the helpdesk at /helpdesk until interrupted."""
     import threading
@@ -715,6 +741,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
     print(f"JSON API at http://{host}:{port}/api/ (documentation: /api/docs)")
     print(f"question log in {app.state.app_db.describe()}")
+    report_on_signal(app)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

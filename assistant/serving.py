@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +29,13 @@ class ServeLimits:
     sessions: int = 500  # conversations kept in memory (about 80 KB each); the least recently used go first
     idle_s: float = 900.0  # a conversation idle this long is forgotten
     sweep_s: float = 60.0  # how often idle conversations are looked for
+    answers: int = 5000  # answers kept for the same question in the same conversation (0: none)
+    status_s: float = 2.0  # how often waiting visitors are told their place in the queue
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServeLimits:
         """Limits from $BUDGET_QA_CONCURRENCY, $BUDGET_QA_QUEUE, $BUDGET_QA_CHAT_SESSIONS and
-        $BUDGET_QA_CHAT_IDLE (seconds); each defaults to the measured value above."""
+        $BUDGET_QA_CHAT_IDLE (seconds) and $BUDGET_QA_ANSWER_CACHE; each defaults to the value above."""
         env = os.environ if environ is None else environ
         base = cls()
         return cls(
@@ -42,19 +44,32 @@ class ServeLimits:
             sessions=int(env.get("BUDGET_QA_CHAT_SESSIONS") or base.sessions),
             idle_s=float(env.get("BUDGET_QA_CHAT_IDLE") or base.idle_s),
             sweep_s=min(base.sweep_s, float(env.get("BUDGET_QA_CHAT_IDLE") or base.idle_s) / 2),
+            answers=int(env.get("BUDGET_QA_ANSWER_CACHE") or base.answers),
         )
 
 
-def busy_check(waiting: Callable[[], int], limit: int, inputs: int) -> Callable[..., Any]:
-    """A Gradio validator: when `limit` questions already wait, the busy message beside the question box
-    (a validation message: Chinese, no error badge, the question kept); otherwise every input is valid."""
+def busy_at_the_door(demo: Any, limit: int, concurrency_id: str = "answer") -> None:
+    """The busy check where a question joins the queue: a question for the functions of `concurrency_id`
+    while `limit` already wait is refused exactly as Gradio refuses an input its validator rejects (HTTP
+    422, the busy message beside the question box); everything else joins as before. A Gradio validator
+    would do the same at the cost of a whole API call (inputs read, session state restored) per question.
+    Gradio's own monitoring summary (a pandas table of the last events, rebuilt after every event) is kept
+    for the last 1,000 events and rebuilt every 1,000."""
     import gradio as gr
+    from gradio.queueing import process_validation_response
 
-    async def check(*_args: Any) -> list[dict[str, Any]]:
-        full = waiting() >= limit
-        return [gr.validate(not full, BUSY if full else "")] + [gr.validate(True, "")] * (inputs - 1)
+    queue = demo._queue
+    queue.ANALYTICS_MAX_EVENTS = queue.ANAYLTICS_CACHE_FREQUENCY = 1000
+    original = queue.push
 
-    return check
+    async def push(body: Any, request: Any, username: str | None) -> Any:
+        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
+        if fn is not None and fn.concurrency_id == concurrency_id and len(queue) >= limit:
+            refusal = [gr.validate(False, BUSY)] + [gr.validate(True, "")] * (len(fn.inputs) - 1)
+            return False, process_validation_response(refusal, fn)[1], "validator_error"
+        return await original(body=body, request=request, username=username)
+
+    queue.push = push
 
 
 def expire_sessions(holder: Any, idle_s: float, now: datetime.datetime | None = None) -> int:

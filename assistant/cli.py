@@ -117,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--clients", default="20,100,200", help="concurrent visitors per load stage")
     s.add_argument("--requests", type=int, default=1000, help="questions per load stage")
     s.add_argument("--turns", type=int, default=5, help="questions a visitor asks in one conversation")
+    s.add_argument(
+        "--paused", default="", help="also: these load stages again with visitors reading each answer"
+    )
+    s.add_argument("--pause", type=float, default=5.0, help="seconds a visitor reads an answer (--paused)")
     s.add_argument("--url", help="load a running server instead of starting one (127.0.0.1 only)")
     s.add_argument("--flood", action="store_true", help="also: 200 wrong helpdesk logins during the load")
     s.add_argument("--sessions", type=int, default=0, help="also: server memory over N one-question sessions")
@@ -413,14 +417,19 @@ def _load(args: argparse.Namespace) -> int:
 
     try:
         clients = tuple(int(n) for n in args.clients.split(",") if n.strip())
+        paused = tuple(int(n) for n in args.paused.split(",") if n.strip())
     except ValueError:
-        raise InputError(f"--clients takes counts like 20,100,200, not {args.clients!r}") from None
+        raise InputError(
+            f"--clients and --paused take counts like 20,100,200, not {args.clients!r}"
+        ) from None
     if args.url and urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise InputError(f"--url: the load test only targets this machine (127.0.0.1), not {args.url}")
     plan = LoadPlan(
         clients=clients,
         requests=args.requests,
         turns=max(1, args.turns),
+        paused=paused,
+        pause_s=max(0.0, args.pause),
         flood=args.flood,
         sessions=args.sessions,
         reindex=args.reindex,

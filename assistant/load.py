@@ -203,11 +203,13 @@ async def run_stage(
     requests: int,
     max_seconds: float = 300.0,
     turns: int = TURNS,
+    pause_s: float = 0.0,
 ) -> StageResult:
     """`clients` visitors asking one question after another until `requests` are asked or time is up. A
     visitor asks `turns` questions in one conversation (each later question replays the earlier ones, as
     the chat does), then leaves and a new visitor takes its place; `turns=1`: every question in a new
-    session, as API clients that never come back."""
+    session, as API clients that never come back. With `pause_s`, a visitor reads each answer that long
+    before asking again."""
     result = StageResult(clients)
     asked = 0
     deadline = time.monotonic() + max_seconds
@@ -223,6 +225,8 @@ async def run_stage(
                 session = uuid.uuid4().hex[:11] if turn % turns == 0 else session
                 turn += 1
                 result.replies.append(await ask(client, chat, q, session))
+                if pause_s:
+                    await asyncio.sleep(pause_s)
 
         started = time.monotonic()
         await asyncio.gather(*(visitor() for _ in range(clients)))

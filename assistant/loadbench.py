@@ -49,6 +49,8 @@ class LoadPlan:
     new_document: Path = NEW_DOCUMENT
     vectors: bool = True  # the rebuild embeds the narrative, as `budget-qa index` does
     max_stage_s: float = 300.0
+    pause_s: float = 0.0  # a visitor reads each answer this long before asking again
+    paused: tuple[int, ...] = ()  # stages run again with that pause (the others ask without one)
 
 
 def held_documents(index_dir: Path) -> set[str]:
@@ -100,22 +102,40 @@ def serve_runs(
     with server(index_dir, url) as (base, app):
         asyncio.run(run_stage(base, questions, 4, min(len(questions), 400)))  # warm-up: caches, the model
         report["rss_start_mb"] = app.rss_mb() if app else None
-        for clients in plan.clients:
-            cpu = app.cpu_s() if app else None
-            stage = asyncio.run(
-                run_stage(base, questions, clients, plan.requests, plan.max_stage_s, plan.turns)
-            )
-            used = app.cpu_s() - cpu if app and cpu is not None else None
-            per_answer = (
-                round(1000 * used / max(stage.summary()["answers"], 1), 1) if used is not None else None
-            )
-            report["stages"].append(
-                {**stage.summary(), "rss_mb": app.rss_mb() if app else None, "cpu_ms": per_answer}
-            )
+        stages = [(c, 0.0) for c in plan.clients] + [(c, plan.pause_s) for c in plan.paused]
+        for clients, pause in stages:
+            report["stages"].append(measured_stage(base, app, questions, clients, pause, plan))
         if plan.flood:
             report["flood"] = asyncio.run(flood_run(base, questions, plan))
         if plan.sessions:
             report["memory"] = sessions_run(base, app, questions, plan.sessions)
+
+
+def measured_stage(
+    url: str, app: ServedApp | None, questions: list[LoadQuestion], clients: int, pause: float, plan: LoadPlan
+) -> dict[str, Any]:
+    """One stage with what the server spent on it: CPU per answer, memory, and how often its answer cache
+    and its kept conversation states spared the engine work (hits over questions, this stage only)."""
+    cpu, cached = (app.cpu_s(), app.cache_stats()) if app else (None, None)
+    stage = asyncio.run(
+        run_stage(url, questions, clients, plan.requests, plan.max_stage_s, plan.turns, pause)
+    )
+    summary = stage.summary()
+    out: dict[str, Any] = {**summary, "pause_s": pause, "load_average": _load_average()}
+    if app and cpu is not None:
+        used = (app.cpu_s() or cpu) - cpu
+        out |= {"rss_mb": app.rss_mb(), "cpu_ms": round(1000 * used / max(summary["answers"], 1), 1)}
+    after = app.cache_stats() if app else None
+    if cached and after:
+        out |= {f"{k}_hit_rate": _rate(cached[k], after[k]) for k in ("answers", "states", "found")}
+    return out
+
+
+def _rate(before: dict[str, Any] | None, after: dict[str, Any] | None) -> float | None:
+    if not before or not after:
+        return None
+    asked = after["asked"] - before["asked"]
+    return round((after["hits"] - before["hits"]) / asked, 3) if asked else None
 
 
 def _load_average() -> float | None:
@@ -175,11 +195,12 @@ def sessions_run(
 def render(report: dict[str, Any]) -> str:
     lines = [
         f"Public chat under load ({report['questions']} questions from the evaluation sets, {report['turns']} a "
-        "visitor, no pause; "
+        "visitor one after another (pause s: how long a visitor reads each answer first); "
         f"load average {report.get('load_average', '-')} when it started):"
     ]
     lines.append(
-        "  clients  requests  answers/s  p50 s  p95 s  max s  failed  busy  rejected  errors  server MB"
+        "  clients  pause s  requests  answers/s  p50 s  p95 s  max s  failed  busy  rejected  errors"
+        "  server MB  CPU ms/answer  answer cache hits  kept states hits  mentions kept hits  load avg"
     )
     for s in report["stages"]:
         lines.append(_stage_line(s))
@@ -202,15 +223,61 @@ def render(report: dict[str, Any]) -> str:
     rebuild = report.get("reindex")
     if rebuild:
         lines.append(render_reindex(rebuild))
+    lines += ["Targets:", *(f"  {line}" for line in targets(report))]
+    lines.append(f"Load average at the end: {_load_average()}")
     return "\n".join(lines)
+
+
+def targets(report: dict[str, Any]) -> list[str]:
+    """Each target of the load work with what this run measured, met or not."""
+    out = []
+    for s in report["stages"]:
+        if s["clients"] == 100:
+            ok = s["rejected"] == 0 and s["busy"] == 0 and s["errors"] == 0 and s["p95_s"] < 3.0
+            out.append(
+                f"100 visitors, pause {s['pause_s']} s: none turned away and p95 < 3 s: {s['busy']} busy, "
+                f"{s['rejected']} rejected, {s['errors']} errors, p95 {s['p95_s']} s: {_met(ok)}"
+            )
+    flood = report.get("flood")
+    if flood and flood["without"]["p95_s"]:
+        ratio = flood["with"]["p95_s"] / flood["without"]["p95_s"]
+        out.append(f"login flood: chat p95 with / without = {ratio:.2f} (at most 1.5): {_met(ratio <= 1.5)}")
+    memory = report.get("memory")
+    steps = [m for m in (memory or {}).get("rss_each_thousand_mb", []) if m is not None]
+    if len(steps) >= 2:
+        growth = (steps[-1] - steps[-2]) * 1024 / 1000
+        out.append(f"memory: {growth:.0f} KB a session over the last thousand sessions (0 when bounded)")
+    rebuild = report.get("reindex")
+    if rebuild:
+        ok = (
+            rebuild["failed"] == 0
+            and rebuild["degraded"] == 0
+            and rebuild["new_document_after_swap_s"] is not None
+        )
+        out.append(
+            f"index --force while serving: {rebuild['failed']} failed, {rebuild['degraded']} degraded, the new "
+            f"document answered {rebuild['new_document_after_swap_s']} s after the swap: {_met(ok)}"
+        )
+    return out
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def _stage_line(s: dict[str, Any]) -> str:
     return (
-        f"  {s['clients']:7}  {s['requests']:8}  {s['answers_per_s']:9}  {s['p50_s']:5.2f}  {s['p95_s']:5.2f}  "
-        f"{s['max_s']:5.2f}  {s['failed']:6}  {s['busy']:4}  {s['rejected']:8}  {s['errors']:6}  "
-        f"{s.get('rss_mb') or '-':>9}  {s.get('cpu_ms') or '-':>13}"
+        f"  {s['clients']:7}  {s.get('pause_s', 0):7}  {s['requests']:8}  {s['answers_per_s']:9}  "
+        f"{s['p50_s']:5.2f}  {s['p95_s']:5.2f}  {s['max_s']:5.2f}  {s['failed']:6}  {s['busy']:4}  "
+        f"{s['rejected']:8}  {s['errors']:6}  {s.get('rss_mb') or '-':>9}  {s.get('cpu_ms') or '-':>13}  "
+        f"{_percent(s.get('answers_hit_rate')):>17}  {_percent(s.get('states_hit_rate')):>16}  "
+        f"{_percent(s.get('found_hit_rate')):>18}  "
+        f"{s.get('load_average') or '-':>8}"
     )
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.0f}%"
 
 
 # the rebuild during the load
@@ -302,9 +369,11 @@ async def _reindex(
     started = time.monotonic()
     command = budget_qa("--index", str(index), "index", "--force", str(folder), "--quiet", *vectors)
     rebuild = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL)
+    swap = asyncio.create_task(_swapped(index, rebuild))
     answered_at = await _probe(url, probe, rebuild, started, timeout=900.0)
     code = await rebuild.wait()
     finished = time.monotonic()
+    swapped_at = await swap
     await asyncio.sleep(5)  # answers after the swap too
     stop.set()
     replies = await load
@@ -322,9 +391,30 @@ async def _reindex(
         "degraded": len(degraded),
         "degraded_examples": sorted({r.question.id for r in degraded})[:5],
         "new_document_answered_s": None if answered_at is None else round(answered_at - started, 1),
+        "new_document_after_swap_s": _after(answered_at, swapped_at),
         "probe": probe.question,
         "p95_s": _p95(replies),
     }
+
+
+async def _swapped(index: Path, rebuild: Any) -> float | None:
+    """When CURRENT named another build (polled every 0.1 s while the rebuild runs), or None."""
+    pointer = index / "CURRENT"
+    first = pointer.read_text(encoding="utf-8")
+    while True:
+        try:
+            if pointer.read_text(encoding="utf-8") != first:
+                return time.monotonic()
+        except OSError:
+            pass
+        if rebuild.returncode is not None:
+            return None
+        await asyncio.sleep(0.1)
+
+
+def _after(answered_at: float | None, swapped_at: float | None) -> float | None:
+    """Seconds from the swap to the first answer about the new document (None when either is missing)."""
+    return None if answered_at is None or swapped_at is None else round(answered_at - swapped_at, 1)
 
 
 async def _until(url: str, questions: list[LoadQuestion], clients: int, stop: asyncio.Event) -> list[Reply]:
@@ -381,5 +471,6 @@ def render_reindex(r: dict[str, Any]) -> str:
         f"{r['rebuild_s']}s (exit {r['rebuild_exit']}); {r['asked']} questions asked, {r['failed']} failed "
         f"({r['statuses']}); {r['degraded']} of {r['about_unchanged']} answers about unchanged documents "
         f"differ from before {r['degraded_examples'] or ''}; p95 {r['p95_s']}s; the new document answered "
-        f"{answered} after the rebuild started"
+        f"{answered} after the rebuild started, {r.get('new_document_after_swap_s')}s after CURRENT named the "
+        "new build"
     )

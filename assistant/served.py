@@ -91,6 +91,23 @@ class ServedApp:
     def rss_mb(self) -> float | None:
         return rss_mb(self.process.pid)
 
+    def cache_stats(self, wait_s: float = 5.0) -> dict | None:
+        """The server's answer cache and kept conversation states (its SIGUSR1 line), or None."""
+        import json
+        import signal
+
+        self.log.seek(0, os.SEEK_END)
+        start = self.log.tell()
+        self.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            self.log.seek(start)
+            for line in self.log.read().splitlines():
+                if line.startswith("answer cache: "):
+                    return json.loads(line.removeprefix("answer cache: "))
+            time.sleep(0.05)
+        return None
+
     def cpu_s(self) -> float | None:
         return cpu_seconds(self.process.pid)
 

@@ -13,7 +13,7 @@ import pytest
 from assistant.cli import main
 from assistant.index import build_index
 from assistant.load import LoadQuestion, Reply, StageResult, load_mix, run_stage, text_of
-from assistant.loadbench import NEW_DOCUMENT, probe_question, question_scopes, scratch_corpus
+from assistant.loadbench import NEW_DOCUMENT, probe_question, question_scopes, scratch_corpus, targets
 from tests.conftest import OTHER_ID, SEED, SEED_ID
 from tests.servers import start_with_staff
 
@@ -150,3 +150,39 @@ def test_the_probe_asks_about_the_new_document_alone() -> None:
 )
 def test_question_scopes(two_doc_index: Path, question: str, document: str, scope: tuple[str, ...]) -> None:
     assert question_scopes(two_doc_index, [LoadQuestion("q", question, (), document)]) == {"q": scope}
+
+
+def _stage(clients: int, pause: float, p95: float, busy: int = 0) -> dict[str, Any]:
+    return {"clients": clients, "pause_s": pause, "p95_s": p95, "busy": busy, "rejected": 0, "errors": 0}
+
+
+@pytest.mark.parametrize(
+    ("report", "lines"),
+    [
+        (
+            {"stages": [_stage(20, 0.0, 1.0), _stage(100, 0.0, 2.5), _stage(100, 5.0, 3.5, busy=1)]},
+            [
+                "100 visitors, pause 0.0 s: none turned away and p95 < 3 s: 0 busy, 0 rejected, 0 errors, "
+                "p95 2.5 s: met",
+                "100 visitors, pause 5.0 s: none turned away and p95 < 3 s: 1 busy, 0 rejected, 0 errors, "
+                "p95 3.5 s: NOT met",
+            ],
+        ),
+        (
+            {
+                "stages": [],
+                "flood": {"without": {"p95_s": 2.0}, "with": {"p95_s": 3.2}},
+                "memory": {"rss_each_thousand_mb": [700.0, 720.0, 720.5]},
+                "reindex": {"failed": 0, "degraded": 0, "new_document_after_swap_s": 0.4},
+            },
+            [
+                "login flood: chat p95 with / without = 1.60 (at most 1.5): NOT met",
+                "memory: 1 KB a session over the last thousand sessions (0 when bounded)",
+                "index --force while serving: 0 failed, 0 degraded, the new document answered 0.4 s after "
+                "the swap: met",
+            ],
+        ),
+    ],
+)
+def test_each_target_is_reported_met_or_not(report: dict[str, Any], lines: list[str]) -> None:
+    assert targets(report) == lines

@@ -209,16 +209,17 @@ async def run_stage(
     visitor asks `turns` questions in one conversation (each later question replays the earlier ones, as
     the chat does), then leaves and a new visitor takes its place; `turns=1`: every question in a new
     session, as API clients that never come back. With `pause_s`, a visitor reads each answer that long
-    before asking again."""
+    before asking again, and the visitors arrive spread over that time rather than all at once."""
     result = StageResult(clients)
     asked = 0
     deadline = time.monotonic() + max_seconds
     async with http_client(clients * 2 + 8) as client:
         chat = await ChatEndpoint.discover(client, url)
 
-        async def visitor() -> None:
+        async def visitor(arrives_s: float) -> None:
             nonlocal asked
             turn, session = 0, ""
+            await asyncio.sleep(arrives_s)
             while asked < requests and time.monotonic() < deadline:
                 q = questions[asked % len(questions)]
                 asked += 1
@@ -229,7 +230,8 @@ async def run_stage(
                     await asyncio.sleep(pause_s)
 
         started = time.monotonic()
-        await asyncio.gather(*(visitor() for _ in range(clients)))
+        arrivals = random.Random(clients).sample(range(clients), clients)  # spread over one pause
+        await asyncio.gather(*(visitor(pause_s * n / clients) for n in arrivals))
         result.seconds = time.monotonic() - started
     return result
 

@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test lint bench bench-log eval fuzz browser postgres clean
+.PHONY: install index run test lint bench bench-log load eval fuzz browser postgres clean
 
 install: $(STAMP)
 
@@ -60,6 +60,14 @@ bench: install
 # the helpdesk's question log at its cap, through the real server
 bench-log: install
 	$(BIN)/python -m assistant.logbench --rows 50000
+
+# the public chat under load through a real server on 127.0.0.1: 20, 100 and 200 visitors asking without a
+# pause, 100 reading each answer for 5 s, a flood of wrong logins, memory over 2,000 one-question sessions,
+# and `index --force` (without embeddings) adding a budget while 20 visitors ask; one table of every target
+LOAD_FLAGS ?=
+load: index
+	$(BIN)/budget-qa bench --load --requests 600 --paused 100 --pause 5 --flood --sessions 2000 \
+		--reindex --no-vectors $(LOAD_FLAGS)
 
 clean:
 	rm -rf index/facts.sqlite index/chroma build *.egg-info

@@ -26,10 +26,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException
 
-from assistant.app import CONCURRENCY, FAILED, MAX_CHARS, MAX_HISTORY
+from assistant.app import FAILED, MAX_CHARS, MAX_HISTORY
 from assistant.capabilities import list_units, scope_document
 from assistant.errors import InputError, ScopeError
 from assistant.ratelimit import RateLimiter, retry_after
+from assistant.recall import AnswerCache
+from assistant.serving import ServeLimits
 
 MAX_BODY = 64 * 1024
 FIELDS = ("question", "history", "document", "unit", "year", "id")
@@ -38,11 +40,13 @@ EXAMPLE = {"question": "物业管理费占商品和服务支出的比例？", "d
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """The API's limits: requests a minute and at once per client address (0 a minute: no limit)."""
+    """The API's limits: requests a minute and at once per client address (0 a minute: no limit), and
+    questions answered at once (the chat's `ServeLimits.concurrency` when served with it)."""
 
     per_minute: float = 60
     burst: int = 20
     max_body: int = MAX_BODY
+    concurrency: int = ServeLimits.concurrency
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -263,8 +267,11 @@ class BodyLimit:
         await error(413, "body_too_large", message)(scope, receive, send)
 
 
-def build_api(assistant: Any, log: Any = None, settings: ApiSettings | None = None) -> Any:
-    """The API as a FastAPI app (mounted at /api by `mount_api`); `assistant` is the chat's (live) one."""
+def build_api(
+    assistant: Any, log: Any = None, settings: ApiSettings | None = None, answers: AnswerCache | None = None
+) -> Any:
+    """The API as a FastAPI app (mounted at /api by `mount_api`); `assistant` is the chat's (live) one,
+    `answers` the chat's answer cache."""
     settings = settings or ApiSettings()
     api = FastAPI(
         title="预算问答 API",
@@ -275,7 +282,7 @@ def build_api(assistant: Any, log: Any = None, settings: ApiSettings | None = No
         openapi_url="/openapi.json",
     )
     limiter = RateLimiter(settings.per_minute, settings.burst)
-    answering = Answering(assistant, log)
+    answering = Answering(assistant, log, settings.concurrency, answers)
 
     def within_budget(request: Request) -> None:
         wait = limiter.take(request.client.host if request.client else "")
@@ -315,16 +322,23 @@ def build_api(assistant: Any, log: Any = None, settings: ApiSettings | None = No
 
 
 class Answering:
-    """Asks the assistant off the event loop, at most `CONCURRENCY` at once (as the chat), and logs each
+    """Asks the assistant off the event loop, at most `concurrency` at once (as the chat), and logs each
     question in the app's question log."""
 
-    def __init__(self, assistant: Any, log: Any = None):
-        self.assistant, self.log = assistant, log
+    def __init__(
+        self,
+        assistant: Any,
+        log: Any = None,
+        concurrency: int = ServeLimits.concurrency,
+        answers: AnswerCache | None = None,
+    ):
+        self.assistant, self.log, self.concurrency = assistant, log, concurrency
+        self.answers = answers or AnswerCache()
         self._slots: Any = None
 
     async def respond(self, body: AskRequest, document: str | None) -> Any:
         if self._slots is None:
-            self._slots = anyio.CapacityLimiter(CONCURRENCY)
+            self._slots = anyio.CapacityLimiter(self.concurrency)
         call = functools.partial(self.answer, body.question, list(body.history), document)
         result = await anyio.to_thread.run_sync(call, limiter=self._slots)
         if result is None:
@@ -335,7 +349,7 @@ class Answering:
         """The engine's answer, or None when it failed (logged with its error)."""
         started = time.perf_counter()
         try:
-            result = self.assistant.ask(question, history, document=document)
+            result = self.answers.ask(self.assistant, question, history, document)
         except Exception as err:  # noqa: BLE001 - a failure is one message for the caller, logged for staff
             if self.log is not None:
                 latency = (time.perf_counter() - started) * 1000
@@ -380,6 +394,12 @@ def _handle_errors(api: Any, settings: ApiSettings) -> None:
         return error(500, "failed", FAILED)
 
 
-def mount_api(app: Any, assistant: Any, log: Any = None, settings: ApiSettings | None = None) -> None:
+def mount_api(
+    app: Any,
+    assistant: Any,
+    log: Any = None,
+    settings: ApiSettings | None = None,
+    answers: AnswerCache | None = None,
+) -> None:
     """Serve the API at /api of `app` (before the chat is mounted at /, which would take every path)."""
-    app.mount("/api", build_api(assistant, log, settings))
+    app.mount("/api", build_api(assistant, log, settings, answers))

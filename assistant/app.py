@@ -19,19 +19,20 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from assistant.glossary import used  # noqa: E402
+from assistant.recall import AnswerCache
 from assistant.records import Answer, Citation  # noqa: E402
+from assistant.serving import ServeLimits, SessionSweeper, busy_at_the_door
 
 MAX_CHARS = 500
-MAX_HISTORY = 12
-CONCURRENCY = 4
-QUEUE_SIZE = 64
+MAX_HISTORY = 12  # earlier questions passed to the engine (and kept)
+MAX_MESSAGES = 60  # messages a conversation keeps (30 turns); older ones leave the chat
 UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 EXAMPLES = (
     "2024年支出预算总计是多少？",
@@ -287,9 +288,10 @@ def chart_html(answer: Answer) -> str:
 class ChatService:
     """What the chat does with one message; kept apart from the page so it is easy to reason about."""
 
-    def __init__(self, assistant: Any, log: Any):
+    def __init__(self, assistant: Any, log: Any, answers: AnswerCache | None = None):
         self.assistant = assistant
         self.log = log
+        self.answers = answers or AnswerCache()
 
     def respond(
         self,
@@ -310,11 +312,18 @@ class ChatService:
             entry = self._record(text[:MAX_CHARS] + "…", status="too_long", answer=TOO_LONG, **context)
             shown = escape_text(text[:120]) + f"…（共 {len(text)} 字）"
             messages += [_message("user", shown), _message("assistant", TOO_LONG)]
-            return messages, text, NO_CHART, questions, entry  # the text stays in the box, to shorten
+            return (
+                messages[-MAX_MESSAGES:],
+                text,
+                NO_CHART,
+                questions,
+                entry,
+            )  # the text stays in the box, to shorten
         messages.append(_message("user", escape_text(text)))
         started = time.perf_counter()
+        assistant = self.snapshot()
         try:
-            answer = self.assistant.ask(text, earlier, document=document or None)
+            answer = self.answers.ask(assistant, text, earlier, document or None)
         except Exception as err:  # any failure: a friendly message, logged, and the app keeps serving
             detail = f"{type(err).__name__}: {err}"
             entry = self._record(
@@ -325,13 +334,19 @@ class ChatService:
                 **context,
             )
             messages.append(_message("assistant", FAILED))
-            return messages, "", NO_CHART, questions, entry
+            return messages[-MAX_MESSAGES:], "", NO_CHART, questions, entry
         entry = self._record(
             text, route=answer.route, latency_ms=answer.latency_ms, answer=answer.text, **context
         )
-        questions.append(text)
-        messages.append(_message("assistant", self.render(answer)))
-        return messages, "", chart_html(answer), questions, entry
+        questions = (questions + [text])[-MAX_HISTORY:]
+        messages.append(_message("assistant", self.render(answer, assistant)))
+        return messages[-MAX_MESSAGES:], "", chart_html(answer), questions, entry
+
+    def snapshot(self) -> Any:
+        """The assistant of the live build, taken once per question: the answer and its rendering come
+        from the same build even when the index is swapped meanwhile."""
+        current = getattr(self.assistant, "current", None)
+        return current() if callable(current) else self.assistant
 
     def _record(self, question: str, **fields: Any) -> int | None:
         """Log one question; when the log cannot be written (its database unreachable) the visitor still
@@ -342,13 +357,14 @@ class ChatService:
             _log_failed(err)
             return None
 
-    def render(self, answer: Answer) -> str:
+    def render(self, answer: Answer, assistant: Any = None) -> str:
         """An answer as the public sees it: the document named beside each source when the index holds
         several, and the budget terms it uses explained from the document's own 名词解释."""
-        catalog = self.assistant.catalog
+        source = assistant or self.assistant
+        catalog = source.catalog
         cited = {c.document for c in answer.citations if c.document in catalog.entries}
         labels = {d: catalog.entries[d].key.label() for d in cited} if len(catalog.entries) > 1 else {}
-        terms = self.assistant.glossary(answer.document) if answer.document in catalog.entries else {}
+        terms = source.glossary(answer.document) if answer.document in catalog.entries else {}
         said = answer.text.split("来源：")[0]  # the answer itself, not the titles of the tables it cites
         explained = used(said, terms) if answer.route != "refuse" else []
         return answer_markdown(answer, labels, explained, public=True)
@@ -379,6 +395,8 @@ CSS = """
 .bqa-terms span { font-weight: bold; }
 .bqa-terms ul { margin: 0.2em 0 0 1.2em; }
 .bqa-chart-data table { font-size: 0.85em; }
+#bqa-input .validation-error { color: #92400e; font-weight: normal; }
+#bqa-input textarea.validation-error { border-color: #f59e0b; box-shadow: none; }
 """
 
 # after an answer: bring the start of the newest answer into view (not the end of a long one)
@@ -406,11 +424,14 @@ def coverage_rows(assistant: Any) -> list[list[str]]:
     return rows
 
 
-def build_chat(service: ChatService, intro: str) -> Any:
+def build_chat(service: ChatService, intro: str, limits: ServeLimits | None = None) -> Any:
     """The public page: the chat with the chart right under it, the question box, examples; beside it (or
-    below, on a phone) the unit and year picker and what the assistant covers."""
+    below, on a phone) the unit and year picker and what the assistant covers. Questions are answered
+    `limits.concurrency` at a time (the 发送 button and the Enter key share that limit); past `limits.queue`
+    waiting, the visitor gets the busy message."""
     import gradio as gr
 
+    limits = limits or ServeLimits()
     choices = document_choices(service.assistant)
     examples = example_questions(service.assistant)
 
@@ -478,10 +499,11 @@ def build_chat(service: ChatService, intro: str) -> Any:
 
         outputs = [chatbot, box, chart, conversation, questions, entry, note]
         inputs = [box, conversation, questions, picker]
-        send.click(ask, inputs, outputs, api_name="chat").then(
+        answering = {"concurrency_limit": limits.concurrency, "concurrency_id": "answer"}
+        send.click(ask, inputs, outputs, api_name="chat", **answering).then(
             None, js=SCROLL_TO_ANSWER, api_visibility="private"
         )
-        box.submit(ask, inputs, outputs, api_visibility="private").then(
+        box.submit(ask, inputs, outputs, api_visibility="private", **answering).then(
             None, js=SCROLL_TO_ANSWER, api_visibility="private"
         )
         useful.click(lambda e: service.feedback(e, "有用"), [entry], [note], api_name="useful")
@@ -493,7 +515,14 @@ def build_chat(service: ChatService, intro: str) -> Any:
             api_visibility="private",
         )
         clear.click(lambda: ([], "", NO_CHART, [], [], None, ""), None, outputs, api_visibility="private")
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    # no max_size: Gradio's own refusal is in English with an error badge; the busy check bounds the queue.
+    # Waiting visitors hear their place every `status_s`, not at every answer (which costs one message to
+    # each of them per answer: most of the server's work when many wait)
+    demo.queue(
+        default_concurrency_limit=limits.concurrency, max_size=None, status_update_rate=limits.status_s
+    )
+    busy_at_the_door(demo, limits.queue)
+    demo.state_session_capacity = limits.sessions
     return demo
 
 
@@ -541,9 +570,12 @@ def example_questions(assistant: Any) -> tuple[str, ...]:
 
 
 # the server
-def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any:
+def build_server(
+    index_dir: str | Path, log_db: str | Path | None = None, limits: ServeLimits | None = None
+) -> Any:
     """A FastAPI app with the helpdesk at /helpdesk (behind a login, or an "off" notice), the JSON API at
-    /api and the chat at /, all behind security headers and checked API calls."""
+    /api and the chat at /, all behind security headers and checked API calls; conversations idle longer
+    than `limits.idle_s` are forgotten."""
     import fastapi
     import gradio as gr
 
@@ -567,6 +599,7 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         "ssr_mode": False,
         "show_error": False,
     }
+    limits = limits or ServeLimits.from_env()
     if users:
         add_export_route(app, log, "/helpdesk")
         desk = build_helpdesk(assistant, log, Path(index_dir))
@@ -578,14 +611,18 @@ def build_server(index_dir: str | Path, log_db: str | Path | None = None) -> Any
         gr.mount_gradio_app(app, desk, "/helpdesk", **common)
         desk_mount = Mount("/helpdesk", desk)
     _serve_originals(app, assistant)
-    mount_api(app, assistant, log, ApiSettings.from_env())
-    chat = build_chat(ChatService(assistant, log), intro_text(assistant))
+    answers = AnswerCache(limits.answers)  # the chat's and the API's
+    settings = replace(ApiSettings.from_env(), concurrency=limits.concurrency)
+    mount_api(app, assistant, log, settings, answers)
+    chat = build_chat(ChatService(assistant, log, answers), intro_text(assistant), limits)
     gr.mount_gradio_app(app, chat, "/", css=CSS, max_file_size="1mb", **common)
     for blocks in (desk, chat):
         quiet_inputs(blocks)
     app.add_middleware(ApiGuard, mounts=[desk_mount, Mount("", chat)])
     app.add_middleware(SecurityHeaders)
     app.state.assistant, app.state.log, app.state.app_db = assistant, log, log.db
+    app.state.chat, app.state.sweeper = chat, SessionSweeper([chat, desk], limits)
+    app.state.answers = answers
     return app
 
 
@@ -652,11 +689,40 @@ class RunningServer:
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        sweeper = getattr(self.app.state, "sweeper", None)
+        if sweeper is not None:
+            sweeper.close()
 
 
-def start(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, log_db: str | Path | None = None):
+def start(
+    index_dir: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    log_db: str | Path | None = None,
+    limits: ServeLimits | None = None,
+):
     """Build and start the app in a background thread; returns a `RunningServer`."""
-    return RunningServer(build_server(index_dir, log_db), host, port)
+    return RunningServer(build_server(index_dir, log_db, limits), host, port)
+
+
+def report_on_signal(app: Any) -> None:
+    """On SIGUSR1 (`kill -USR1 PID`), one line on stderr: how often the answer cache and the kept
+    conversation states spared the engine work since the server started."""
+    import json
+    import signal
+
+    def report(*_: Any) -> None:
+        current = app.state.assistant.current()
+        states = getattr(current, "states", None)
+        found = [lexicon.found.stats() for lexicon in getattr(current, "_lexicons", {}).values()]
+        figures = {
+            "answers": app.state.answers.answers.stats(),
+            "states": states.stats() if states else None,
+            "found": {k: sum(f[k] for f in found) for k in ("hits", "asked", "kept")},
+        }
+        print(f"answer cache: {json.dumps(figures)}", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGUSR1, report)
 
 
 def serve(index_dir: Path, host: str, port: int) -> None:
@@ -675,6 +741,7 @@ def serve(index_dir: Path, host: str, port: int) -> None:
     print(f"预算问答: chat at http://{host}:{port}/  helpdesk at http://{host}:{port}/helpdesk/ — {desk}")
     print(f"JSON API at http://{host}:{port}/api/ (documentation: /api/docs)")
     print(f"question log in {app.state.app_db.describe()}")
+    report_on_signal(app)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

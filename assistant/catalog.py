@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from assistant import datafiles
@@ -135,7 +135,9 @@ class MemberMention:
     members: tuple[Member, ...]  # more than one when the name fits rows of several documents
 
 
+@lru_cache(maxsize=1 << 14)
 def strip_prefixes(name: str) -> str:
+    """The name without the prefixes the unit-name rules list (上海市, 普陀区 …); remembered per name."""
     for pattern in rules()["prefixes"]:
         name = re.sub(pattern, "", name)
     return name

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlparse
 
 from assistant.errors import BudgetQAError, InputError
 
@@ -112,6 +113,22 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         help="index sizes for the scale table, e.g. 1,37,1000 (renamed copies of corpus/)",
     )
+    s.add_argument("--load", action="store_true", help="the public chat under load, through a real server")
+    s.add_argument("--clients", default="20,100,200", help="concurrent visitors per load stage")
+    s.add_argument("--requests", type=int, default=1000, help="questions per load stage")
+    s.add_argument("--turns", type=int, default=5, help="questions a visitor asks in one conversation")
+    s.add_argument(
+        "--paused", default="", help="also: these load stages again with visitors reading each answer"
+    )
+    s.add_argument("--pause", type=float, default=5.0, help="seconds a visitor reads an answer (--paused)")
+    s.add_argument("--url", help="load a running server instead of starting one (127.0.0.1 only)")
+    s.add_argument("--flood", action="store_true", help="also: 200 wrong helpdesk logins during the load")
+    s.add_argument("--sessions", type=int, default=0, help="also: server memory over N one-question sessions")
+    s.add_argument(
+        "--reindex", action="store_true", help="also: `index --force` with a document added during the load"
+    )
+    s.add_argument("--new-document", default="", help="the document the rebuild adds (--reindex)")
+    s.add_argument("--no-vectors", action="store_true", help="the rebuild skips embeddings (--reindex)")
     return p
 
 
@@ -386,11 +403,40 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.bench import run_bench
 
+    if args.load:
+        return _load(args)
     try:
         sizes = [int(n) for n in args.scale.split(",") if n.strip()]
     except ValueError:
         raise InputError(f"--scale takes sizes like 1,37,1000, not {args.scale!r}") from None
     return run_bench(index_dir(args), args.files, as_json=args.json, scale=sizes)
+
+
+def _load(args: argparse.Namespace) -> int:
+    from assistant.loadbench import NEW_DOCUMENT, LoadPlan, run_load
+
+    try:
+        clients = tuple(int(n) for n in args.clients.split(",") if n.strip())
+        paused = tuple(int(n) for n in args.paused.split(",") if n.strip())
+    except ValueError:
+        raise InputError(
+            f"--clients and --paused take counts like 20,100,200, not {args.clients!r}"
+        ) from None
+    if args.url and urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise InputError(f"--url: the load test only targets this machine (127.0.0.1), not {args.url}")
+    plan = LoadPlan(
+        clients=clients,
+        requests=args.requests,
+        turns=max(1, args.turns),
+        paused=paused,
+        pause_s=max(0.0, args.pause),
+        flood=args.flood,
+        sessions=args.sessions,
+        reindex=args.reindex,
+        new_document=Path(args.new_document) if args.new_document else NEW_DOCUMENT,
+        vectors=not args.no_vectors,
+    )
+    return run_load(index_dir(args), plan, url=args.url, as_json=args.json)
 
 
 class _Progress:

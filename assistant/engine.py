@@ -22,6 +22,7 @@ from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.glossary import definitions
 from assistant.index import open_live
 from assistant.manifest import PASSAGE_FILES, damaged, read_manifest
+from assistant.recall import STATES, Remembered, snapshot
 from assistant.records import Answer, Citation, Document
 from assistant.resolve import (
     Item,
@@ -118,6 +119,9 @@ class Assistant:
         self._retriever: Any = None
         self._retriever_error = ""
         self._paths: dict[str, list[Any]] | None = None  # passages by document, for the headings they print
+        self.states: Remembered[tuple[str, tuple[str, ...]], Conversation] = Remembered(
+            STATES
+        )  # per conversation
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", default_document: str | None = None) -> Assistant:
@@ -152,16 +156,29 @@ class Assistant:
         """Answer one question; `history` holds the earlier user turns of the conversation, oldest first;
         `document` (optional) is the document the conversation is about until a question names another."""
         started = time.perf_counter()
+        earlier = tuple(history or [])
+        kept = all(isinstance(q, str) for q in (*earlier, question))  # only text is a key
+        state = self._state_after(earlier, document, kept)
+        result = self._answer(question, state)
+        result.citations = [self._printed(c) for c in result.citations]
+        if kept:
+            self.states.put((document or "", (*earlier, question)), snapshot(state))
+        result.latency_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _state_after(self, history: tuple[Any, ...], document: str | None, keyed: bool) -> Conversation:
+        """The conversation's state after its earlier questions: the one kept when this conversation was
+        last answered (a copy), else every earlier question answered again."""
+        kept = self.states.get((document or "", history)) if history and keyed else None
+        if kept is not None:
+            return snapshot(kept)
         state = Conversation()
         if document and document in self.catalog.entries:
             key = self.catalog.entries[document].key
             state.last = Last((document,), (key.unit,), key.year)
-        for earlier in history or []:
+        for earlier in history:
             self._answer(earlier, state)
-        result = self._answer(question, state)
-        result.citations = [self._printed(c) for c in result.citations]
-        result.latency_ms = (time.perf_counter() - started) * 1000
-        return result
+        return state
 
     def _printed(self, citation: Citation) -> Citation:
         """A text citation names the headings printed above it: those of the passage holding its line (a

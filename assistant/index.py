@@ -3,11 +3,15 @@
 Layout of the index folder:
 
     index/CURRENT          name of the live build (one line)
-    index/build-<stamp>/   facts.sqlite and chroma/ of one build
+    index/build-<stamp>/   facts.sqlite and chroma/ of one build; never changed once CURRENT names it
+    index/leases/<build>/  one file per serving process reading that build (touched while it answers)
+    index/uploads/         documents added to the live index, part of every later build
     index/app.sqlite       the chat app's question log (kept across builds)
 
 A build is written to a fresh folder; only when every document parsed and both stores are complete does
-`CURRENT` change (an atomic rename). A failed build leaves the previous index untouched and usable.
+`CURRENT` change (a temporary file renamed over it). A failed build leaves the previous index untouched and
+usable. After a swap, a build is removed only when it is neither CURRENT nor the one CURRENT replaced and no
+serving process holds a fresh lease on it, so a server never loses the folder it answers from.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import json
 import logging
 import os
 import shutil
+import socket
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -50,6 +56,8 @@ class BuildResult:
 
 
 DOCUMENT_SUFFIXES = (".pdf", ".txt")
+LEASES = "leases"
+LEASE_TTL_S = 600.0  # a lease not touched for this long no longer keeps its build
 ORIGINALS = "originals"  # the published PDFs of a build, served read-only so citations can open them
 UPLOADS = "uploads"  # documents added to a live index (`budget-qa add`, the helpdesk); in every later build
 
@@ -141,8 +149,11 @@ def build_index(
     files = corpus_files(paths) + _uploads(index)
     model = embedding_model or os.environ.get("BUDGET_QA_EMBEDDING_MODEL", "") or "default"
     stamp = fingerprint(files, model if with_vectors else "none")
-    if not force and _up_to_date(index, stamp):
-        return BuildResult(None, up_to_date=True, seconds=time.perf_counter() - started)
+    if not force:
+        held = _held(index)
+        if held.get("whole") and held.get("fingerprint") == stamp:
+            return BuildResult(None, up_to_date=True, seconds=time.perf_counter() - started)
+        refuse_dropping(held.get("documents", []), files, index)
     index.mkdir(parents=True, exist_ok=True)
     if with_vectors:
         _warm_imports()
@@ -153,19 +164,43 @@ def build_index(
     return result
 
 
-def _up_to_date(index: Path, stamp: str) -> bool:
-    """The live build was made from these files and is whole (a damaged or manifest-less one is rebuilt)."""
+def _held(index: Path) -> dict[str, Any]:
+    """The live build's fingerprint, document ids and whether it is whole (a damaged or manifest-less build is
+    rebuilt even when its fingerprint matches); empty when there is no index yet."""
     try:
         live = current_build(index)
-        if verify_build(live):  # warnings: a build made before manifests
-            return False
+    except IndexMissingError:
+        return {}
+    try:
+        whole = not verify_build(live)  # warnings: a build made before manifests
+    except IndexDamagedError:
+        whole = False
+    try:
         store = Store.open(live / "facts.sqlite")
         try:
-            return store.meta("fingerprint") == stamp
+            documents = [d["id"] for d in store.documents()]
+            return {"whole": whole, "fingerprint": store.meta("fingerprint"), "documents": documents}
         finally:
             store.close()
-    except IndexMissingError:
-        return False
+    except (BudgetQAError, sqlite3.Error):  # a fact store too damaged to list its documents
+        return {"whole": False}
+
+
+def dropped_documents(held: Iterable[str], files: Iterable[Path]) -> list[str]:
+    """The documents an index holds that a build of `files` would not (a document's id is its file name
+    without the suffix)."""
+    kept = {f.stem for f in files}
+    return sorted(d for d in held if d not in kept)
+
+
+def refuse_dropping(held: Iterable[str], files: list[Path], index: Path) -> None:
+    """Raise `InputError` naming the documents a rebuild from `files` would take out of the index."""
+    dropped = dropped_documents(held, files)
+    if dropped:
+        raise InputError(
+            f"{index}: refusing to drop {len(dropped)} indexed document(s) missing from the files given: "
+            f"{', '.join(dropped)}; add documents with `budget-qa add`, or replace the index with --force"
+        )
 
 
 def _build(
@@ -450,19 +485,82 @@ def _warm_imports() -> None:
 
 
 def _swap(index: Path, build: Path) -> None:
-    """Point CURRENT at `build` (an atomic rename). The build it replaces is kept until the next swap, so a
-    server still answering from it finishes its question; older ones are removed, with their collections
-    on a Chroma server."""
+    """Point CURRENT at `build`: a temporary file written in full, then renamed over CURRENT (atomic, so a
+    reader sees the old name or the new one, never part of one). Then unused builds are removed, with their
+    collections on a Chroma server."""
     pointer = index / "CURRENT"
     previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
-    tmp = index / f".CURRENT.{os.getpid()}"
-    tmp.write_text(build.name + "\n", encoding="utf-8")
+    tmp = index / f".CURRENT.{os.getpid()}.{time.time_ns()}"
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(build.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, pointer)
-    kept = {build.name, previous}
-    for old in index.glob("build-*"):
-        if old.name not in kept and old.is_dir():
-            _drop_vectors(old, {index / name for name in kept})
-            shutil.rmtree(old, ignore_errors=True)
+    remove_unused_builds(index, keep={build.name, previous})
+
+
+# leases: which builds serving processes read
+def lease_holder() -> str:
+    """This process, as named in its lease files: host and process id."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def touch_lease(index_dir: str | Path, build: str, holder: str | None = None) -> Path:
+    """Mark `build` as read by this process now (its lease file's time is the mark)."""
+    path = Path(index_dir) / LEASES / build / (holder or lease_holder())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    return path
+
+
+def fresh_leases(
+    index_dir: str | Path, build: str, ttl_s: float = LEASE_TTL_S, now: float | None = None
+) -> list[str]:
+    """The holders whose lease on `build` was touched within `ttl_s` and whose process (on this host) runs."""
+    folder = Path(index_dir) / LEASES / build
+    moment = time.time() if now is None else now
+    out = []
+    for lease in folder.glob("*") if folder.is_dir() else []:
+        try:
+            touched = lease.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if moment - touched <= ttl_s and _alive(lease.name):
+            out.append(lease.name)
+    return sorted(out)
+
+
+def _alive(holder: str) -> bool:
+    """False only for a process of this host that no longer exists (its lease ends with it)."""
+    host, _, pid = holder.rpartition("-")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_unused_builds(
+    index_dir: str | Path, keep: set[str], ttl_s: float = LEASE_TTL_S, now: float | None = None
+) -> list[str]:
+    """Remove every build not in `keep` (CURRENT and the one it replaced) on which no fresh lease exists,
+    with its leases; the names removed. Called by the writer, under the index lock."""
+    index = Path(index_dir)
+    builds = [b for b in sorted(index.glob("build-*")) if b.is_dir()]
+    unused = [b for b in builds if b.name not in keep and not fresh_leases(index, b.name, ttl_s, now)]
+    remaining = {b for b in builds if b not in unused}
+    for old in unused:
+        _drop_vectors(old, remaining)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(index / LEASES / old.name, ignore_errors=True)
+    for leases in (index / LEASES).glob("*") if (index / LEASES).is_dir() else []:
+        if not (index / leases.name).exists():  # leases of a build already gone
+            shutil.rmtree(leases, ignore_errors=True)
+    return [b.name for b in unused]
 
 
 def _drop_vectors(old: Path, kept: set[Path]) -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
 from typing import Any
 
 from assistant import datafiles
+from assistant.recall import Remembered
 from assistant.records import Document
 
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
@@ -37,6 +38,8 @@ GENERIC_WORDS = {
     "缴费",
 }
 
+FOUND = 4096  # texts whose mentions a lexicon keeps (a document's lexicon; each entry a few hundred bytes)
+
 
 def aliases() -> dict[str, Any]:
     return datafiles.load("aliases.toml")
@@ -49,12 +52,17 @@ def _t2s() -> Any:
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """Full-width → half-width, traditional → simplified, lower case, no spaces or quotes."""
+    """Full-width → half-width, traditional → simplified, lower case, no spaces or quotes (remembered: the
+    same row and unit names are normalised for every question)."""
     text = unicodedata.normalize("NFKC", text)
     text = _t2s().convert(text)
     text = re.sub(r"[\s“”\"'‘’「」《》<>]", "", text.lower())
     return text
+
+
+_HANZI = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def row_key(name: str) -> str:
@@ -109,9 +117,11 @@ class Lexicon:
 
     def __init__(self, doc: Document):
         spec = aliases()
+        self.found: Remembered[str, list[Mention]] = Remembered(FOUND)  # `find`'s answers, by question
         self.surfaces: dict[str, list[Target]] = {}
         self.row_names: set[str] = set()
         own = normalise(doc.unit_name) if doc.unit_name else ""
+        self._rows_in_order: list[str] = []
         for table in doc.tables:
             for row in table.rows:
                 key = row_key(row.name)
@@ -209,7 +219,16 @@ class Lexicon:
             bucket.append(target)
 
     def find(self, text: str) -> list[Mention]:
-        """Leftmost-longest matches; then one-typo and partial matches in what is left."""
+        """Leftmost-longest matches; then one-typo and partial matches in what is left. The typo search
+        is most of the work of answering, so the mentions found in a text are kept (copies are returned):
+        the same question, or an earlier question of a conversation answered again, is not searched again."""
+        kept = self.found.get(text)
+        if kept is None:
+            kept = self._find(text)
+            self.found.put(text, kept)
+        return [replace(m) for m in kept]
+
+    def _find(self, text: str) -> list[Mention]:
         taken = [False] * len(text)
         found: list[Mention] = []
         i = 0
@@ -243,7 +262,9 @@ class Lexicon:
     def _row_prefix(self, text: str, i: int) -> tuple[str, int] | None:
         """The longest row name whose first ≥5 characters stand at position i."""
         best: tuple[str, int] | None = None
-        for name in sorted(self.row_names, key=lambda s: (len(s), s)):
+        if len(self._rows_in_order) != len(self.row_names):  # sorted once, not for every position
+            self._rows_in_order = sorted(self.row_names, key=lambda s: (len(s), s))
+        for name in self._rows_in_order:
             n = 0
             while n < len(name) and i + n < len(text) and text[i + n] == name[n]:
                 n += 1
@@ -272,22 +293,23 @@ class Lexicon:
 
     def _fuzzy(self, text: str, taken: list[bool]) -> list[Mention]:
         out: list[Mention] = []
+        windows: dict[int, list[int]] = {}  # length → starts of windows that could be a typo (per question)
+        weak = aliases()["weak"]
         for surface in self.ordered:
             n = len(surface)
-            if n < 3 or surface in GENERIC_WORDS or surface in aliases()["weak"]:
+            if n < 3 or surface in GENERIC_WORDS or surface in weak:
                 continue
-            for start in range(0, len(text) - n + 1):
+            if n not in windows:
+                windows[n] = [i for i in range(0, len(text) - n + 1) if self._could_be_typo(text[i : i + n])]
+            for start in windows[n]:
                 if any(taken[start : start + n]):
                     continue
                 window = text[start : start + n]
-                if not re.fullmatch(r"[\u4e00-\u9fff]+", window) or window in self.full_text:
-                    continue  # a typo is not a word the document itself uses (办公室 is not 办公费)
-                if not self._plausible(text, surface, start):
-                    continue  # a typo is not a word the document itself uses (办公室 is not 办公费)
-                diff = sum(1 for a, b in zip(window, surface, strict=True) if a != b)
-                if diff == 1 and self._word_in_document(window, surface):
+                if not _one_apart(window, surface) or not self._plausible(text, surface, start):
+                    continue
+                if self._word_in_document(window, surface):
                     continue  # 科目支出 is not a typo of 项目支出: 科目 is a word of its own
-                if diff == 1 and (n >= 4 or window[:2] == surface[:2] and window[2] not in _FUNCTION_CHARS):
+                if n >= 4 or window[:2] == surface[:2] and window[2] not in _FUNCTION_CHARS:
                     out.append(Mention(surface, self.surfaces[surface], start, start + n, fuzzy=True))
                     for i in range(start, start + n):
                         taken[i] = True
@@ -296,13 +318,18 @@ class Lexicon:
             return out
         return self._partial(text, taken)
 
+    def _could_be_typo(self, window: str) -> bool:
+        """Chinese characters only, and not a word the document itself uses (办公室 is not 办公费)."""
+        return bool(_HANZI.fullmatch(window)) and window not in self.full_text
+
     def _partial(self, text: str, taken: list[bool]) -> list[Mention]:
         """A distinctive part of a row name or text label (≥4 characters, not generic) stands for it."""
         free = "".join(ch if not t else "\0" for ch, t in zip(text, taken, strict=True))
         bigrams = {free[i : i + 2] for i in range(len(free) - 1)}
         best: tuple[float, str, int, int] | None = None
+        pieces: dict[int, set[str]] = {}
         for name in sorted(self.partial_names, key=lambda s: (len(s), s)):
-            size, hit = _longest_common(name, free)
+            size, hit = _longest_common(name, free, pieces)
             if size < 4:
                 continue
             score = (
@@ -319,16 +346,28 @@ class Lexicon:
         return [Mention(name, targets, hit, hit + size, fuzzy=True)]
 
 
-def _longest_common(name: str, text: str) -> tuple[int, int]:
-    """Length and position in `text` of the longest non-generic substring of `name` found in `text`."""
+def _one_apart(window: str, surface: str) -> bool:
+    """Whether two strings of one length differ in exactly one character (a typo)."""
+    diff = 0
+    for a, b in zip(window, surface, strict=True):
+        if a != b:
+            diff += 1
+            if diff > 1:
+                return False
+    return diff == 1
+
+
+def _longest_common(name: str, text: str, pieces: dict[int, set[str]] | None = None) -> tuple[int, int]:
+    """Length and position in `text` of the longest non-generic substring of `name` found in `text`;
+    `pieces` remembers the substrings of `text` by length, for the next name."""
+    pieces = {} if pieces is None else pieces
     for size in range(min(len(name), len(text)), 3, -1):
+        if size not in pieces:
+            pieces[size] = {text[i : i + size] for i in range(len(text) - size + 1)}
         for i in range(len(name) - size + 1):
             part = name[i : i + size]
-            if part in GENERIC_WORDS:
-                continue
-            at = text.find(part)
-            if at >= 0:
-                return size, at
+            if part in pieces[size] and part not in GENERIC_WORDS:
+                return size, text.find(part)
     return 0, -1
 
 

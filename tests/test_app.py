@@ -381,3 +381,52 @@ def test_the_chat_answers_while_its_log_database_is_unreachable(
     assert service.respond("会议费预算多少？", [], [])[4] == 2  # the log reconnects by itself
     assert service.feedback(2, "有误") == "已记录：有误。谢谢！"
     service.log.close()
+
+
+def test_the_chat_reuses_an_answer_only_in_the_same_conversation(seed_index: Path, tmp_path: Path) -> None:
+    from assistant.app import ChatService
+
+    service = ChatService(Assistant.open(seed_index), AppLog(tmp_path / "app.sqlite"))
+    asked = [
+        ("物业管理费是多少？", []),
+        ("物业管理费是多少？", []),  # another visitor, the same first question: kept
+        ("那办公费呢？", ["物业管理费是多少？"]),
+        ("那办公费呢？", ["会议费是多少？"]),  # another conversation: answered again
+        ("那办公费呢？", ["物业管理费是多少？"]),  # kept
+    ]
+    replies = [service.respond(q, [], history)[0][-1]["content"] for q, history in asked]
+    assert [("850,000元" in r, "300,000元" in r) for r in replies] == [
+        (True, False),
+        (True, False),
+        (False, True),
+        (False, True),
+        (False, True),
+    ]
+    assert replies[0] == replies[1] and replies[2] == replies[4]
+    assert service.answers.answers.stats() == {"hits": 2, "asked": 5, "hit_rate": 0.4, "kept": 3}
+    assert service.log.count() == 5  # every question logged, kept answers too
+    service.log.close()
+
+
+def test_sigusr1_reports_the_answer_cache(seed_index: Path, tmp_path: Path, capsys: Any) -> None:
+    import json
+    import signal
+    import time
+
+    from assistant.app import report_on_signal
+
+    running = start(seed_index, "127.0.0.1", free_port(), log_db=tmp_path / "app.sqlite")
+    previous = signal.getsignal(signal.SIGUSR1)
+    try:
+        httpx.post(f"{running.url}/api/ask", json={"question": "办公费是多少？"}, timeout=30, trust_env=False)
+        httpx.post(f"{running.url}/api/ask", json={"question": "办公费是多少？"}, timeout=30, trust_env=False)
+        report_on_signal(running.app)
+        os.kill(os.getpid(), signal.SIGUSR1)
+        time.sleep(0.2)  # the handler runs in the main thread between two instructions
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        running.close()
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    figures = json.loads(line.removeprefix("answer cache: "))
+    assert figures["answers"] == {"hits": 1, "asked": 2, "hit_rate": 0.5, "kept": 1}
+    assert figures["states"]["asked"] == 0  # no follow-up asked

@@ -18,7 +18,7 @@ from hypothesis import given
 from assistant.cli import main
 from assistant.engine import Assistant
 
-from .conftest import ROOT, SEED, SEED_ID, as_built_before_manifests
+from .conftest import OTHER, OTHER_ID, ROOT, SEED, SEED_ID, as_built_before_manifests
 from .damage import CASES, FIX, live, overwritten_sections
 from .fuzzing import TEXTS, Mutation, check_answer, fuzz_settings, mutations, phrased
 
@@ -250,6 +250,25 @@ def test_index_skip_bad(capsys, tmp_path: Path) -> None:
     assert code == 0
     assert "indexed 1 document(s)" in out
     assert err.startswith("skipped: ") and "binary" in err
+
+
+def test_index_of_one_file_refuses_to_drop_the_others_without_force(capsys, tmp_path: Path) -> None:
+    if not OTHER.exists():
+        pytest.skip("shared Shanghai corpus not present")
+    index = tmp_path / "index"
+    assert (
+        _run(capsys, "--index", str(index), "index", str(SEED), str(OTHER), "--no-vectors", "--quiet")[0] == 0
+    )
+    pointer = (index / "CURRENT").read_text(encoding="utf-8")
+    code, out, err = _run(capsys, "--index", str(index), "index", str(SEED), "--no-vectors", "--quiet")
+    _one_line_error(
+        code, out, err, f"refusing to drop 1 indexed document(s) missing from the files given: {OTHER_ID};"
+    )
+    assert (index / "CURRENT").read_text(encoding="utf-8") == pointer
+    code, out, _ = _run(
+        capsys, "--index", str(index), "index", str(SEED), "--no-vectors", "--quiet", "--force"
+    )
+    assert code == 0 and "indexed 1 document(s)" in out
 
 
 def test_index_missing_path(capsys, tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -10,10 +13,20 @@ import pytest
 
 from assistant.engine import Assistant
 from assistant.errors import BudgetQAError, IndexMissingError, InputError, NotABudgetError
-from assistant.index import build_index, corpus_files, current_build
+from assistant.index import (
+    LEASE_TTL_S,
+    LEASES,
+    build_index,
+    corpus_files,
+    current_build,
+    dropped_documents,
+    lease_holder,
+    remove_unused_builds,
+    touch_lease,
+)
 from assistant.store import Store
 
-from .conftest import SEED, SEED_ID
+from .conftest import OTHER, OTHER_ID, SEED, SEED_ID
 
 
 def _builds(index: Path) -> list[str]:
@@ -210,3 +223,91 @@ def test_progress_is_reported(tmp_path: Path, corpus: Path) -> None:
     )
     assert (f"parsed {SEED.name}", 1, 1) in seen
     assert (f"stored {SEED_ID}", 1, 1) in seen
+
+
+# leases: a build a serving process reads is never removed under it
+@pytest.mark.parametrize(
+    ("age_s", "holder", "kept"),
+    [
+        (0, "this", True),  # this process read it just now
+        (LEASE_TTL_S - 30, "this", True),  # within the grace period
+        (LEASE_TTL_S + 30, "this", False),  # not touched for longer than the grace period
+        (0, "other-host", True),  # another machine's process: its lease is trusted while fresh
+        (0, "dead", False),  # a process of this host that has ended
+        (None, "", False),  # nobody reads it
+    ],
+)
+def test_removal_spares_a_build_with_a_fresh_lease(tmp_path: Path, age_s, holder: str, kept: bool) -> None:
+    index = tmp_path / "index"
+    for name in ("build-a", "build-b", "build-c"):
+        (index / name).mkdir(parents=True)
+    if age_s is not None:
+        names = {
+            "this": lease_holder(),
+            "other-host": "elsewhere-1",
+            "dead": f"{socket.gethostname()}-{_ended_pid()}",
+        }
+        lease = touch_lease(index, "build-a", names[holder])
+        os.utime(lease, (time.time() - age_s, time.time() - age_s))
+    removed = remove_unused_builds(index, keep={"build-b", "build-c"})
+    assert removed == ([] if kept else ["build-a"])
+    assert (index / "build-a").exists() is kept
+    assert (index / "build-b").exists() and (index / "build-c").exists()  # CURRENT and the one it replaced
+    assert (index / LEASES / "build-a").exists() is kept
+
+
+def _ended_pid() -> int:
+    """The id of a process that has ended."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_swaps_keep_a_leased_build_until_its_lease_is_stale(built: Path, corpus: Path) -> None:
+    served = current_build(built)
+    lease = touch_lease(built, served.name)  # a server answering from the first build
+    doc = corpus / SEED.name
+    for _ in range(3):  # three rebuilds: the first build is neither CURRENT nor the previous one
+        doc.write_text(doc.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        build_index([corpus], built, with_vectors=False)
+    assert served.exists() and len(_builds(built)) == 3
+    os.utime(lease, (time.time() - LEASE_TTL_S - 1,) * 2)  # the server moved on long ago
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    build_index([corpus], built, with_vectors=False)
+    assert not served.exists() and len(_builds(built)) == 2
+
+
+def test_current_is_replaced_whole(built: Path, corpus: Path) -> None:
+    build_index([corpus], built, with_vectors=False, force=True)
+    assert [p.name for p in built.iterdir() if p.name.startswith(".CURRENT")] == []  # no temporary left
+    assert (built / "CURRENT").read_text(encoding="utf-8") == current_build(built).name + "\n"
+
+
+# replacing the index with fewer documents takes --force
+@pytest.mark.parametrize(
+    ("held", "files", "dropped"),
+    [
+        (["a", "b"], ["a.txt", "b.pdf"], []),
+        (["a", "b"], ["a.txt"], ["b"]),
+        (["a", "b", "c"], ["x.txt"], ["a", "b", "c"]),
+        ([], ["a.txt"], []),
+    ],
+)
+def test_dropped_documents(held: list[str], files: list[str], dropped: list[str]) -> None:
+    assert dropped_documents(held, [Path(f) for f in files]) == dropped
+
+
+@pytest.mark.skipif(not OTHER.exists(), reason="shared Shanghai corpus not present")
+def test_index_refuses_to_drop_documents_without_force(tmp_path: Path, corpus: Path) -> None:
+    shutil.copy(OTHER, corpus / OTHER.name)
+    index = tmp_path / "index"
+    build_index([corpus], index, with_vectors=False)
+    live = current_build(index)
+    with pytest.raises(InputError) as err:
+        build_index([corpus / SEED.name], index, with_vectors=False)
+    message = str(err.value)
+    assert "\n" not in message and "--force" in message
+    assert f"refusing to drop 1 indexed document(s) missing from the files given: {OTHER_ID};" in message
+    assert current_build(index) == live  # nothing changed
+    forced = build_index([corpus / SEED.name], index, with_vectors=False, force=True)
+    assert [d["id"] for d in forced.documents] == [SEED_ID]

@@ -265,16 +265,13 @@ def _totals_findings(
     table: Table, sides: dict[str, Any], income: list[Any], total_in: Any, total_out: Any, add: Any
 ) -> None:
     have_in, have_out = _first(total_in), _first(total_out)
-    relation = "=" if have_in == have_out else "≠"
-    add(
-        Finding(
-            "ok" if have_in == have_out else "error",
-            "sides",
-            f"{table.name}：{total_in.name} {_yuan(have_in)} {relation} {total_out.name} {_yuan(have_out)}",
-            total_in.line,
-            table.key,
-        )
+    totals = (
+        f"{total_in.name} = {total_out.name} = {_yuan(have_in)}"
+        if have_in == have_out
+        else f"{total_in.name} {_yuan(have_in)} ≠ {total_out.name} {_yuan(have_out)}"
     )
+    severity = "ok" if have_in == have_out else "error"
+    add(Finding(severity, "sides", f"{table.name}：{totals}", total_in.line, table.key))
     top = sides.get("top_total")
     subtotal = next((r for r in income if top and re.search(top, r.name)), total_in)
     items = [r for r in income if _ORDINAL.match(r.name)]

@@ -213,6 +213,8 @@ def parse_table(
         ruled = _transpose(table, template["transpose"])
     else:
         ruled = ruled_placements(table, grid or {})
+    if spec["family"].get("zeros_printed"):
+        ruled = {**_full_rows(table), **ruled}
     _place(
         table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled, floors or {}
     )
@@ -249,6 +251,14 @@ def _row_lines(
 
         lines, data = wrapped.join_wrapped_names(lines, data, is_name)
     return lines, data
+
+
+def _full_rows(table: Table) -> dict[int, tuple[int, ...]]:
+    """Where a family prints every empty cell (as 0.00), a row printing every column has each figure's
+    column known outright, even when its own figures disagree (the audit then reports the difference)."""
+    main = "支出" if any(row.side for row in table.rows) else ""
+    full = tuple(range(len(table.columns)))
+    return {r: full for r, row in enumerate(table.rows) if row.side == main and len(row.numbers) == len(full)}
 
 
 def _block_levels(table: Table) -> None:
@@ -682,8 +692,6 @@ def _place(
     if total_row is not None:
         anchors.update({(local[total_row], cols.index(c)): v for c, v in totals.items() if c in cols})
     anchors.update({(local[r], cols.index(c)): v for (r, c), v in known.items() if r in local and c in cols})
-    full = tuple(range(len(cols)))  # a row printing every column: each figure's column is known outright
-    ruled = {**{r: full for r in rows if len(table.rows[r].numbers) == len(cols)}, **ruled}
     for r, placement in ruled.items():
         cells = vector(table.rows[r].numbers, placement, len(cols))
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})

@@ -217,62 +217,36 @@ def _table_findings(table: Table, add: Any) -> None:
                 )
             )
     if sides:
-        _sides_findings(table, add)
+        _sides_findings(table, layouts(table.family).get("sides", {}), add)
 
 
 def _row(row: Any) -> str:
     return f"第{row.line}行「{(row.code + ' ' + row.name).strip()}」"
 
 
-def _sides_findings(table: Table, add: Any) -> None:
-    """收入总计 = Σ income items = 支出总计 (合计), and each income item = Σ its sub-items."""
+def _sides_findings(table: Table, sides: dict[str, Any], add: Any) -> None:
+    """收入总计 = 支出总计, the income total = Σ its parts, and each income item = Σ its sub-items. The totals
+    are the family's (`left_total`, `right_total`: 收入合计 / 支出合计 where a family calls them so); with a
+    `top_total` (本年收入合计) the items add up to it, and it and the other unnumbered lines (上年结转结余) to
+    the total."""
     income = [r for r in table.rows if r.side == "收入"]
-    total_in = next((r for r in income if re.search(r"收入总计$", r.name)), None)
-    total_out = next((r for r in table.rows if r.side == "支出" and re.search(r"支出总计$", r.name)), None)
+    left, right = sides.get("left_total", "收入总计$"), sides.get("right_total", "支出总计$")
+    total_in = next((r for r in income if re.search(left, r.name)), None)
+    total_out = next((r for r in table.rows if r.side == "支出" and re.search(right, r.name)), None)
     if total_in is not None and not total_in.numbers:
         add(
             Finding(
-                "warning", "sides", f"{table.name}：收入总计未印数字（按 0 读）", total_in.line, table.key
+                "warning",
+                "sides",
+                f"{table.name}：{total_in.name}未印数字（按 0 读）",
+                total_in.line,
+                table.key,
             )
         )
     if total_in is None or total_out is None:
         return
-    have_in = total_in.numbers[0] if total_in.numbers else ZERO
-    have_out = total_out.numbers[0] if total_out.numbers else ZERO
-    if total_in.numbers and have_in != have_out:
-        add(
-            Finding(
-                "error",
-                "sides",
-                f"{table.name}：收入总计 {_yuan(have_in)} ≠ 支出总计 {_yuan(have_out)}",
-                total_in.line,
-                table.key,
-            )
-        )
-    elif total_in.numbers:
-        add(
-            Finding(
-                "ok",
-                "sides",
-                f"{table.name}：收入总计 = 支出总计 = {_yuan(have_in)}",
-                total_in.line,
-                table.key,
-            )
-        )
-    items = [r for r in income if _is_item(r)]
-    value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in income}
-    if items and total_in.numbers:
-        sum_items = sum((value[id(r)] for r in items), ZERO)
-        ok = sum_items == have_in
-        add(
-            Finding(
-                "ok" if ok else "error",
-                "sides",
-                f"{table.name}：收入总计 {_yuan(have_in)} {'=' if ok else '≠'} 各项收入之和 {_yuan(sum_items)}",
-                total_in.line,
-                table.key,
-            )
-        )
+    if total_in.numbers:
+        _totals_findings(table, sides, income, total_in, total_out, add)
     for n, item in enumerate(income):
         if not _is_item(item):
             continue
@@ -282,17 +256,46 @@ def _sides_findings(table: Table, add: Any) -> None:
                 break
             subs.append(nxt)
         if subs and any(s.numbers for s in subs):
-            want = sum((value[id(s)] for s in subs), ZERO)
-            ok = want == value[id(item)]
-            add(
-                Finding(
-                    "ok" if ok else "error",
-                    "sides",
-                    f"{table.name}：{item.name} {_yuan(value[id(item)])} {'=' if ok else '≠'} 其下各项之和 {_yuan(want)}",
-                    item.line,
-                    table.key,
-                )
-            )
+            _sum_finding(table, item, subs, "其下各项之和", add)
+
+
+def _totals_findings(
+    table: Table, sides: dict[str, Any], income: list[Any], total_in: Any, total_out: Any, add: Any
+) -> None:
+    have_in, have_out = _first(total_in), _first(total_out)
+    totals = (
+        f"{total_in.name} = {total_out.name} = {_yuan(have_in)}"
+        if have_in == have_out
+        else f"{total_in.name} {_yuan(have_in)} ≠ {total_out.name} {_yuan(have_out)}"
+    )
+    severity = "ok" if have_in == have_out else "error"
+    add(Finding(severity, "sides", f"{table.name}：{totals}", total_in.line, table.key))
+    top = sides.get("top_total")
+    subtotal = next((r for r in income if top and re.search(top, r.name)), total_in)
+    at = income.index(subtotal)  # with a subtotal, its items are printed above it
+    items = [r for r in (income if subtotal is total_in else income[:at]) if _is_item(r)]
+    if items:
+        _sum_finding(table, subtotal, items, "各项收入之和", add)
+    if subtotal is not total_in:
+        others = [r for r in income[at:] if r.level == 0 and r is not total_in]
+        _sum_finding(table, total_in, others, "、".join(r.name for r in others) + "之和", add)
+
+
+def _first(row: Any) -> Decimal:
+    return row.numbers[0] if row.numbers else ZERO
+
+
+def _sum_finding(table: Table, total: Any, parts: list[Any], what: str, add: Any) -> None:
+    have, want = _first(total), sum((_first(r) for r in parts), ZERO)
+    add(
+        Finding(
+            "ok" if have == want else "error",
+            "sides",
+            f"{table.name}：{total.name} {_yuan(have)} {'=' if have == want else '≠'} {what} {_yuan(want)}",
+            total.line,
+            table.key,
+        )
+    )
 
 
 def _is_item(row: Any) -> bool:

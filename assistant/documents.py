@@ -273,25 +273,22 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
     unit_name, year, kind = detect_identity(lines, blocks)
-    furniture = [re.compile(p) for p in layouts(blocks[0].family).get("lines", {}).get("furniture", [])]
+    spec = layouts(blocks[0].family)
+    furniture = [re.compile(p) for p in spec.get("lines", {}).get("furniture", [])]
+    dividers = {s["name"] for s in spec["sections"] if s.get("divider")}
     sections: list[Section] = []
-    seen_sections: set[str] = set()
     tables = []
     table_blocks: list[Block] = []
     facts = []
     for block in blocks:
+        if block.kind == "section" and block.name in dividers:
+            continue  # a part heading: it only ends what came before
         if block.kind == "section":
-            body = dedupe(
-                join_broken_lines(
-                    _without_furniture(lines[block.start + 1 : block.end], furniture), block.start + 1
-                )
-            )
-            text_body = "\n".join(t for _, t in body)
-            if block.name in seen_sections:
-                continue  # a repeated heading: its text was printed before
-            seen_sections.add(block.name)
-            sections.append(Section(block.name, block.title, text_body, block.start + 1))
-            facts += section_facts(doc_id, unit_name, year, block.name, body)
+            body = _section_body(lines[block.start + 1 : block.end], block.start + 1, furniture)
+            if _add_section(
+                sections, Section(block.name, block.title, "\n".join(t for _, t in body), block.start + 1)
+            ):
+                facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
             _keep_table(
                 parse_table(block, lines, year, grid=source.grid), block, tables, table_blocks, doc_id
@@ -339,6 +336,28 @@ def _has_total(table: Table) -> bool:
 
 def _figures(table: Table) -> list[tuple[str, str, tuple]]:
     return [(r.code, r.name, r.numbers) for r in table.rows]
+
+
+def _section_body(lines: list[str], first: int, furniture: list[re.Pattern[str]]) -> list[tuple[int, str]]:
+    return dedupe(join_broken_lines(_without_furniture(lines, furniture), first))
+
+
+def _add_section(sections: list[Section], section: Section) -> bool:
+    """Keep a section unless its heading was printed before with text of its own; a heading printed again
+    after a page holding only it (and a page number) gives the later text. False when not kept."""
+    earlier = next((n for n, s in enumerate(sections) if s.name == section.name), None)
+    if earlier is None:
+        sections.append(section)
+    elif _has_text(sections[earlier].text):
+        return False  # a repeated heading: its text was printed before
+    else:
+        sections[earlier] = section
+    return True
+
+
+def _has_text(text: str) -> bool:
+    """More than page numbers (`3 6`, `- 2 -`)."""
+    return bool(re.sub(r"[\d\s\-—－]", "", text))
 
 
 def _with_pages(tables: list[Table], facts: list[Fact], source: Source) -> tuple[list[Table], list[Fact]]:

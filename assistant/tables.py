@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from assistant.documents import Block
 
 _NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
-_CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s])")
+_CODE = re.compile(r"^\[?(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?\]?(?=\s|[^\d,.\s\]])")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
 _SKIP = re.compile(
@@ -180,6 +180,7 @@ def parse_table(
     from other tables or the text by the caller; `grid` gives the ruled row under a line (from a PDF),
     whose cells are known outright.
     """
+    from assistant import wrapped
     from assistant.documents import layouts
 
     spec = layouts(block.family)
@@ -205,9 +206,17 @@ def parse_table(
     )
     if warning:
         table.warnings.append(warning)
+    lines = wrapped.join_wrapped_figures(lines, body)
     data = _data_lines(block, lines, template["hierarchy"], first_data, spec.get("lines", {}))
     hierarchy = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
-    ruled = ruled_placements(table, grid or {})
+    if hierarchy == "blocks":
+        _block_levels(table)
+    if "transpose" in template:
+        ruled = _transpose(table, template["transpose"])
+    else:
+        ruled = ruled_placements(table, grid or {})
+    if spec["family"].get("zeros_printed"):
+        ruled = {**_full_rows(table), **ruled}
     rounding = Decimal(str(spec["family"].get("rounding", 0)))
     _place(table, layout, hierarchy, spec["sides"], totals or {}, known or {}, ruled, floors or {}, rounding)
     return table
@@ -227,6 +236,7 @@ def _read_body(
     printed without codes is read by its names, their levels from indentation or the classification)."""
     rules = spec.get("lines", {})
     lines, data = _join_total_figures(lines, data)
+    lines, data = _wrapped_lines(lines, data, template, words)
     hierarchy = _hierarchy(template, lines, data)
     if hierarchy == "sides":
         _read_sides(table, lines, data, words, spec["sides"], layout)
@@ -329,6 +339,62 @@ def _name_levels(table: Table, grid: Mapping[int, GridRow], classes: str) -> Non
         table.warnings.append(warning)
 
 
+def _wrapped_lines(
+    lines: list[str], data: list[int], template: dict[str, Any], words: set[str]
+) -> tuple[list[str], list[int]]:
+    """Lines put back together where the PDF wrapped a name (`wrapped_names`) or printed a text column after
+    the figures (`other_text`)."""
+    from assistant import wrapped
+
+    if "other_text" in template:
+        lines, data = wrapped.without_other_text(lines, data, template["other_text"])
+    if template.get("wrapped_names"):
+
+        def is_name(line: str) -> bool:  # a name may end in 费 or 数, which `_is_header` takes for a header
+            tokens = line.split()
+            return not _TOTAL.match(line) and not all(t in words or _composed(t, words) for t in tokens)
+
+        lines, data = wrapped.join_wrapped_names(lines, data, is_name)
+    return lines, data
+
+
+def _full_rows(table: Table) -> dict[int, tuple[int, ...]]:
+    """Where a family prints every empty cell (as 0.00), a row printing every column has each figure's
+    column known outright, even when its own figures disagree (the audit then reports the difference)."""
+    main = "支出" if any(row.side for row in table.rows) else ""
+    full = tuple(range(len(table.columns)))
+    return {r: full for r, row in enumerate(table.rows) if row.side == main and len(row.numbers) == len(full)}
+
+
+def _block_levels(table: Table) -> None:
+    """Rows printed without codes whose groups show only in their sums (a unit, then its economic classes
+    or its projects): after the total row, each group's first row is the sum of the rows after it, by the
+    first column, up to the rounding of figures converted to 万元 (half a unit of the last printed digit a
+    row; the audit reports the difference). Levels 1 and 2 when every group closes; else the rows stay flat."""
+    rows = table.rows
+    first = [row.numbers[0] if row.numbers else None for row in rows]
+    r = next((n + 1 for n, row in enumerate(rows) if _TOTAL.match(row.name)), 0)
+    levels: dict[int, int] = {}
+    while r < len(rows):
+        want, end, got = first[r], r + 1, Decimal(0)
+        if want is None:
+            return
+        while end < len(rows) and got + (first[end] or 0) <= want + _slack(want, end - r + 1):
+            got += first[end] or Decimal(0)
+            end += 1
+        if abs(got - want) > _slack(want, end - r):
+            return
+        levels.update({r: 1, **{c: 2 for c in range(r + 1, end)}})
+        r = end
+    table.rows = [replace(row, level=levels.get(n, row.level)) for n, row in enumerate(rows)]
+
+
+def _slack(value: Decimal, rows: int) -> Decimal:
+    """Half a unit of the last printed digit for each of `rows` rounded figures."""
+    exponent = value.as_tuple().exponent
+    return Decimal(rows) * Decimal(5).scaleb((exponent if isinstance(exponent, int) else 0) - 1)
+
+
 def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
     """`收入合计 支出合计` / `13,297.11 13,297.11`: total labels printed on the line above their figures are
     put back beside them (label by label when the counts agree)."""
@@ -373,6 +439,30 @@ def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tup
                 out[r] = tuple(columns[k] for k, v in enumerate(group) if v is not None)
                 break
     return out
+
+
+def _transpose(table: Table, spec: dict[str, Any]) -> dict[int, tuple[int, ...]]:
+    """A table printed as a list (`[tables.transpose]`): each line's label names a column, each printed
+    figure column is one of `rows`. The rows replace the printed lines; their placements are known outright."""
+    names = spec["rows"]
+    found: list[dict[int, Decimal]] = [{} for _ in names]
+    first = 0
+    for row in table.rows:
+        column = next((c for pattern, c in spec["lines"] if re.search(pattern, row.name)), None)
+        if row.numbers and (column is None or len(row.numbers) != len(names)):
+            figures = "、".join(str(v) for v in row.numbers)
+            table.unplaced.append(f"第{row.line}行「{row.name}」的 {figures}：列无法唯一确定")
+            continue
+        if column is None or column not in table.columns:
+            continue
+        first = first or row.line
+        for n, value in enumerate(row.numbers):
+            found[n][table.columns.index(column)] = value
+    table.rows = [
+        Row("", name, 0 if n == 0 else 1, first, "", tuple(cells[c] for c in sorted(cells)))
+        for n, (name, cells) in enumerate(zip(names, found, strict=True))
+    ]
+    return {n: tuple(sorted(cells)) for n, cells in enumerate(found) if cells}
 
 
 _BRACKETS = str.maketrans("（）", "()")
@@ -658,8 +748,11 @@ def _sum_groups(
             if code and parents:
                 children.setdefault(by_code[max(parents, key=len)], []).append(r)
         groups += [(p, tuple(ch)) for p, ch in children.items()]
-        least = min((rows[r].level for r in idx if rows[r].code), default=1)
-        top = tuple(r for r in idx if rows[r].code and rows[r].level == least)
+        coded = [r for r in idx if rows[r].code]
+        least = min((rows[r].level for r in coded), default=1)
+        top = tuple(r for r in coded if rows[r].level == least)
+        if not coded:  # units listed by name only: each is part of the total
+            top = tuple(r for r in idx if not re.search(r"(合计|总计)$", rows[r].name))
     elif hierarchy == "code":
         by_code = {rows[r].code: r for r in idx if rows[r].code}
         children: dict[int, list[int]] = {}
@@ -668,7 +761,8 @@ def _sum_groups(
             if len(parts) > 1 and (parent := by_code.get(" ".join(parts[:-1]))) is not None:
                 children.setdefault(parent, []).append(r)
         groups += [(p, tuple(ch)) for p, ch in children.items()]
-        top = tuple(r for r in idx if rows[r].level == 1)
+        under = {c for ch in children.values() for c in ch}  # a table printing only 项 rows sums them
+        top = tuple(r for r in idx if rows[r].code and r not in under)
     elif hierarchy == "names":
         groups += _order_groups(rows, idx)
         top = tuple(r for r in idx if rows[r].level == 1)
@@ -683,6 +777,8 @@ def _sum_groups(
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         top = tuple(r for r in idx if rows[r].level == 1)
     tops = [r for r in idx if rows[r].level == 0 and top_total and re.search(top_total, rows[r].name)]
+    if tops:  # lines after it (结转下年, numbered like the classes) are not part of it
+        top = tuple(r for r in top if rows[r].line < rows[tops[-1]].line)
     totals = tops or [r for r in idx if rows[r].level == 0 and re.search(r"(合计|总计)$", rows[r].name)]
     if totals and top:
         groups.append((totals[-1], top))
@@ -846,7 +942,9 @@ def _linked(table: Table, key: str, column: str) -> Decimal | None:
     keys = row_keys(table)
     row = keys.get(key)
     if row is None and key.startswith("类:") and table.rows:
-        return None
+        total = keys.get(TOTAL_KEY)
+        zero = total is not None and cell_known(table, total, column) == 0
+        return Decimal(0) if zero else None  # every row of a table whose total is 0 is 0
     if row is None and key.startswith(NAME_KEY) and not any(k.startswith(NAME_KEY) for k in keys):
         return None  # a table with codes says nothing of a name (names differ from codes)
     return cell_known(table, row, column)

@@ -156,3 +156,53 @@ def test_a_later_budget_states_its_change_consistently_with_the_earlier_one(tmp_
     wrong = audit_series([docs[1], read_document(altered)])["sh_putuo_wanli_2025"]
     assert [f.severity for f in wrong if "三公" in f.message] == ["warning"]
     assert "不符" in next(f.message for f in wrong if f.severity == "warning")
+
+
+def _fujian_summary(carried: str) -> str:
+    """A 收支预算总表 as 福建 prints it (收入合计 = 本年收入合计 + 上年结转结余) and its “三公” list."""
+    return "\n".join(
+        [
+            "2026 年度",
+            "某市某局",
+            "部门预算",
+            "一、部门主要职责",
+            "某市某局的主要职责是：负责本市有关工作。",
+            "一、收支预算总表",
+            "2026 年度收支预算总表",
+            "单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "一、一般公共预算拨款收入 90.00 一、一般公共服务支出 110.00",
+            "二、政府性基金预算拨款收入 二、外交支出",
+            "九、其他收入 10.00",
+            "本年收入合计 100.00 本年支出合计 110.00",
+            f"上年结转结余 {carried} 结转下年支出 0.00",
+            "收入合计 110.00 支出合计 110.00",
+            "十、一般公共预算“三公”经费支出预算表",
+            "2026 年度一般公共预算“三公”经费支出预算表",
+            "单位：万元",
+            "项目 预算数",
+            "合计 5.00",
+            "1、因公出国（境）费用 0.00",
+            "2、公务接待费 5.00",
+            "3、公务用车购置及运行费 0.00",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("carried", "severity", "message"),
+    [
+        ("10.00", "ok", "收支预算总表：收入合计 110.00 = 本年收入合计、上年结转结余之和 110.00"),
+        ("9.00", "error", "收支预算总表：收入合计 110.00 ≠ 本年收入合计、上年结转结余之和 109.00"),
+    ],
+)
+def test_two_sided_totals_are_the_familys_and_add_up_through_the_years_subtotal(carried, severity, message):
+    from assistant.documents import parse_document
+
+    doc = parse_document(_fujian_summary(carried), "fujian-summary")
+    assert doc.tables[0].family == "fujian" and doc.unit_name == "某市某局"
+    sides = [f for f in audit_document(doc).findings if f.check == "sides"]
+    assert any(f.severity == severity and f.message.endswith(message) for f in sides), sides
+    assert any(f.severity == "ok" and "本年收入合计 100.00 = 各项收入之和 100.00" in f.message for f in sides)
+    assert any(f.severity == "ok" and "收入合计 = 支出合计 = 110.00" in f.message for f in sides)

@@ -188,3 +188,31 @@ CONTENTS = [
 )
 def test_contents_entries_are_not_headings(family, heads):
     assert [(b.kind, b.name, b.start) for b in find_blocks(CONTENTS, family)] == heads
+
+
+OTHER = ROOT.parent / "shared" / "corpus" / "other"
+
+
+@pytest.mark.skipif(not OTHER.exists(), reason="shared corpus not present")
+@pytest.mark.parametrize(
+    ("name", "unit", "sections", "glossary_start"),
+    [
+        (  # 名词解释 printed again after a page holding only its heading and a page number
+            "quanzhou_shizhengfubangongshi_2026",
+            "泉州市人民政府办公室",
+            ["主要职能", "机构设置", "主要工作任务", "预算编制说明", "其他相关情况说明", "名词解释"],
+            "一、财政拨款收入：",
+        ),
+        (  # a contents list without leaders: the part headings (第二部分 …部门预算表) only divide
+            "guangzhou_shizhengfubangongting_2026",
+            "广州市人民政府办公厅",
+            ["主要职能", "机构设置", "预算构成", "预算编制说明", "名词解释"],
+            "一、财政拨款收入:",
+        ),
+    ],
+)
+def test_other_families_sections_and_unit(name, unit, sections, glossary_start):
+    doc = read_document(OTHER / f"{name}.txt")
+    assert doc.unit_name == unit and doc.year == 2026 and doc.kind == "部门预算"
+    assert [s.name for s in doc.sections] == sections
+    assert next(s for s in doc.sections if s.name == "名词解释").text.startswith(glossary_start)

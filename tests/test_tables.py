@@ -71,6 +71,9 @@ def test_parse_number(token, value):
         ("2013802一般行政管理事务 5", "201 38 02", "一般行政管理事务 5"),
         ("21208 国有土地使用权出让收入安排的支出", "212 08", "国有土地使用权出让收入安排的支出"),
         ("合计 10,555,000", "", "合计 10,555,000"),
+        ("[2010301]行政运行 6,853.85", "201 03 01", "行政运行 6,853.85"),
+        ("[201]一般公共服务支出 8,812.33", "201", "一般公共服务支出 8,812.33"),
+        ("[30217]公务接待费 11.26", "302 17", "公务接待费 11.26"),
     ],
 )
 def test_split_code(text, code, rest):
@@ -298,3 +301,168 @@ def test_spending_from_an_empty_source_is_zero():
     assert ceiling_values(projects, [income, projects], [spec]) == {(0, "财政专户管理资金"): D(0)}
     income.cells.append(Cell(0, "财政专户管理资金收入", D(5)))
     assert ceiling_values(projects, [income, projects], [spec]) == {}
+
+
+def _parse(family: str, lines: list[str]):
+    return parse_table(Block("table", "", lines[0], 0, len(lines), family), lines, 2026)
+
+
+def _grid(table) -> list[tuple[str, int, dict[str, str]]]:
+    """Each row's name, level and placed cells as printed."""
+    return [
+        (row.name, row.level, {c.column: format_decimal(c.value) for c in table.cells if c.row == r})
+        for r, row in enumerate(table.rows)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("family", "lines", "rows"),
+    [
+        (  # 泉州: the “三公” table as a list, one figure column
+            "fujian",
+            [
+                "2026 年度一般公共预算“三公”经费支出预算表",
+                "单位：万元",
+                "项目 预算数",
+                "合计 312.75",
+                "1、因公出国（境）费用 0.00",
+                "2、公务接待费 18.85",
+                "3、公务用车购置及运行费 293.90",
+                "其中：（1）公务用车购置费 261.90",
+                "（2）公务用车运行费 32.00",
+            ],
+            [
+                (
+                    "合计",
+                    0,
+                    {
+                        "合计": "312.75",
+                        "因公出国(境)费": "0.00",
+                        "公务接待费": "18.85",
+                        "公务用车购置及运行费": "293.90",
+                        "购置费": "261.90",
+                        "运行费": "32.00",
+                    },
+                )
+            ],
+        ),
+        (  # 珠海: items by source of funds; each source becomes a row, 行政经费 the 机关运行经费
+            "guangdong",
+            [
+                "财政拨款安排的行政经费及“三公”经费预算表",
+                "单位名称：珠海市商务局 单位：万元",
+                "项目 合计 一般公共预算 政府性基金预算 国有资本经营预算",
+                "行政经费 10,884.55 10,884.55 0.00 0.00",
+                "“三公”经费 19.84 19.84 0.00 0.00",
+                "其中：（一）因公出国（境）支出 13.20 13.20 0.00 0.00",
+                "（二）公务用车购置及运行维护支出 0.00 0.00 0.00 0.00",
+                "1.公务用车购置费 0.00 0.00 0.00 0.00",
+                "2.公务用车运行维护费 0.00 0.00 0.00 0.00",
+                "（三）公务接待费支出 6.64 6.64 0.00 0.00",
+            ],
+            [
+                (
+                    name,
+                    level,
+                    dict(
+                        zip(
+                            [
+                                "机关运行经费",
+                                "合计",
+                                "因公出国(境)费",
+                                "公务用车购置及运行费",
+                                "购置费",
+                                "运行费",
+                                "公务接待费",
+                            ],
+                            values,
+                            strict=True,
+                        )
+                    ),
+                )
+                for name, level, values in [
+                    ("合计", 0, ["10884.55", "19.84", "13.20", "0.00", "0.00", "0.00", "6.64"]),
+                    ("一般公共预算", 1, ["10884.55", "19.84", "13.20", "0.00", "0.00", "0.00", "6.64"]),
+                    ("政府性基金预算", 1, ["0.00"] * 7),
+                    ("国有资本经营预算", 1, ["0.00"] * 7),
+                ]
+            ],
+        ),
+    ],
+)
+def test_a_table_printed_as_a_list_is_read_as_rows_and_columns(family, lines, rows):
+    table = _parse(family, lines)
+    assert table.key == "three_public" and not table.unplaced and not table.warnings
+    assert _grid(table) == rows
+
+
+def test_units_listed_by_name_add_up_to_the_total_and_place_their_figures():
+    lines = [
+        "2026 年度收入预算总表",
+        "单位：万元",
+        "单位名称 合计 预算拨款 金预算拨 经营预算 管理资金 事业收入 其他收入",
+        "合计 24995.94 23195.94 1800.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00",
+        "福州市商务",
+        "发展促进中 337.92 337.92",
+        "心",
+        "福州市商务",
+        "24658.02 22858.02 1800.00",
+        "局",
+    ]
+    table = _parse("fujian", lines)
+    assert not table.unplaced
+    assert _grid(table)[1:] == [
+        ("福州市商务发展促进中心", 0, {"合计": "337.92", "一般公共预算": "337.92"}),
+        ("福州市商务局", 0, {"合计": "24658.02", "一般公共预算": "22858.02", "政府性基金预算": "1800.00"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "levels"),
+    [
+        (  # each unit, then its classes; a difference from rounding to 万元 still closes the group
+            [
+                ("合计", "1,862.24"),
+                ("储备粮管理中心", "1,862.24"),
+                ("工资福利支出", "1,662.06"),
+                ("商品和服务支出", "133.31"),
+                ("对个人和家庭的补助", "59.86"),
+                ("资本性支出", "7.00"),
+            ],
+            [0, 1, 2, 2, 2, 2],
+        ),
+        (
+            [
+                ("合计", "100.00"),
+                ("甲单位", "60.00"),
+                ("工作经费", "60.00"),
+                ("乙单位", "40.00"),
+                ("购置经费", "10.00"),
+                ("专项经费", "30.00"),
+            ],
+            [0, 1, 2, 1, 2, 2],
+        ),
+        (  # the sums never close: no groups are guessed
+            [("合计", "100.00"), ("甲单位", "60.00"), ("工作经费", "50.00"), ("乙单位", "40.00")],
+            [0, 0, 0, 0],
+        ),
+    ],
+)
+def test_groups_printed_without_codes_are_found_by_their_sums(rows, levels):
+    lines = ["部门预算基本支出预算表", "单位名称：某局 单位：万元"]
+    lines += [f"{name} {v} {v} {v} 0.00 0.00 0.00 0.00" for name, v in rows]
+    table = _parse("guangdong", lines)
+    assert [row.level for row in table.rows] == levels
+    assert not table.unplaced
+
+
+def test_a_row_printing_every_column_is_placed_even_when_its_own_figures_disagree():
+    lines = [
+        "收入总体情况表",
+        "单位名称：珠海市商务局 单位：万元",
+        "合计 1,090.13 1,086.98 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 3.16",
+        "珠海市贸易服务中心 1,090.13 1,086.98 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 3.16",
+    ]
+    table = _parse("guangdong", lines)
+    assert not table.unplaced
+    assert {c.column: c.value for c in table.cells if c.row == 1}["上年结转结余"] == D("3.16")

@@ -30,6 +30,9 @@ class Problem:
     sums: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # row = Σ rows, every column
     anchors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → known value
     floors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → least value
+    rounded: bool = False  # figures printed rounded: a row or sum off by its last digits is still used
+    # per sum the differences its rounding allows (only sums that do not hold exactly, when `rounded`)
+    slack: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,6 +65,36 @@ def row_candidates(
         if all(vec[t] == sum((vec[p] for p in parts), ZERO) for t, parts in identities):
             out.append(placement)
     return out
+
+
+def near_candidates(
+    numbers: tuple[Decimal, ...], ncols: int, identities: list[tuple[int, tuple[int, ...]]]
+) -> list[Placement]:
+    """For a row no placement satisfies exactly: the placements that satisfy every identity within the
+    rounding of the printed figures (a unit of their last digit per part: 6,420.41 + 9,538.54 printed under
+    15,958.96), or every column in order when the row fills them all. The audit still reports the difference."""
+    if len(numbers) == ncols:
+        return [tuple(range(ncols))]
+    quantum = _quantum(numbers)
+    out = []
+    for placement in combinations(range(ncols), len(numbers)):
+        vec = vector(numbers, placement, ncols)
+        if all(abs(vec[t] - sum((vec[p] for p in ps), ZERO)) <= quantum * len(ps) for t, ps in identities):
+            out.append(placement)
+    return out
+
+
+def _quantum(numbers: tuple[Decimal, ...] | list[Decimal]) -> Decimal:
+    """A unit of the last printed digit (0.01 for figures printed with two decimals)."""
+    exponents = [n.as_tuple().exponent for n in numbers]
+    return Decimal(1).scaleb(min((e for e in exponents if isinstance(e, int)), default=0))
+
+
+def _slack(problem: Problem, group: tuple[int, tuple[int, ...]]) -> tuple[Decimal, ...]:
+    """The differences a rounded sum may show: up to a unit of the last digit per row added."""
+    figures = [v for r in (group[0], *group[1]) for v in problem.numbers[r]]
+    quantum = _quantum(figures)
+    return tuple(quantum * k for k in range(-len(group[1]), len(group[1]) + 1))
 
 
 def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
@@ -138,16 +171,19 @@ class _Solver:
                     seen[(parent, col)] = tuple(len(self.domains[r]) for r in (parent, *children))
 
     def _prune(self, parent: int, children: tuple[int, ...], col: int, cap: int) -> bool:
+        slack = self.p.slack.get((parent, children), (ZERO,))
         sets = [{self.value(c, pl, col) for pl in self.domains[c]} for c in children]
-        totals = {self.value(parent, pl, col) for pl in self.domains[parent]}
+        totals = {self.value(parent, pl, col) + d for pl in self.domains[parent] for d in slack}
         reach = _hits(sets, totals, cap)
         if reach is None:
             return self._prune_bounds(parent, children, col, sets)
         changed = False
-        keep = [pl for pl in self.domains[parent] if self.value(parent, pl, col) in reach]
+        keep = [
+            pl for pl in self.domains[parent] if any(self.value(parent, pl, col) + d in reach for d in slack)
+        ]
         if len(keep) != len(self.domains[parent]):
             self.domains[parent], changed = keep, True
-        targets = {self.value(parent, pl, col) for pl in self.domains[parent]}
+        targets = {self.value(parent, pl, col) + d for pl in self.domains[parent] for d in slack}
         for i, child in enumerate(children):
             if len(self.domains[child]) < 2:
                 continue
@@ -168,7 +204,8 @@ class _Solver:
     ) -> bool:
         """Interval reasoning when the subset sums are too many to list: Σmin ≤ parent ≤ Σmax."""
         lows, highs = [min(s) for s in sets], [max(s) for s in sets]
-        low, high = sum(lows, ZERO), sum(highs, ZERO)
+        margin = max(self.p.slack.get((parent, children), (ZERO,)))
+        low, high = sum(lows, ZERO) - margin, sum(highs, ZERO) + margin
         changed = False
         keep = [pl for pl in self.domains[parent] if low <= self.value(parent, pl, col) <= high]
         if len(keep) != len(self.domains[parent]):
@@ -189,7 +226,8 @@ class _Solver:
     def holds(self, assignment: dict[int, Placement], parent: int, children: tuple[int, ...]) -> bool:
         pv = self.vectors[(parent, assignment[parent])]
         cvs = [self.vectors[(c, assignment[c])] for c in children]
-        return all(pv[col] == sum((cv[col] for cv in cvs), ZERO) for col in range(self.p.ncols))
+        margin = max(self.p.slack.get((parent, children), (ZERO,)))
+        return all(abs(pv[col] - sum((cv[col] for cv in cvs), ZERO)) <= margin for col in range(self.p.ncols))
 
     def enumerate(self, limit: int = 200000, max_solutions: int = 64) -> list[dict[int, Placement]] | None:
         """All complete assignments (None when the search is too large to finish)."""
@@ -258,7 +296,11 @@ def solve(problem: Problem) -> Solution:
     A sum or anchor that cannot hold on its own (the source's own figures disagree) is set aside and
     reported in `Solution.failed`; the remaining identities still place what they force.
     """
-    domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
+    domains = [
+        row_candidates(nums, problem.ncols, problem.identities)
+        or (near_candidates(nums, problem.ncols, problem.identities) if problem.rounded else [])
+        for nums in problem.numbers
+    ]
     domains = _above_floors(problem, domains)
     consistent = all(domains)
     broken = {r for r, d in enumerate(domains) if not d}
@@ -271,12 +313,19 @@ def solve(problem: Problem) -> Solution:
         ):
             del anchors[key]
             failed.append((key[0], ()))
+    slack: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] = {}
     for group in list(sums):
         alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
         if _settle(alone, domains, broken) is None:
             sums.remove(group)
             failed.append(group)
-    problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, anchors)
+            near = {group: _slack(problem, group)} if problem.rounded else {}
+            alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors, slack=near)
+            if near and _settle(alone, domains, broken) is not None:
+                sums.append(group)  # it holds up to the rounding of its figures: still used, still reported
+                failed.remove(group)
+                slack.update(near)
+    problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, anchors, slack=slack)
     settled = _settle(problem, domains, broken)
     if settled is None:  # the sums do not hold together; keep what each row's own identities force
         consistent = False

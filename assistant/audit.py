@@ -127,10 +127,8 @@ def _line_of(message: str) -> int:
 def _table_findings(table: Table, add: Any) -> None:
     template = next(t for t in layouts(table.family)["tables"] if t["key"] == table.key)
     # a supplementary table whose columns only the ruling lines show: open figures are a notice, not a failure
-    severity, note = (
-        ("warning", f"（{template['open_note']}）") if "open_note" in template else ("unplaced", "")
-    )
     for message in table.unplaced:
+        severity, note = _open_severity(message, template)
         add(Finding(severity, "placement", f"{table.name}：{message}{note}", _line_of(message), table.key))
     for message in table.warnings:
         if any(note in message for note in _SOLVER_NOTES):
@@ -193,7 +191,7 @@ def _table_findings(table: Table, add: Any) -> None:
                         table.key,
                     )
                 )
-    hierarchy = template["hierarchy"]
+    hierarchy = layout.get("hierarchy", template["hierarchy"])
     top_total = layouts(table.family).get("sides", {}).get("top_total", "")
     for parent, children in _sum_groups(table.rows, hierarchy, main, top_total):
         if parent not in vec or any(c not in vec for c in children):
@@ -222,15 +220,29 @@ def _table_findings(table: Table, add: Any) -> None:
         _sides_findings(table, add)
 
 
+def _open_severity(message: str, template: dict[str, Any]) -> tuple[str, str]:
+    """An open figure is a notice, not a failure, in a table whose open columns only the ruling lines show
+    (`open_note`), or only `open_columns` when the template names them and the figure may be in no other."""
+    if "open_note" not in template:
+        return "unplaced", ""
+    if "open_columns" in template:
+        m = re.search(r"列无法唯一确定（可能在：(.+)）$", message)
+        if not m or not set(m.group(1).split("、")) <= set(template["open_columns"]):
+            return "unplaced", ""
+    return "warning", f"（{template['open_note']}）"
+
+
 def _row(row: Any) -> str:
     return f"第{row.line}行「{(row.code + ' ' + row.name).strip()}」"
 
 
 def _sides_findings(table: Table, add: Any) -> None:
     """收入总计 = Σ income items = 支出总计 (合计), and each income item = Σ its sub-items."""
+    sides = layouts(table.family).get("sides", {})
     income = [r for r in table.rows if r.side == "收入"]
-    total_in = next((r for r in income if re.search(r"收入总计$", r.name)), None)
-    total_out = next((r for r in table.rows if r.side == "支出" and re.search(r"支出总计$", r.name)), None)
+    total_in = next((r for r in income if re.search(sides.get("income_total", r"收入总计$"), r.name)), None)
+    out_total = sides.get("expense_total", r"支出总计$")
+    total_out = next((r for r in table.rows if r.side == "支出" and re.search(out_total, r.name)), None)
     if total_in is not None and not total_in.numbers:
         add(
             Finding(

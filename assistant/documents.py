@@ -81,8 +81,30 @@ def source_lines(text: str | list[str]) -> list[str]:
 def _is_toc_entry(lines: list[str], i: int, candidates: set[int]) -> bool:
     if _TOC_LEADER.search(lines[i]):
         return True
-    nxt = next((j for j in range(i + 1, min(i + 4, len(lines))) if lines[j]), None)
+    nxt = next(
+        (j for j in range(i + 1, min(i + 4, len(lines))) if lines[j] and not _PART_ONLY.match(lines[j])), None
+    )
     return nxt is not None and (nxt in candidates or _TOC_LEADER.search(lines[nxt]) is not None)
+
+
+_PAGE_NUMBER = re.compile(r"^([—\-－]\s*)?\d{1,3}(\s*[—\-－])?$")
+_ORDINAL_HEAD = re.compile(
+    r"^(第.部分\s*|20\d\d\s*年度?|\d+[、.．]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)+"
+)
+
+
+def _listed_again(lines: list[str], i: int, raw: dict[int, tuple[str, str]], toc: set[int]) -> bool:
+    """A heading printed again further on whose own block is at most a few lines (a contents entry the
+    contents check missed: the last entry of a part, followed by the next part's title)."""
+    later = [j for j in raw if j > i and j not in toc]
+    bare = _ORDINAL_HEAD.sub("", families.plain_title(lines[i]))
+    if not any(
+        raw[j] == raw[i] and _ORDINAL_HEAD.sub("", families.plain_title(lines[j])) == bare for j in later
+    ):
+        return False
+    end = min((j for j in raw if j > i), default=len(lines))
+    body = [line for line in lines[i + 1 : end] if line and not _PAGE_NUMBER.match(line)]
+    return len(body) <= 3
 
 
 def _title_text(lines: list[str], i: int) -> str:
@@ -106,6 +128,7 @@ def _broken_titles(lines: list[str], i: int) -> list[str]:
 
 
 _PART = re.compile(r"^第[一二三四五六七八九十]部分")
+_PART_ONLY = re.compile(r"^第[一二三四五六七八九十]部分\s*\S*(预算|说明|报表|概况)\S*$")
 
 
 def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
@@ -126,6 +149,7 @@ def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
 def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]:
     """Headings of sections and tables, skipping the table of contents."""
     spec = layouts(family)
+    repeated = {s["name"] for s in spec["sections"] if s.get("repeats")}
     raw: dict[int, tuple[str, str]] = {}
     titles: dict[int, str] = {}
     for i, line in enumerate(lines):
@@ -137,13 +161,46 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
                 break
         if found:
             raw[i] = found
-    heads = [i for i in raw if not _is_toc_entry(lines, i, set(raw))]
-    blocks = []
+    toc = {i for i in raw if _is_toc_entry(lines, i, set(raw))}
+    heads = [i for i in raw if i not in toc and not _listed_again(lines, i, raw, toc)]
+    blocks: list[Block] = []
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
         kind, name = raw[i]
-        blocks.append(Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family))
+        block = Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family)
+        if (
+            blocks
+            and _continues(blocks[-1], block, repeated)
+            and _same_template(lines, blocks[-1], block, spec)
+        ):
+            block = replace(blocks.pop(), end=end)
+        blocks.append(block)
     return blocks
+
+
+def _same_template(lines: list[str], before: Block, block: Block, spec: dict[str, Any]) -> bool:
+    """Both parts read as the same table by their headers (a title can be printed on the wrong table)."""
+    if block.kind != "table":
+        return True
+    from assistant.tables import choose_template, split_figures
+
+    def key(part: Block) -> str:
+        body = lines[part.start + 1 : part.end]
+        first = next((n for n, line in enumerate(body) if split_figures(line)[1]), len(body))
+        header = "".join(line.replace(" ", "") for line in body[:first])
+        return str(choose_template(part.title, header, spec["tables"])[0]["key"])
+
+    return key(before) == key(block)
+
+
+def _continues(before: Block, block: Block, repeated: set[str]) -> bool:
+    """A table whose title is printed again at the top of the next page is one table, not two; so is a
+    section whose heading the family marks as printed on every page (`repeats`)."""
+    if before.kind != block.kind or not block.name or before.name != block.name:
+        return False
+    if block.kind == "section":
+        return block.name in repeated
+    return families.plain_title(before.title) == families.plain_title(block.title)
 
 
 def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:
@@ -241,9 +298,13 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
             body = dedupe(join_broken_lines(lines[block.start + 1 : block.end], block.start + 1))
             text_body = "\n".join(t for _, t in body)
             if block.name in seen_sections:
-                continue  # a repeated heading: its text was printed before
-            seen_sections.add(block.name)
-            sections.append(Section(block.name, block.title, text_body, block.start + 1))
+                n = next(k for k, s in enumerate(sections) if s.name == block.name)
+                if not text_body or text_body in sections[n].text:
+                    continue  # a repeated heading: its text was printed before
+                sections[n] = replace(sections[n], text=sections[n].text + "\n" + text_body)
+            else:
+                seen_sections.add(block.name)
+                sections.append(Section(block.name, block.title, text_body, block.start + 1))
             facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
             table = parse_table(block, lines, year, grid=source.grid)

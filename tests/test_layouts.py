@@ -12,7 +12,7 @@ from assistant import layouts
 from assistant.documents import source_lines
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-HIERARCHIES = {"code", "sides", "none", "units"}
+HIERARCHIES = {"code", "sides", "none", "units", "flat"}
 
 
 @pytest.fixture(params=layouts.names())

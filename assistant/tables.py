@@ -369,7 +369,14 @@ def _read_rows(
         name, figures = split_figures(rest, " " if codes.get("spaced") else "")
         if _TOTAL.match(name.replace(" ", "")):
             name = name.replace(" ", "")  # `合 计`
-        if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
+        tail = split_row == len(table.rows) - 1 >= 0 and len(name) <= 4  # `支出` ending a wrapped name
+        if (
+            hierarchy == "code"
+            and not code
+            and not figures
+            and name
+            and (tail or not _is_header(line, words))
+        ):
             if split_row == len(table.rows) - 1 >= 0:
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", prev.numbers)

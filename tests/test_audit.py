@@ -10,6 +10,7 @@ import pytest
 from assistant.audit import (
     AuditReport,
     Finding,
+    _open_severity,
     audit_document,
     exit_code,
     render_audit,
@@ -156,3 +157,53 @@ def test_a_later_budget_states_its_change_consistently_with_the_earlier_one(tmp_
     wrong = audit_series([docs[1], read_document(altered)])["sh_putuo_wanli_2025"]
     assert [f.severity for f in wrong if "三公" in f.message] == ["warning"]
     assert "不符" in next(f.message for f in wrong if f.severity == "warning")
+
+
+@pytest.mark.parametrize(
+    ("message", "template", "severity"),
+    [
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定（可能在：上年购置费、上年运行费）",
+            {"open_note": "n", "open_columns": ["上年购置费", "上年运行费"]},
+            "warning",
+        ),
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定（可能在：购置费、上年运行费）",
+            {"open_note": "n", "open_columns": ["上年购置费", "上年运行费"]},
+            "unplaced",
+        ),
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定",
+            {"open_note": "n", "open_columns": ["上年购置费"]},
+            "unplaced",
+        ),
+        ("第9行「 合计」的 5.40：列无法唯一确定（可能在：其他资金）", {"open_note": "n"}, "warning"),
+        ("第9行「 合计」的 5.40：列无法唯一确定（可能在：其他资金）", {}, "unplaced"),
+    ],
+)
+def test_open_figures_are_a_notice_only_in_the_columns_the_family_names(message, template, severity):
+    assert _open_severity(message, template)[0] == severity
+
+
+def test_a_family_balances_its_own_grand_totals():
+    from assistant.documents import parse_document
+
+    text = "\n".join(
+        [
+            "2026年部门收支总体情况表",
+            "单位名称：某厅 单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "合计 12.00 合计 12.01",
+            "一、一般公共预算资金 12.00 一、一般公共服务支出 12.01",
+            "2026年部门支出总体情况表",
+            "单位名称：某厅 单位：万元",
+            "科目编码 科目名称 总计 基本支出 项目支出",
+            "合计 12.01 12.01",
+            "201 一般公共服务支出 12.01 12.01",
+        ]
+    )
+    report = audit_document(parse_document(text, "twins"))
+    assert [f.message for f in report.findings if f.check == "sides" and f.severity == "error"] == [
+        "2026年部门收支总体情况表：收入总计 12.00 ≠ 支出总计 12.01"
+    ]

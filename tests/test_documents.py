@@ -113,3 +113,71 @@ def test_decode_accepts_utf8_with_bom():
 
 def test_every_error_is_a_budget_error():
     assert issubclass(InputError, BudgetQAError) and issubclass(NotABudgetError, BudgetQAError)
+
+
+# A department budget of the 总体情况表 family, cut down: contents, narrative, one table over two pages.
+ZONGTI = """某市某局
+2026 年部门预算公开
+目 录
+第一部分 2026 年部门预算说明
+一、部门基本概况
+七、名词解释
+第二部分 2026 年部门预算表
+1、部门收支总表
+2、部门支出总表
+第一部分 部门预算公开说明
+一、部门基本概况
+（一）职能职责
+负责全市某项工作。
+（二）机构设置
+局机关设办公室。
+二、部门预算单位构成
+本部门只有本级。
+七、名词解释
+1．基本支出：保障机构正常运转的支出。
+第二部分 2026 年部门预算表
+2026年部门收支总体情况表
+部门名称：某局 单位：万元
+收 入 支 出
+项 目 本年预算 项 目 本年预算
+一、本级财政拨款收入 10.00 一、基本支出 6.00
+二、项目支出 4.00
+2026年部门收支总体情况表
+部门名称：某局 单位：万元
+收 入 支 出
+项 目 本年预算 项 目 本年预算
+本 年 收 入 合 计 10.00 本 年 支 出 合 计 10.00
+收 入 总 计 10.00 支 出 总 计 10.00
+2026年部门支出总体情况表
+部门名称：某局 单位：万元
+科目编码
+功能科目 总 计 基本支出 项目支出
+类 款 项
+** ** ** ** 1 2 3
+合计 10.00 6.00 4.00
+201 一般公共服务支出 10.00 6.00 4.00
+40 信访事务 10.00 6.00 4.00
+201 40 01 行政运行 6.00 6.00
+201 40 04 信访业务 4.00 4.00
+"""
+
+
+def test_a_table_continued_under_its_repeated_title_is_one_table():
+    doc = parse_document(ZONGTI, "zongti")
+    summary = doc.table("financial_summary")
+    assert [t.key for t in doc.tables] == ["financial_summary", "expenditure_summary"]
+    assert [r.name for r in summary.rows if r.side == "收入"] == [
+        "一、本级财政拨款收入",
+        "本年收入合计",
+        "收入总计",
+    ]
+    assert not summary.unplaced and not doc.table("expenditure_summary").unplaced
+
+
+def test_contents_entries_are_skipped_and_sections_of_one_name_are_joined():
+    doc = parse_document(ZONGTI, "zongti")
+    sections = {s.name: s for s in doc.sections}
+    assert sections["名词解释"].text.startswith("1．基本支出：保障机构正常运转的支出。")
+    assert "部门收支总表" not in sections["名词解释"].text  # not the contents entry printed first
+    assert sections["机构设置"].text == "局机关设办公室。\n本部门只有本级。"
+    assert (doc.unit_name, doc.year, doc.kind) == ("某局", 2026, "部门预算")

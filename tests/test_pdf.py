@@ -252,3 +252,26 @@ def test_other_provinces_pdfs_parse_or_are_refused_in_one_line(name):
         assert "\n" not in str(err) and name.removesuffix(".pdf") in str(err)
     else:
         assert doc.pages and doc.tables
+
+
+ROTATED_PDF = SHANGHAI.parent / "pdf" / "yantai_caizhengju_2026.pdf"
+
+
+@pytest.mark.skipif(not ROTATED_PDF.exists(), reason="the shared corpus is not present")
+def test_a_page_printed_turned_90_degrees_is_read_upright_with_its_ruled_rows():
+    """Yantai prints its wide tables on pages whose /Rotate is 90: the lines and the ruling lines are read
+    in the page's displayed orientation (pdfplumber turns the characters and the edges by the page's
+    rotation), so the table reads as on screen."""
+    import pdfplumber
+
+    from assistant.pdf import read_page
+
+    with pdfplumber.open(ROTATED_PDF) as pdf:
+        page = pdf.pages[10]
+        assert page.rotation == 90 and page.width > page.height
+        read = read_page(page)
+    assert read.lines[:3] == ["公开表2", "收入总体情况表", "部门（单位）：烟台市财政局 单位：万元"]
+    assert read.lines[10] == "合 计 9,069.47 9,069.47 9,069.47"
+    top, bottom, row = read.grid[0]
+    assert top <= read.middles[10] <= bottom
+    assert row.groups == ((D("9069.47"), D("9069.47"), D("9069.47")) + (None,) * 10,)

@@ -96,8 +96,11 @@ def audit_document(doc: Document) -> AuditReport:
                 "unplaced": len(t.unplaced),
             }
         )
-    report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     add = report.findings.append
+    if not doc.tables and doc.sections:
+        add(Finding("warning", "table", "本文件是预算的情况说明，不含预算表：预算表在另行公开的报表文件中"))
+    else:
+        report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     if doc.ocr_pages:
         pages = "、".join(str(p) for p in doc.ocr_pages)
         add(
@@ -273,7 +276,8 @@ def _sides_findings(table: Table, add: Any) -> None:
                 table.key,
             )
         )
-    items = [r for r in income if _ORDINAL.match(r.name)]
+    parts = sides.get("income_parts")  # the rows the grand total adds up, where not the numbered ones
+    items = [r for r in income if (re.search(parts, r.name) if parts else _ORDINAL.match(r.name))]
     value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in income}
     if items and total_in.numbers:
         sum_items = sum((value[id(r)] for r in items), ZERO)

@@ -82,11 +82,17 @@ def _is_toc_entry(lines: list[str], i: int, candidates: set[int]) -> bool:
     if _TOC_LEADER.search(lines[i]):
         return True
     nxt = next(
-        (j for j in range(i + 1, min(i + 4, len(lines))) if lines[j] and not _PART_ONLY.match(lines[j])), None
+        (
+            j
+            for j in range(i + 1, min(i + 4, len(lines)))
+            if lines[j] and not _PART_ONLY.match(lines[j]) and not _PAGE_NUMBER.match(lines[j])
+        ),
+        None,
     )
     return nxt is not None and (nxt in candidates or _TOC_LEADER.search(lines[nxt]) is not None)
 
 
+_PAGE_FOOTER = re.compile(r"^[—\-－]\s*\d{1,3}\s*[—\-－]$")  # `- 5 -` printed inside a paragraph
 _PAGE_NUMBER = re.compile(r"^([—\-－]\s*)?\d{1,3}(\s*[—\-－])?$")
 _ORDINAL_HEAD = re.compile(
     r"^(第.部分\s*|20\d\d\s*年度?|\d+[、.．]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)+"
@@ -128,7 +134,7 @@ def _broken_titles(lines: list[str], i: int) -> list[str]:
 
 
 _PART = re.compile(r"^第[一二三四五六七八九十]部分")
-_PART_ONLY = re.compile(r"^第[一二三四五六七八九十]部分\s*\S*(预算|说明|报表|概况)\S*$")
+_PART_ONLY = re.compile(r"^第[一二三四五六七八九十]部分.{0,30}$")
 
 
 def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
@@ -244,10 +250,12 @@ def detect_identity(lines: list[str], blocks: list[Block]) -> tuple[str, int, st
     years = Counter(int(m.group(1)) for t in titles for m in _YEAR.finditer(t))
     if not years:
         years = Counter(int(m.group(1)) for line in lines[:40] for m in _YEAR.finditer(line))
+    if not years:  # tables that print no year (北京's 报表): the year their text names most
+        years = Counter(int(m.group(1)) for line in lines for m in _YEAR.finditer(line))
     year = years.most_common(1)[0][0] if years else 0
     head = " ".join(lines[:40]) + " ".join(titles)
     department = spec.get("department", r"部门(财务收支|收入|支出)预算|区级部门预算|部门预算编制说明")
-    kind = "部门预算" if re.search(department, head) else "单位预算"
+    kind = spec.get("kind") or ("部门预算" if re.search(department, head) else "单位预算")
     return unit_name, year, kind
 
 
@@ -257,6 +265,17 @@ def _unit_name(lines: list[str], spec: dict[str, str]) -> str:
         next(g for g in m.groups() if g) for line in lines if (m := pattern.search(line)) and any(m.groups())
     )
     return names.most_common(1)[0][0] if names else ""
+
+
+def narrative_only(lines: list[str], blocks: list[Block], family: str) -> bool:
+    """A budget's narrative published without its tables (北京's 情况说明, whose 报表 are a separate file): the
+    family names the line that says so (`narrative_only`), and the document has narrative sections."""
+    pattern = layouts(family).get("family", {}).get("narrative_only")
+    return (
+        bool(pattern)
+        and any(b.kind == "section" for b in blocks)
+        and any(re.search(pattern, line) for line in lines if len(line) <= 80)
+    )
 
 
 def is_final_accounts(lines: list[str]) -> bool:
@@ -282,8 +301,9 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
         raise NotABudgetError(
             f"{doc_id}: this is a 决算 (final accounts), not a budget; only budgets are supported"
         )
-    blocks = find_blocks(lines, families.detect(lines))
-    if not any(b.kind == "table" and b.name for b in blocks):
+    family = families.detect(lines)
+    blocks = find_blocks(lines, family)
+    if not any(b.kind == "table" and b.name for b in blocks) and not narrative_only(lines, blocks, family):
         raise NotABudgetError(
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
@@ -295,7 +315,10 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
     facts = []
     for block in blocks:
         if block.kind == "section":
-            body = dedupe(join_broken_lines(lines[block.start + 1 : block.end], block.start + 1))
+            page = [
+                line if not _PAGE_FOOTER.match(line) else "" for line in lines[block.start + 1 : block.end]
+            ]
+            body = dedupe(join_broken_lines(page, block.start + 1))
             text_body = "\n".join(t for _, t in body)
             if block.name in seen_sections:
                 n = next(k for k, s in enumerate(sections) if s.name == block.name)

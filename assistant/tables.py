@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.align import Problem, row_candidates, solve, vector
-from assistant.layouts import title_matches
+from assistant.layouts import TABLE_NUMBER, title_matches
 from assistant.records import Cell, GridRow, Row, Table
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def choose_template(title: str, header_text: str, tables: list[dict[str, Any]]) 
 
 def canonical_title(title: str, template: dict[str, Any], year: int, wrong_name: str | None) -> str:
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", title)
-    bare = re.sub(r"^公开\s?\d+\s?表[:：]\s*", "", bare)
+    bare = TABLE_NUMBER.sub("", bare)
     if re.sub(r"[\s“”\"]", "", bare) != bare and template["name"] not in bare:
         bare = template["name"]  # a title the PDF broke around its quotation marks
     if wrong_name:
@@ -892,7 +892,8 @@ def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, s
         if rule["table"] != table.key:
             continue
         for r, row in enumerate(table.rows):
-            if row.line in open_lines and row.code.split()[:1] == [rule["code"]]:
+            parts = rule["code"].split()  # a class (`301`) or a 款 of it (`505 01`)
+            if row.line in open_lines and row.code.split()[: len(parts)] == parts:
                 for column in rule["empty"]:
                     known[(r, column)] = Decimal(0)
     return known

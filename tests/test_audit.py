@@ -207,3 +207,32 @@ def test_a_family_balances_its_own_grand_totals():
     assert [f.message for f in report.findings if f.check == "sides" and f.severity == "error"] == [
         "2026年部门收支总体情况表：收入总计 12.00 ≠ 支出总计 12.01"
     ]
+
+
+def test_a_grand_total_made_of_this_year_and_last_years_remainder_balances():
+    """北京's 收支总表: 收入总计 = 本年收入合计 + 上年结转结余 (the remainder carries no number)."""
+    from assistant.documents import parse_document
+
+    text = "\n".join(
+        [
+            "预算01表 收支总表",
+            "金额单位：万元",
+            "收 入 支 出",
+            "项 目 预算数 项 目 预算数",
+            "一、一般公共预算拨款收入 10.000000 一、一般公共服务支出 12.500000",
+            "九、其他收入 0.500000",
+            "本年收入合计 10.500000 本年支出合计 12.500000",
+            "上年结转结余 2.000000 年终结转结余",
+            "收入总计 12.500000 支出总计 12.500000",
+            "预算10表 政府采购预算明细表",
+            "采购类别 金额",
+            "A-货物 1.000000",
+            "合 计 1.000000",
+        ]
+    )
+    report = audit_document(parse_document(text, "beijing"))
+    sides = [(f.severity, f.message) for f in report.findings if f.check == "sides"]
+    assert sides == [
+        ("ok", "收支总表：收入总计 = 支出总计 = 12.500000"),
+        ("ok", "收支总表：收入总计 12.500000 = 各项收入之和 12.500000"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,63 @@ def test_contents_entries_are_skipped_and_sections_of_one_name_are_joined():
     assert "部门收支总表" not in sections["名词解释"].text  # not the contents entry printed first
     assert sections["机构设置"].text == "局机关设办公室。\n本部门只有本级。"
     assert (doc.unit_name, doc.year, doc.kind) == ("某局", 2026, "部门预算")
+
+
+# 北京's 情况说明: the narrative of a budget whose tables are published as a separate 报表 file.
+NARRATIVE_ONLY = """北京市某局
+2026 年度部门预算信息公开
+目 录
+第一部分 2026 年度部门预算情况说明
+一、部门情况说明
+六、名词解释
+第二部分 2026 年度部门预算报表
+一、收支总表
+十一、财政拨款政府购买服务明细表
+- 2 -
+第一部分 2026 年度部门预算情况说明
+一、部门情况说明
+（一）本部门职责情况
+负责全市某项工作。
+- 3 -
+六、名词解释
+基本支出：指为保障机构正常运转的支出。
+第二部分 2026 年度部门预算报表
+附件：北京市某局 2026 年度部门预算批复公开表
+"""
+
+
+def test_a_narrative_published_without_its_tables_is_read_as_narrative_only():
+    doc = parse_document(NARRATIVE_ONLY, "shuoming")
+    assert (doc.unit_name, doc.year, doc.kind, doc.tables) == ("北京市某局", 2026, "部门预算", [])
+    assert [s.name for s in doc.sections] == ["主要职能", "名词解释"]
+    assert doc.sections[0].text == "负责全市某项工作。"  # the page footer (- 3 -) is not part of it
+
+
+def test_a_narrative_that_does_not_say_its_tables_are_apart_is_still_not_a_budget():
+    with pytest.raises(NotABudgetError, match="no budget table"):
+        lines = NARRATIVE_ONLY.splitlines()
+        parse_document(
+            "\n".join(line for line in lines if "部门预算报表" not in line and "附件" not in line), "x"
+        )
+
+
+def test_tables_that_print_no_year_take_the_year_their_text_names():
+    text = "\n".join(
+        [
+            "预算09表 财政拨款“三公”经费支出表",
+            "金额单位：万元",
+            "“三公”经费财政拨款预算总额 因公出国（境）费用 公务接待费",
+            "小计 公务用车购置费 公务用车运行维护费",
+            "3.000000 1.000000 1.000000 1.000000 0.400000 0.600000",
+            "预算10表 政府采购预算明细表",
+            "金额单位：万元",
+            "采购类别 金额",
+            "A-货物 1.000000",
+            "合 计 1.000000",
+            "预算12表 项目支出绩效目标表",
+            "确保2026年工作顺利进行",
+        ]
+    )
+    doc = parse_document(text, "baobiao")
+    assert (doc.year, doc.kind) == (2026, "部门预算")
+    assert doc.table("three_public").value(0, "运行费") == Decimal("0.600000")

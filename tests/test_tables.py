@@ -308,3 +308,35 @@ def test_a_wrapped_name_ending_in_a_header_word_is_joined():
         "expenditure_summary",
     )
     assert table.rows[-1].name == "其他政府办公厅（室）及相关机构事务支出"
+
+
+@pytest.mark.parametrize(
+    ("code", "empty"),
+    [("505 01", {"公用经费"}), ("505 02", {"人员经费"}), ("501 01", {"公用经费"}), ("599 99", set())],
+)
+def test_class_rules_may_name_a_kuan_of_a_class(code, empty):
+    from assistant.records import Row, Table
+    from assistant.tables import class_values
+
+    rules = [
+        {"table": "economic", "code": "501", "empty": ["公用经费"]},
+        {"table": "economic", "code": "505 01", "empty": ["公用经费"]},
+        {"table": "economic", "code": "505 02", "empty": ["人员经费"]},
+    ]
+    row = Row(code, "工资福利支出 30101-基本工资", 2, 7, "", (D(5), D(5)))
+    table = Table("economic", "t", "t", "万元", ["合计", "人员经费", "公用经费"], [row])
+    table.unplaced.append(f"第7行「{code} 工资福利支出」的 5：列无法唯一确定")
+    assert {column for (_, column) in class_values(table, rules)} == empty
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("预算05表 一般公共预算支出表", "2026年一般公共预算支出表"),
+        ("公开09表：政府采购支出表", "2026年政府采购支出表"),
+    ],
+)
+def test_a_printed_table_number_is_not_part_of_the_tables_name(title, name):
+    from assistant.tables import canonical_title
+
+    assert canonical_title(title, {"name": name.removeprefix("2026年")}, 2026, None) == name

@@ -35,6 +35,9 @@ class Problem:
     # that no placement meets exactly may then be off by half a unit per figure in it
     rounding: Decimal = ZERO
     loose: frozenset[tuple[int, tuple[int, ...]]] = frozenset()  # sums that hold only within the rounding
+    rounded: bool = False  # figures printed rounded: a row or sum off by its last digits is still used
+    # per sum the differences its rounding allows (only sums that do not hold exactly, when `rounded`)
+    margins: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,6 +82,36 @@ def row_candidates(
 def slack(rounding: Decimal, parts: int) -> Decimal:
     """How far a total may be from the sum of its `parts` when every figure was rounded to `rounding`."""
     return rounding / 2 * (parts + 1)
+
+
+def near_candidates(
+    numbers: tuple[Decimal, ...], ncols: int, identities: list[tuple[int, tuple[int, ...]]]
+) -> list[Placement]:
+    """For a row no placement satisfies exactly: the placements that satisfy every identity within the
+    rounding of the printed figures (a unit of their last digit per part: 6,420.41 + 9,538.54 printed under
+    15,958.96), or every column in order when the row fills them all. The audit still reports the difference."""
+    if len(numbers) == ncols:
+        return [tuple(range(ncols))]
+    quantum = _quantum(numbers)
+    out = []
+    for placement in combinations(range(ncols), len(numbers)):
+        vec = vector(numbers, placement, ncols)
+        if all(abs(vec[t] - sum((vec[p] for p in ps), ZERO)) <= quantum * len(ps) for t, ps in identities):
+            out.append(placement)
+    return out
+
+
+def _quantum(numbers: tuple[Decimal, ...] | list[Decimal]) -> Decimal:
+    """A unit of the last printed digit (0.01 for figures printed with two decimals)."""
+    exponents = [n.as_tuple().exponent for n in numbers]
+    return Decimal(1).scaleb(min((e for e in exponents if isinstance(e, int)), default=0))
+
+
+def _slack(problem: Problem, group: tuple[int, tuple[int, ...]]) -> tuple[Decimal, ...]:
+    """The differences a rounded sum may show: up to a unit of the last digit per row added."""
+    figures = [v for r in (group[0], *group[1]) for v in problem.numbers[r]]
+    quantum = _quantum(figures)
+    return tuple(quantum * k for k in range(-len(group[1]), len(group[1]) + 1))
 
 
 def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
@@ -152,7 +185,10 @@ class _Solver:
             self.domains[row] = [pl for pl in self.domains[row] if self.value(row, pl, col) == known]
 
     def tol(self, parent: int, children: tuple[int, ...]) -> Decimal:
-        return slack(self.p.rounding, len(children)) if (parent, children) in self.p.loose else ZERO
+        """How far a sum may miss: the family's rounding (`loose`), or the printed digits' (`margins`)."""
+        group = (parent, children)
+        family = slack(self.p.rounding, len(children)) if group in self.p.loose else ZERO
+        return max(family, *self.p.margins.get(group, (ZERO,)))
 
     def propagate(self, cap: int = 20000) -> None:
         seen: dict[tuple[int, int], tuple[int, ...]] = {}
@@ -293,6 +329,7 @@ def solve(problem: Problem) -> Solution:
     domains = [
         row_candidates(nums, problem.ncols, problem.identities)
         or row_candidates(nums, problem.ncols, problem.identities, problem.rounding)
+        or (near_candidates(nums, problem.ncols, problem.identities) if problem.rounded else [])
         for nums in problem.numbers
     ]
     domains = _above_floors(problem, domains)
@@ -308,6 +345,7 @@ def solve(problem: Problem) -> Solution:
             del anchors[key]
             failed.append((key[0], ()))
     loose = set()
+    margins: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] = {}
     for group in list(sums):
         alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
         if _settle(alone, domains, broken) is not None:
@@ -318,6 +356,14 @@ def solve(problem: Problem) -> Solution:
         else:
             sums.remove(group)
             failed.append(group)
+            near = {group: _slack(problem, group)} if problem.rounded else {}
+            alone = Problem(
+                problem.numbers, problem.ncols, problem.identities, [group], anchors, margins=near
+            )
+            if near and _settle(alone, domains, broken) is not None:
+                sums.append(group)  # it holds up to the rounding of its figures: still used, still reported
+                failed.remove(group)
+                margins.update(near)
     problem = Problem(
         problem.numbers,
         problem.ncols,
@@ -326,6 +372,7 @@ def solve(problem: Problem) -> Solution:
         anchors,
         rounding=problem.rounding,
         loose=frozenset(loose),
+        margins=margins,
     )
     settled = _settle(problem, domains, broken)
     if settled is None:  # the sums do not hold together; keep what each row's own identities force

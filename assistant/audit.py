@@ -94,8 +94,11 @@ def audit_document(doc: Document) -> AuditReport:
                 "unplaced": len(t.unplaced),
             }
         )
-    report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     add = report.findings.append
+    if not doc.tables and doc.sections:
+        add(Finding("warning", "table", "本文件是预算的情况说明，不含预算表：预算表在另行公开的报表文件中"))
+    else:
+        report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     if doc.ocr_pages:
         pages = "、".join(str(p) for p in doc.ocr_pages)
         add(
@@ -125,10 +128,8 @@ def _line_of(message: str) -> int:
 def _table_findings(table: Table, add: Any) -> None:
     template = next(t for t in layouts(table.family)["tables"] if t["key"] == table.key)
     # a supplementary table whose columns only the ruling lines show: open figures are a notice, not a failure
-    severity, note = (
-        ("warning", f"（{template['open_note']}）") if "open_note" in template else ("unplaced", "")
-    )
     for message in table.unplaced:
+        severity, note = _open_severity(message, template)
         add(Finding(severity, "placement", f"{table.name}：{message}{note}", _line_of(message), table.key))
     for message in table.warnings:
         if any(note in message for note in _SOLVER_NOTES):
@@ -191,7 +192,9 @@ def _table_findings(table: Table, add: Any) -> None:
                         table.key,
                     )
                 )
-    hierarchy = table_hierarchy(table, template)
+    hierarchy = table_hierarchy(
+        table, {**template, "hierarchy": layout.get("hierarchy", template["hierarchy"])}
+    )
     top_total = layouts(table.family).get("sides", {}).get("top_total", "")
     for parent, children in _sum_groups(table.rows, hierarchy, main, top_total):
         if parent not in vec or any(c not in vec for c in children):
@@ -220,17 +223,31 @@ def _table_findings(table: Table, add: Any) -> None:
         _sides_findings(table, layouts(table.family).get("sides", {}), add)
 
 
+def _open_severity(message: str, template: dict[str, Any]) -> tuple[str, str]:
+    """An open figure is a notice, not a failure, in a table whose open columns only the ruling lines show
+    (`open_note`), or only `open_columns` when the template names them and the figure may be in no other."""
+    if "open_note" not in template:
+        return "unplaced", ""
+    if "open_columns" in template:
+        m = re.search(r"列无法唯一确定（可能在：(.+)）$", message)
+        if not m or not set(m.group(1).split("、")) <= set(template["open_columns"]):
+            return "unplaced", ""
+    return "warning", f"（{template['open_note']}）"
+
+
 def _row(row: Any) -> str:
     return f"第{row.line}行「{(row.code + ' ' + row.name).strip()}」"
 
 
 def _sides_findings(table: Table, sides: dict[str, Any], add: Any) -> None:
     """收入总计 = 支出总计, the income total = Σ its parts, and each income item = Σ its sub-items. The totals
-    are the family's (`left_total`, `right_total`: 收入合计 / 支出合计 where a family calls them so); with a
+    are the family's (`income_total`/`expense_total`, else `left_total`/`right_total`: 收入合计 / 支出合计 where a
+    family calls them so); with a
     `top_total` (本年收入合计) the items add up to it, and it and the other unnumbered lines (上年结转结余) to
     the total."""
     income = [r for r in table.rows if r.side == "收入"]
-    left, right = sides.get("left_total", "收入总计$"), sides.get("right_total", "支出总计$")
+    left = sides.get("income_total", sides.get("left_total", "收入总计$"))
+    right = sides.get("expense_total", sides.get("right_total", "支出总计$"))
     total_in = next((r for r in income if re.search(left, r.name)), None)
     total_out = next((r for r in table.rows if r.side == "支出" and re.search(right, r.name)), None)
     if total_in is not None and not total_in.numbers:
@@ -263,10 +280,13 @@ def _totals_findings(
     table: Table, sides: dict[str, Any], income: list[Any], total_in: Any, total_out: Any, add: Any
 ) -> None:
     have_in, have_out = _first(total_in), _first(total_out)
-    totals = (
-        f"{total_in.name} = {total_out.name} = {_yuan(have_in)}"
+    left, right = (
+        (total_in.name, total_out.name) if total_in.name != total_out.name else ("收入总计", "支出总计")
+    )
+    totals = (  # by the printed labels, unless both sides print the same one (`合计 … 合计 …`)
+        f"{left} = {right} = {_yuan(have_in)}"
         if have_in == have_out
-        else f"{total_in.name} {_yuan(have_in)} ≠ {total_out.name} {_yuan(have_out)}"
+        else f"{left} {_yuan(have_in)} ≠ {right} {_yuan(have_out)}"
     )
     severity = "ok" if have_in == have_out else "error"
     add(Finding(severity, "sides", f"{table.name}：{totals}", total_in.line, table.key))
@@ -274,6 +294,8 @@ def _totals_findings(
     subtotal = next((r for r in income if top and re.search(top, r.name)), total_in)
     at = income.index(subtotal)  # with a subtotal, its items are printed above it
     items = [r for r in (income if subtotal is total_in else income[:at]) if _is_item(r)]
+    if parts := sides.get("income_parts"):  # the rows the grand total adds up, where not the numbered ones
+        subtotal, items = total_in, [r for r in income if re.search(parts, r.name)]
     if items:
         _sum_finding(table, subtotal, items, "各项收入之和", add)
     if subtotal is not total_in:

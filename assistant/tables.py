@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.align import Problem, row_candidates, solve, vector
-from assistant.layouts import title_matches
+from assistant.layouts import TABLE_NUMBER, title_matches
 from assistant.records import Cell, GridRow, Row, Table
 
 if TYPE_CHECKING:
@@ -42,14 +42,15 @@ def parse_number(token: str) -> Decimal | None:
         return None
 
 
-def split_figures(text: str) -> tuple[str, list[Decimal]]:
-    """`行政单位离退休 158,980 158,980` → ("行政单位离退休", [158980, 158980]): trailing figures off a label."""
+def split_figures(text: str, sep: str = "") -> tuple[str, list[Decimal]]:
+    """`行政单位离退休 158,980 158,980` → ("行政单位离退休", [158980, 158980]): trailing figures off a label
+    (its words joined by `sep`: the PDF breaks names with spaces, but some tables print two text columns)."""
     tokens = text.split()
     figures: list[Decimal] = []
     while tokens and (value := parse_number(tokens[-1])) is not None:
         figures.insert(0, value)
         tokens.pop()
-    return "".join(tokens), figures
+    return sep.join(tokens), figures
 
 
 def split_code(text: str) -> tuple[str, str]:
@@ -58,7 +59,7 @@ def split_code(text: str) -> tuple[str, str]:
     if not m:
         return "", text
     code = " ".join(part for part in m.groups() if part)
-    return code, text[m.end() :].strip()
+    return code, text[m.end() :].strip().lstrip("-_－").strip()
 
 
 _GLUED_FIGURE = re.compile(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2})(?=[\u4e00-\u9fff])")
@@ -133,7 +134,7 @@ def choose_template(title: str, header_text: str, tables: list[dict[str, Any]]) 
 
 def canonical_title(title: str, template: dict[str, Any], year: int, wrong_name: str | None) -> str:
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", title)
-    bare = re.sub(r"^公开\s?\d+\s?表[:：]\s*", "", bare)
+    bare = TABLE_NUMBER.sub("", bare)
     if re.sub(r"[\s“”\"]", "", bare) != bare and template["name"] not in bare:
         bare = template["name"]  # a title the PDF broke around its quotation marks
     if wrong_name:
@@ -189,6 +190,7 @@ def parse_table(
     header_text = "".join(lines[i].replace(" ", "") for i in body[:first_data])
     template, warning = choose_template(block.title, header_text, spec["tables"])
     layout = next(lay for lay in template["layouts"] if all(w in header_text for w in lay["requires"]))
+    template = {**template, "hierarchy": layout.get("hierarchy", template["hierarchy"])}  # a layout's own
     unit = next((m.group(1) for i in body[:8] if (m := _UNIT.search(lines[i]))), "元")
     words = _header_words(template, set(spec["header"]["words"]))
     wrong = next(
@@ -207,7 +209,7 @@ def parse_table(
     if warning:
         table.warnings.append(warning)
     lines = wrapped.join_wrapped_figures(lines, body)
-    data = _data_lines(block, lines, template["hierarchy"], first_data, spec.get("lines", {}))
+    data = _data_lines(block, lines, template, first_data, spec.get("lines", {}))
     hierarchy = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
     if hierarchy == "blocks":
         _block_levels(table)
@@ -218,7 +220,9 @@ def parse_table(
     if spec["family"].get("zeros_printed"):
         ruled = {**_full_rows(table), **ruled}
     rounding = Decimal(str(spec["family"].get("rounding", 0)))
-    _place(table, layout, hierarchy, spec["sides"], totals or {}, known or {}, ruled, floors or {}, rounding)
+    rounded = bool(spec.get("figures", {}).get("rounded"))
+    sides = spec["sides"]
+    _place(table, layout, hierarchy, sides, totals or {}, known or {}, ruled, floors or {}, rounding, rounded)
     return table
 
 
@@ -243,16 +247,20 @@ def _read_body(
         _rebalance_sides(table, spec["sides"])
         return hierarchy
     lines, data = _joined_rows(table, lines, data, grid, hierarchy, words, rules)
-    _read_rows(table, lines, data, words, hierarchy, rules)
+    codes = {**spec.get("codes", {}), "spaced": template.get("spaced_names", False)}
+    _read_rows(table, lines, data, words, hierarchy, rules, codes)
     _relabel(table, template.get("row_label", ""))
     if hierarchy == "names":
         _name_levels(table, grid, template.get("classes") or template.get("uncoded", ""))
     return hierarchy
 
 
-def _data_lines(block: Block, lines: list[str], hierarchy: str, first_data: int, rules: dict) -> list[int]:
+def _data_lines(
+    block: Block, lines: list[str], template: dict[str, Any], first_data: int, rules: dict
+) -> list[int]:
     """The lines that may hold rows: not page furniture (`[lines] skip`), not the header above the first
     figures, nor the title and header printed again on a later page of the table."""
+    hierarchy, title = template["hierarchy"], template["title"]
     skip = [re.compile(p) for p in rules.get("skip", []) + rules.get("furniture", [])]
     heads = set(block.parts)
     for start in block.parts:  # a later page's header, down to its first figures
@@ -266,6 +274,7 @@ def _data_lines(block: Block, lines: list[str], hierarchy: str, first_data: int,
         and not any(p.search(lines[i]) for p in skip)
         and i not in block.parts
         and (hierarchy == "sides" or (n >= first_data and i not in heads) or bool(split_code(lines[i])[0]))
+        and not (i > block.start and title_matches(title, lines[i]))  # the title printed again
     ]
 
 
@@ -419,6 +428,7 @@ def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], l
 
 
 _TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
+_TOTAL_NAME = re.compile(r"(合计|总计)$")
 
 
 def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tuple[int, ...]]:
@@ -516,7 +526,27 @@ def _no_code(text: str) -> tuple[str, str]:
     return "", text
 
 
-_CODE_READERS = {"code": split_code, "units": split_unit_code}
+_CODE_READERS = {"code": split_code, "units": split_unit_code, "flat": split_code}
+
+_OWN_DIGITS = re.compile(r"^(\d{2})(?=\s)")
+
+
+def _full_code(line: str, rows: list[Row]) -> str:
+    """`06 财政事务` printed under `201 一般公共服务支出` (a 款 or 项 with its own two digits, the columns of its
+    parent left blank) → `201 06 财政事务`. After a 项 the digits are another 项 of the same 款, unless the 项
+    printed so far already add up to their 款: then they open the next 款 of the 类."""
+    m = _OWN_DIGITS.match(line)
+    coded = [r for r in rows if r.code]
+    if not m or not coded:
+        return line
+    parent = coded[-1].code.split()
+    if len(parent) == 3:
+        kuan = next((r for r in reversed(coded) if r.code.split() == parent[:2]), None)
+        items = [r for r in coded if r.code.startswith(" ".join(parent[:2]) + " ")]
+        total = sum((r.numbers[0] for r in items if r.numbers), Decimal(0))
+        closed = kuan is not None and kuan.numbers and total == kuan.numbers[0]
+        parent = parent[:1] if closed else parent[:2]
+    return " ".join(parent[:2] + [m.group(1)]) + line[m.end() :]
 
 
 def _read_rows(
@@ -526,26 +556,41 @@ def _read_rows(
     words: set[str],
     hierarchy: str,
     rules: dict | None = None,
+    codes: dict[str, Any] | None = None,
 ) -> None:
     """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
     `出`) is put back together. `[lines] total_first`: a table's first row, printed without a code under the
     unit's name (预算单位), is its total."""
     total_first = bool((rules or {}).get("total_first"))
+    codes = codes or {}
     fragment = ""  # a name fragment printed on the line before a row that has a code but no name
     fragment_at = -1
+    pairs: dict[int, str] = {}  # line → the second classification printed on it
     split_row = -1  # the row whose name still waits for the tail printed after it
     for i in data:
         line = lines[i]
-        if hierarchy == "code" and (fixed := _repair_code(line, table.rows)) != line:
+        if hierarchy == "code" and codes.get("partial"):
+            line = _full_code(line, table.rows)
+        elif hierarchy == "code" and (fixed := _repair_code(line, table.rows)) != line:
             table.warnings.append(
                 f"第{i + 1}行科目编码残缺（{line.split()[0]}），按上级科目补全为{fixed[:9]}"
             )
             line = fixed
         code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
-        name, figures = split_figures(rest)
+        rest, paired = _split_pair(rest, codes.get("pair", "")) if code else (rest, "")
+        name, figures = split_figures(rest, " " if codes.get("spaced") else "")
+        if _TOTAL.match(name.replace(" ", "")):
+            name = name.replace(" ", "")  # `合 计`
         if total_first and hierarchy != "none" and not table.rows and not code and figures and name:
             name = "合计"
-        if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
+        tail = split_row == len(table.rows) - 1 >= 0 and len(name) <= 4  # `支出` ending a wrapped name
+        if (
+            hierarchy == "code"
+            and not code
+            and not figures
+            and name
+            and (tail or not _is_header(line, words))
+        ):
             if split_row == len(table.rows) - 1 >= 0:
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", prev.numbers)
@@ -581,6 +626,29 @@ def _read_rows(
             continue
         level = (len(code) // 3 if hierarchy == "units" else len(code.split())) if code else 0
         table.rows.append(Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures)))
+        pairs[i + 1] = paired
+    _attach_pairs(table, pairs)
+
+
+def _split_pair(rest: str, pattern: str) -> tuple[str, str]:
+    """`基本工资 501 01 工资奖金津补贴 830.34` → ("基本工资 830.34", "501 01 工资奖金津补贴"): a second
+    classification printed on the same row (the family's `[codes] pair`), taken out of the name."""
+    m = re.search(pattern, rest) if pattern else None
+    if not m:
+        return rest, ""
+    code, tail = split_code(rest[m.start() :].strip())
+    name, figures = split_figures(tail)
+    tokens = rest.split()
+    kept = tokens[len(tokens) - len(figures) :] if figures else []
+    return " ".join([rest[: m.start()].strip(), *kept]).strip(), f"{code} {name}".strip()
+
+
+def _attach_pairs(table: Table, pairs: dict[int, str]) -> None:
+    """Each row's second classification after its (possibly rejoined) name: `基本工资 501 01 工资奖金津补贴`."""
+    table.rows = [
+        replace(row, name=f"{row.name} {pairs[row.line]}") if pairs.get(row.line) else row
+        for row in table.rows
+    ]
 
 
 def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...]]:
@@ -608,6 +676,7 @@ def _complete(label: str, sides: dict[str, Any]) -> bool:
         bool(re.search(r"(支出|总计|合计)$", label))
         or bool(re.search(sides["left_label"], label))
         or bool(third and re.search(third, label))
+        or bool("complete" in sides and re.search(sides["complete"], label))
     )
 
 
@@ -625,7 +694,9 @@ def _read_sides(
         line = lines[i]
         if _is_header(line, words) and (pending is None or len(line) > 4):
             continue  # a short tail (`费`) may end a wrapped label even though it reads as a header word
-        for label, figures in _segments(line, sides["right_start"], sides.get("left_complete", "")):
+        segments = _segments(line, sides["right_start"], sides.get("left_complete", ""))
+        twins = len(segments) == 2 and segments[0][0] == segments[1][0]  # `合计 … 合计 …`: the left first
+        for at, (label, figures) in enumerate(segments):
             numbered = bool(_ORDINAL.match(label) or _subitem(sides).match(label))
             crossing = (
                 table.rows[pending].side == "支出" and _is_left(label, sides)
@@ -654,6 +725,8 @@ def _read_sides(
                 table.warnings.append(f"第{i + 1}行的数字没有对应的项目，已跳过：{line[:40]}")
                 continue
             table.rows.append(_side_row(label, figures, i, sides))
+            if twins:
+                table.rows[-1] = replace(table.rows[-1], side="收入" if at == 0 else "支出")
             if (
                 not figures
                 and not _complete(label, sides)
@@ -755,17 +828,23 @@ def _sum_groups(
             top = tuple(r for r in idx if not re.search(r"(合计|总计)$", rows[r].name))
     elif hierarchy == "code":
         by_code = {rows[r].code: r for r in idx if rows[r].code}
+        above: dict[str, int] = {}  # a code printed more than once: its rows belong to the nearest above
         children: dict[int, list[int]] = {}
         for r in idx:
             parts = rows[r].code.split()
-            if len(parts) > 1 and (parent := by_code.get(" ".join(parts[:-1]))) is not None:
+            code = " ".join(parts[:-1])
+            if len(parts) > 1 and (parent := above.get(code, by_code.get(code))) is not None:
                 children.setdefault(parent, []).append(r)
+            if rows[r].code:
+                above[rows[r].code] = r
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         under = {c for ch in children.values() for c in ch}  # a table printing only 项 rows sums them
         top = tuple(r for r in idx if rows[r].code and r not in under)
     elif hierarchy == "names":
         groups += _order_groups(rows, idx)
         top = tuple(r for r in idx if rows[r].level == 1)
+    elif hierarchy == "flat":  # a list of items under one total (units, projects, purchases)
+        top = tuple(r for r in idx if not (rows[r].level == 0 and _TOTAL_NAME.search(rows[r].name)))
     else:
         current = None
         children = {}
@@ -779,7 +858,7 @@ def _sum_groups(
     tops = [r for r in idx if rows[r].level == 0 and top_total and re.search(top_total, rows[r].name)]
     if tops:  # lines after it (结转下年, numbered like the classes) are not part of it
         top = tuple(r for r in top if rows[r].line < rows[tops[-1]].line)
-    totals = tops or [r for r in idx if rows[r].level == 0 and re.search(r"(合计|总计)$", rows[r].name)]
+    totals = tops or [r for r in idx if rows[r].level == 0 and _TOTAL_NAME.search(rows[r].name)]
     if totals and top:
         groups.append((totals[-1], top))
     return groups
@@ -804,16 +883,18 @@ def _place(
     table: Table,
     layout: dict,
     hierarchy: str,
-    sides: dict[str, str],
+    sides: dict[str, Any],
     totals: dict[str, Decimal],
     known: dict[tuple[int, str], Decimal],
     ruled: dict[int, tuple[int, ...]],
     floors: dict[tuple[int, str], Decimal],
     rounding: Decimal = Decimal(0),
+    rounded: bool = False,
 ) -> None:
     """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
-    identities force them (within the figures' `rounding` where exactly they cannot hold); what neither
-    decides is listed as unplaced."""
+    identities force them (within the figures' `rounding` where exactly they cannot hold, or within their
+    last printed digits where the family's figures are `rounded`); what neither decides is listed as
+    unplaced (with the columns it may be in)."""
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
     main_side = "支出" if hierarchy == "sides" else ""
@@ -833,7 +914,14 @@ def _place(
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
     problem = Problem(
-        [table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least, rounding
+        [table.rows[r].numbers for r in rows],
+        len(cols),
+        identities,
+        sums,
+        anchors,
+        least,
+        rounding=rounding,
+        rounded=rounded,
     )
     solution = solve(problem)
     if not solution.consistent:
@@ -844,11 +932,15 @@ def _place(
         table.warnings.append(f"第{row.line}行「{row.code} {row.name}」{what}：该关系未用于定列")
     for n, r in enumerate(rows):
         row = table.rows[r]
-        for value, col in zip(row.numbers, ruled.get(r, solution.columns[n]), strict=True):
+        for k, (value, col) in enumerate(zip(row.numbers, ruled.get(r, solution.columns[n]), strict=True)):
             if col is None and value == 0:
                 continue  # a zero whose column is open reads the same as the empty cells it could fill
             if col is None:
-                table.unplaced.append(f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定")
+                where = "、".join(cols[c] for c in sorted({pl[k] for pl in solution.candidates[n]}))
+                table.unplaced.append(
+                    f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定"
+                    + (f"（可能在：{where}）" if where else "")
+                )
             else:
                 table.cells.append(Cell(r, cols[col], value))
     for r, row in enumerate(table.rows):  # the income side (and a third side) has a single column
@@ -1085,7 +1177,8 @@ def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, s
         if rule["table"] != table.key:
             continue
         for r, row in enumerate(table.rows):
-            if row.line in open_lines and row.code.split()[:1] == [rule["code"]]:
+            parts = rule["code"].split()  # a class (`301`) or a 款 of it (`505 01`)
+            if row.line in open_lines and row.code.split()[: len(parts)] == parts:
                 for column in rule["empty"]:
                     known[(r, column)] = Decimal(0)
     return known

@@ -128,3 +128,36 @@ def test_solver_never_misplaces_and_reports_the_rest(case):
         assert len(cols) == len(numbers[r])
         for placed, true in zip(cols, columns_true[r], strict=True):
             assert placed is None or placed == true
+
+
+# 合计 | 基本支出 | 人员经费 | 公用经费 | 项目支出: 合计 = 基本 + 项目, 基本 = 人员 + 公用
+WIDE_ID = [(0, (1, 4)), (1, (2, 3))]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "rounded", "expected"),
+    [
+        # 2,506.26 + 484.47 printed under 2,990.74: off by a cent, still only one way to read it
+        ((D("2990.74"), D("2990.74"), D("2506.26"), D("484.47")), True, [[0, 1, 2, 3]]),
+        ((D("2990.74"), D("2990.74"), D("2506.26"), D("484.47")), False, [[None, None, None, None]]),
+        # off by far more than the rounding: left open
+        ((D("2990.74"), D("2990.74"), D("2000.00"), D("484.47")), True, [[None, None, None, None]]),
+        # a row filling every column is read in order whatever its sums say
+        ((D("15958.96"), D("6420.41"), D("1.00"), D("2.00"), D("9538.54")), True, [[0, 1, 2, 3, 4]]),
+    ],
+)
+def test_a_rounded_row_off_by_a_cent_is_placed_only_when_the_family_prints_rounded(
+    numbers, rounded, expected
+):
+    solution = solve(Problem([numbers], 5, WIDE_ID, [], {}, rounded=rounded))
+    assert solution.columns == expected
+
+
+def test_a_sum_off_by_a_cent_still_places_the_children_when_rounded():
+    # 15,146.48 + 1,595.94 = 16,742.42 printed as 16,742.41; the empty 项目 column of the total decides
+    rows = [(D("16742.41"), D("16742.41")), (D("15146.48"), D("15146.48")), (D("1595.94"), D("1595.94"))]
+    anchors = {(0, 1): D("16742.41")}
+    exact = solve(Problem(rows, 3, ROW_ID, [(0, (1, 2))], anchors))
+    rounded = solve(Problem(rows, 3, ROW_ID, [(0, (1, 2))], anchors, rounded=True))
+    assert exact.columns == [[0, 1], [0, None], [0, None]] and (0, (1, 2)) in exact.failed
+    assert rounded.columns == [[0, 1], [0, 1], [0, 1]] and not rounded.failed

@@ -10,6 +10,7 @@ import pytest
 from assistant.audit import (
     AuditReport,
     Finding,
+    _open_severity,
     audit_document,
     exit_code,
     render_audit,
@@ -206,3 +207,82 @@ def test_two_sided_totals_are_the_familys_and_add_up_through_the_years_subtotal(
     assert any(f.severity == severity and f.message.endswith(message) for f in sides), sides
     assert any(f.severity == "ok" and "本年收入合计 100.00 = 各项收入之和 100.00" in f.message for f in sides)
     assert any(f.severity == "ok" and "收入合计 = 支出合计 = 110.00" in f.message for f in sides)
+
+
+@pytest.mark.parametrize(
+    ("message", "template", "severity"),
+    [
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定（可能在：上年购置费、上年运行费）",
+            {"open_note": "n", "open_columns": ["上年购置费", "上年运行费"]},
+            "warning",
+        ),
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定（可能在：购置费、上年运行费）",
+            {"open_note": "n", "open_columns": ["上年购置费", "上年运行费"]},
+            "unplaced",
+        ),
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定",
+            {"open_note": "n", "open_columns": ["上年购置费"]},
+            "unplaced",
+        ),
+        ("第9行「 合计」的 5.40：列无法唯一确定（可能在：其他资金）", {"open_note": "n"}, "warning"),
+        ("第9行「 合计」的 5.40：列无法唯一确定（可能在：其他资金）", {}, "unplaced"),
+    ],
+)
+def test_open_figures_are_a_notice_only_in_the_columns_the_family_names(message, template, severity):
+    assert _open_severity(message, template)[0] == severity
+
+
+def test_a_family_balances_its_own_grand_totals():
+    from assistant.documents import parse_document
+
+    text = "\n".join(
+        [
+            "2026年部门收支总体情况表",
+            "单位名称：某厅 单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "合计 12.00 合计 12.01",
+            "一、一般公共预算资金 12.00 一、一般公共服务支出 12.01",
+            "2026年部门支出总体情况表",
+            "单位名称：某厅 单位：万元",
+            "科目编码 科目名称 总计 基本支出 项目支出",
+            "合计 12.01 12.01",
+            "201 一般公共服务支出 12.01 12.01",
+        ]
+    )
+    report = audit_document(parse_document(text, "twins"))
+    assert [f.message for f in report.findings if f.check == "sides" and f.severity == "error"] == [
+        "2026年部门收支总体情况表：收入总计 12.00 ≠ 支出总计 12.01"
+    ]
+
+
+def test_a_grand_total_made_of_this_year_and_last_years_remainder_balances():
+    """北京's 收支总表: 收入总计 = 本年收入合计 + 上年结转结余 (the remainder carries no number)."""
+    from assistant.documents import parse_document
+
+    text = "\n".join(
+        [
+            "预算01表 收支总表",
+            "金额单位：万元",
+            "收 入 支 出",
+            "项 目 预算数 项 目 预算数",
+            "一、一般公共预算拨款收入 10.000000 一、一般公共服务支出 12.500000",
+            "九、其他收入 0.500000",
+            "本年收入合计 10.500000 本年支出合计 12.500000",
+            "上年结转结余 2.000000 年终结转结余",
+            "收入总计 12.500000 支出总计 12.500000",
+            "预算10表 政府采购预算明细表",
+            "采购类别 金额",
+            "A-货物 1.000000",
+            "合 计 1.000000",
+        ]
+    )
+    report = audit_document(parse_document(text, "beijing"))
+    sides = [(f.severity, f.message) for f in report.findings if f.check == "sides"]
+    assert sides == [
+        ("ok", "收支总表：收入总计 = 支出总计 = 12.500000"),
+        ("ok", "收支总表：收入总计 12.500000 = 各项收入之和 12.500000"),
+    ]

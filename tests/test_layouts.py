@@ -12,7 +12,7 @@ from assistant import layouts, levels
 from assistant.documents import source_lines
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-HIERARCHIES = {"code", "sides", "none", "units", "names", "blocks"}
+HIERARCHIES = {"code", "sides", "none", "units", "names", "blocks", "flat"}
 
 
 @pytest.fixture(params=layouts.names())
@@ -95,6 +95,10 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "quanzhou_*.txt", "fujian"),
         ("other", "guangzhou_*.txt", "guangdong"),
         ("other", "zhuhai_*.txt", "guangdong"),
+        ("other", "changsha_*.txt", "zongti"),
+        ("other", "chongqing_*.txt", "zongti"),
+        ("other", "yantai_*.txt", "zongti"),
+        ("other", "beijing_*.txt", "beijing"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:

@@ -15,6 +15,7 @@ from assistant.records import Cell, Row, Table, format_decimal
 from assistant.tables import (
     _is_header,
     _segments,
+    _sum_groups,
     ceiling_values,
     parse_number,
     parse_table,
@@ -74,6 +75,8 @@ def test_parse_number(token, value):
         ("[2010301]行政运行 6,853.85", "201 03 01", "行政运行 6,853.85"),
         ("[201]一般公共服务支出 8,812.33", "201", "一般公共服务支出 8,812.33"),
         ("[30217]公务接待费 11.26", "302 17", "公务接待费 11.26"),
+        ("2040601-行政运行 12.5", "204 06 01", "行政运行 12.5"),
+        ("106_长沙市公安局 458.50", "106", "长沙市公安局 458.50"),
     ],
 )
 def test_split_code(text, code, rest):
@@ -466,3 +469,165 @@ def test_a_row_printing_every_column_is_placed_even_when_its_own_figures_disagre
     table = _parse("guangdong", lines)
     assert not table.unplaced
     assert {c.column: c.value for c in table.cells if c.row == 1}["上年结转结余"] == D("3.16")
+
+
+def _zongti(lines: list[str], key: str, year: int = 2026):
+    """A table of the 总体情况表 family, parsed from its printed lines (title first)."""
+    return parse_table(Block("table", key, lines[0], 0, len(lines), "zongti"), lines, year)
+
+
+def _cells(table) -> dict[tuple[str, str], str]:
+    return {
+        ((table.rows[c.row].code + " " + table.rows[c.row].name).strip(), c.column): format_decimal(c.value)
+        for c in table.cells
+    }
+
+
+def test_a_kuan_or_xiang_printed_with_its_own_digits_takes_its_parents_code():
+    table = _zongti(
+        [
+            "支出总体情况表",
+            "部门（单位）：某局 单位：万元",
+            "科目名称 合计 基本支出 项目支出",
+            "类 款 项",
+            "合 计 30.00 20.00 10.00",
+            "201 一般公共服务支出 25.00 20.00 5.00",
+            "06 财政事务 25.00 20.00 5.00",
+            "01 行政运行 20.00 20.00",
+            "02 一般行政管理事务 5.00 5.00",
+            "07 税收事务 0.00",
+            "205 教育支出 5.00 5.00",
+            "08 进修及培训 5.00 5.00",
+            "03 培训支出 5.00 5.00",
+        ],
+        "expenditure_summary",
+    )
+    assert [r.code for r in table.rows] == [
+        "",
+        "201",
+        "201 06",
+        "201 06 01",
+        "201 06 02",
+        "201 07",
+        "205",
+        "205 08",
+        "205 08 03",
+    ]
+    assert not table.unplaced and _cells(table)["201 06 02 一般行政管理事务", "项目支出"] == "5.00"
+
+
+def test_a_second_classification_on_the_row_stays_out_of_the_name_and_the_figures():
+    table = _zongti(
+        [
+            "一般公共预算基本支出情况表",
+            "部门（单位）：某局 单位：万元",
+            "部门预算支出经济分类科目名称 政府预算支出经济分类科目名称",
+            "类 款 类 款 小计 人员支出 日常公用支出",
+            "合计 30.00 30.00",
+            "301 工资福利支出 501 机关工资福利支出 20.00 20.00",
+            "301 01 基本工资 501 01 工资奖金津补贴 12.00 12.00",
+            "机关事业单位基本养老保",
+            "301 08 501 02 社会保障缴费 8.00 8.00",
+            "险缴费",
+            "301 工资福利支出 505 对事业单位经常性补助 10.00 10.00",
+            "301 01 基本工资 505 01 工资福利支出 10.00 10.00",
+        ],
+        "economic",
+    )
+    assert [f"{r.code} {r.name}" for r in table.rows[1:]] == [
+        "301 工资福利支出 501 机关工资福利支出",
+        "301 01 基本工资 501 01 工资奖金津补贴",
+        "301 08 机关事业单位基本养老保险缴费 501 02 社会保障缴费",
+        "301 工资福利支出 505 对事业单位经常性补助",
+        "301 01 基本工资 505 01 工资福利支出",
+    ]
+    # each 301 01 belongs to the 301 printed nearest above it
+    assert sorted(_sum_groups(table.rows, "code")) == [(0, (1, 4)), (1, (2, 3)), (4, (5,))]
+
+
+def test_a_flat_list_adds_up_to_its_total_and_keeps_its_two_text_columns():
+    table = _zongti(
+        [
+            "项目支出预算情况表",
+            "部门（单位）：某局 单位：万元",
+            "项目名称 项目类别 合计 单位资金 上年结转",
+            "合 计 330.00 330.00 330.00",
+            "公车统管费用 其他运转类 30.00 30.00 30.00",
+            "财政工作专项经费 特定目标类 300.00 300.00 300.00",
+        ],
+        "projects",
+    )
+    assert [r.name for r in table.rows] == ["合计", "公车统管费用 其他运转类", "财政工作专项经费 特定目标类"]
+    # 一般公共预算 or another fiscal source: only the total's 财政拨款收入 column is certain
+    assert _cells(table)["公车统管费用 其他运转类", "财政拨款收入"] == "30.00"
+    assert any("可能在：一般公共预算、政府性基金预算、国有资本经营预算" in u for u in table.unplaced)
+
+
+def test_the_same_total_label_on_both_sides_is_the_income_side_first():
+    table = _zongti(
+        [
+            "2026年部门收支总体情况表",
+            "单位名称：某厅 单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "合计 12.00 合计 12.00",
+            "一、一般公共预算资金 12.00 一、一般公共服务支出 12.00",
+        ],
+        "financial_summary",
+    )
+    assert [(r.side, r.name) for r in table.rows] == [
+        ("收入", "合计"),
+        ("支出", "合计"),
+        ("收入", "一、一般公共预算资金"),
+        ("支出", "一、一般公共服务支出"),
+    ]
+
+
+def test_a_wrapped_name_ending_in_a_header_word_is_joined():
+    table = _zongti(
+        [
+            "2026年部门支出总体情况表",
+            "单位名称：某厅 单位：万元",
+            "科目编码 科目名称 总计 基本支出 项目支出",
+            "合计 5.00 5.00",
+            "201 一般公共服务支出 5.00 5.00",
+            "20103 政府办公厅（室）及相关机构事务 5.00 5.00",
+            "其他政府办公厅（室）及相关机构事务",
+            "2010399 5.00 5.00",
+            "支出",
+        ],
+        "expenditure_summary",
+    )
+    assert table.rows[-1].name == "其他政府办公厅（室）及相关机构事务支出"
+
+
+@pytest.mark.parametrize(
+    ("code", "empty"),
+    [("505 01", {"公用经费"}), ("505 02", {"人员经费"}), ("501 01", {"公用经费"}), ("599 99", set())],
+)
+def test_class_rules_may_name_a_kuan_of_a_class(code, empty):
+    from assistant.records import Row, Table
+    from assistant.tables import class_values
+
+    rules = [
+        {"table": "economic", "code": "501", "empty": ["公用经费"]},
+        {"table": "economic", "code": "505 01", "empty": ["公用经费"]},
+        {"table": "economic", "code": "505 02", "empty": ["人员经费"]},
+    ]
+    row = Row(code, "工资福利支出 30101-基本工资", 2, 7, "", (D(5), D(5)))
+    table = Table("economic", "t", "t", "万元", ["合计", "人员经费", "公用经费"], [row])
+    table.unplaced.append(f"第7行「{code} 工资福利支出」的 5：列无法唯一确定")
+    assert {column for (_, column) in class_values(table, rules)} == empty
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("预算05表 一般公共预算支出表", "2026年一般公共预算支出表"),
+        ("公开09表：政府采购支出表", "2026年政府采购支出表"),
+    ],
+)
+def test_a_printed_table_number_is_not_part_of_the_tables_name(title, name):
+    from assistant.tables import canonical_title
+
+    assert canonical_title(title, {"name": name.removeprefix("2026年")}, 2026, None) == name

@@ -218,7 +218,10 @@ def _table_findings(table: Table, add: Any) -> None:
                     table.key,
                 )
             )
-    if sides:
+    spec_sides = layouts(table.family).get("sides", {})
+    if sides and "order" in spec_sides:
+        _stacked_findings(table, spec_sides, add)
+    elif sides:
         _sides_findings(table, add)
 
 
@@ -297,6 +300,42 @@ def _sides_findings(table: Table, add: Any) -> None:
             )
 
 
+def _stacked_findings(table: Table, spec: dict[str, Any], add: Any) -> None:
+    """A table of several sides side by side: within each side every item is the sum of its sub-items and
+    the 本年 total the sum of the items; each side's 总计 is its 本年 total plus the rows listed as carried
+    (`grand`), and every side's 总计 is the income side's."""
+    main = "支出"
+    grand = re.compile(spec.get("grand", "^$"))
+    totals: dict[str, Any] = {}
+    for side in spec["order"]:
+        rows = [r for r in table.rows if r.side == side]
+        value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in rows}
+        if side != main:
+            for parent, children in _sum_groups(table.rows, "sides", side, spec.get("top_total", "")):
+                row, want = table.rows[parent], sum((value[id(table.rows[c])] for c in children), ZERO)
+                _compare(add, table, row, value[id(row)], want, "其下各项之和")
+        top = next((r for r in rows if re.search(spec.get("top_total", "^$"), r.name)), None)
+        total = next((r for r in rows if re.search(r"(收入|支出)总计$", r.name)), None)
+        if top is None or total is None:
+            continue
+        carried = [r for r in rows if grand.search(r.name)]
+        want = value[id(top)] + sum((value[id(r)] for r in carried), ZERO)
+        names = "+".join([top.name] + [r.name for r in carried if r.numbers])
+        _compare(add, table, total, value[id(total)], want, names)
+        totals[side] = (total, value[id(total)])
+    first = totals.get(spec["order"][0])
+    for side, (row, have) in totals.items():
+        if first is not None and side != spec["order"][0]:
+            _compare(add, table, row, have, first[1], f"{first[0].name}（{spec['order'][0]}）")
+
+
+def _compare(add: Any, table: Table, row: Any, have: Any, want: Any, what: str) -> None:
+    ok = have == want
+    side = f"（{row.side}）" if row.side else ""
+    message = f"{table.name}：{_row(row)}{side} {_yuan(have)} {'=' if ok else '≠'} {what} {_yuan(want)}"
+    add(Finding("ok" if ok else "error", "sides", message, row.line, table.key))
+
+
 def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None:
     """The same figure in two tables (links, income anchors)."""
     by_key = {t.key: t for t in tables}
@@ -352,8 +391,9 @@ def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None
         table, source = by_key.get(anchor["table"]), by_key.get(anchor["source_table"])
         if table is None or source is None:
             continue
+        side = anchor.get("source_side", "收入")
         row = next(
-            (r for r in source.rows if r.side == "收入" and re.search(anchor["source_label"], r.name)), None
+            (r for r in source.rows if r.side == side and re.search(anchor["source_label"], r.name)), None
         )
         have = cell_known(table, row_keys(table).get(TOTAL_KEY), anchor["column"])
         if row is None or have is None:

@@ -138,6 +138,10 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
         if found:
             raw[i] = found
     heads = [i for i in raw if not _is_toc_entry(lines, i, set(raw))]
+    # a table's title printed again on its continuation page continues the table
+    heads = [
+        i for n, i in enumerate(heads) if not (n and raw[i][0] == "table" and raw[i] == raw[heads[n - 1]])
+    ]
     blocks = []
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
@@ -231,26 +235,25 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
     unit_name, year, kind = detect_identity(lines, blocks)
-    sections: list[Section] = []
-    seen_sections: set[str] = set()
+    read: dict[str, tuple[Section, list[Fact]]] = {}
     tables = []
     table_blocks: list[Block] = []
-    facts = []
     for block in blocks:
         if block.kind == "section":
             body = dedupe(join_broken_lines(lines[block.start + 1 : block.end], block.start + 1))
             text_body = "\n".join(t for _, t in body)
-            if block.name in seen_sections:
-                continue  # a repeated heading: its text was printed before
-            seen_sections.add(block.name)
-            sections.append(Section(block.name, block.title, text_body, block.start + 1))
-            facts += section_facts(doc_id, unit_name, year, block.name, body)
+            if block.name in read and len(read[block.name][0].text) >= len(text_body):
+                continue  # a repeated heading: its text was printed before (or this is its contents entry)
+            section = Section(block.name, block.title, text_body, block.start + 1)
+            read[block.name] = (section, section_facts(doc_id, unit_name, year, block.name, body))
         elif block.name:
             table = parse_table(block, lines, year, grid=source.grid)
             if not table.rows and tables and tables[-1].key == table.key:
                 continue  # the title repeated after a page break, with no figures of its own
             tables.append(table)
             table_blocks.append(block)
+    sections = sorted((s for s, _ in read.values()), key=lambda s: s.line)
+    facts = [f for _, found in read.values() for f in found]
     tables, table_blocks = _without_empty_repeats(tables, table_blocks)
     texts = [s.text for s in sections]
     tables = settle_tables(tables, table_blocks, lines, year, facts, texts, source.grid)
@@ -288,6 +291,9 @@ def _require_totals(doc_id: str, tables: list[Table]) -> None:
     from assistant.tables import TOTAL_KEY, row_keys
 
     for table in tables:
+        template = families.template(table.family, table.key) or {}
+        if not template.get("total", True):
+            continue  # a list of items printed without a total row
         if table.rows and table.key != "three_public" and TOTAL_KEY not in row_keys(table):
             raise ParseError(
                 f"{doc_id}: the table {table.name} (line {table.line}) ends without its total row; "

@@ -41,6 +41,7 @@ class Row:
     numbers: tuple[Decimal, ...] = ()  # the figures printed on the line, in order
     page: int = 0  # 1-based page of the published PDF; 0 when read from text
     ocr: bool = False  # the page was read by OCR
+    detail: str = ""  # what else the row prints beside its name, e.g. a second classification code and name
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.align import Problem, row_candidates, solve, vector
 from assistant.layouts import title_matches
 from assistant.records import Cell, GridRow, Row, Table
+from assistant.repair import join_ruled_rows, prepare
+from assistant.stacked import read_stacked
 
 if TYPE_CHECKING:
     from assistant.documents import Block
@@ -209,17 +212,34 @@ def parse_table(
         and not any(p.search(lines[i]) for p in skip)
         and (n >= first_data or template["hierarchy"] == "sides" or split_code(lines[i])[0])
     ]
+    data = [i for i in data if not _repeated_title(lines[i], template)]
     lines, data = _join_total_figures(lines, data)
-    if template["hierarchy"] == "sides":
+    lines = prepare(lines, data, spec.get("lines", {}))
+    if grid and template["hierarchy"] in ("code", "units"):
+        lines, data = join_ruled_rows(lines, data, grid)
+    stacked: list[str] = []
+    if template["hierarchy"] == "sides" and "order" in spec["sides"]:
+        table.rows, notes, stacked = read_stacked(
+            lines, data, lambda line: _is_header(line, words), spec["sides"], grid
+        )
+        table.warnings += notes
+    elif template["hierarchy"] == "sides":
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
     else:
-        _read_rows(table, lines, data, words, template["hierarchy"])
+        _read_rows(table, lines, data, words, template)
     ruled = ruled_placements(table, grid or {})
     _place(
         table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled, floors or {}
     )
+    table.unplaced += stacked
     return table
+
+
+def _repeated_title(line: str, template: dict[str, Any]) -> bool:
+    """The table's own title printed again at the top of a continuation page."""
+    bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", line)
+    return len(bare) <= 80 and not split_figures(bare)[1] and title_matches(template["title"], bare)
 
 
 def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
@@ -296,14 +316,22 @@ _SHORT_PART = re.compile(r"^(\d{3}) (\d)(?= \D)")
 
 def _repair_code(line: str, rows: list[Row]) -> str:
     """`7 11 02 事业单位医疗` under `210 11 行政事业单位医疗`: the 类 digits were lost; take them from the 款.
-    `301 2 津贴补贴`: a 款 printed without its leading zero."""
+    `301 2 津贴补贴`: a 款 printed without its leading zero. `10 人力资源事务` under `201 …`: a 款 printed
+    without its 类."""
     if short := _SHORT_PART.match(line):
         return f"{short.group(1)} 0{short.group(2)}" + line[short.end() :]
     m = _TRUNCATED_CODE.match(line)
     parent = rows[-1].code.split() if rows else []
     if m and len(parent) >= 2 and parent[1] == m.group(1):
         return f"{parent[0]} {m.group(1)} {m.group(2)} " + line[m.end() :]
+    kuan = _BARE_KUAN.match(line)
+    group = next((r.code for r in reversed(rows) if len(r.code.split()) == 1), "")
+    if kuan and group and all(r.code.startswith(group) for r in rows[-1:]):
+        return f"{group} {kuan.group(1)}" + line[kuan.end() :]
     return line
+
+
+_BARE_KUAN = re.compile(r"^(\d{2})(?= [^\d\s])")  # `10 人力资源事务` under `201 一般公共服务支出`
 
 
 _UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(])\s*")
@@ -322,9 +350,13 @@ def _no_code(text: str) -> tuple[str, str]:
 _CODE_READERS = {"code": split_code, "units": split_unit_code}
 
 
-def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str], hierarchy: str) -> None:
+def _read_rows(
+    table: Table, lines: list[str], data: list[int], words: set[str], template: dict[str, Any]
+) -> None:
     """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
     `出`) is put back together."""
+    hierarchy = template["hierarchy"]
+    wrap = _Wrap()
     fragment = ""  # a name fragment printed on the line before a row that has a code but no name
     fragment_at = -1
     split_row = -1  # the row whose name still waits for the tail printed after it
@@ -336,7 +368,12 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
             )
             line = fixed
         code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
-        name, figures = split_figures(rest)
+        name, figures, detail = row_text(rest, template)
+        if hierarchy != "code":
+            taken = _wrap_line(table, wrap, code, name, figures, _is_header(line, words))
+            if taken is None:
+                continue
+            name = taken
         if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
             if split_row == len(table.rows) - 1 >= 0:
                 prev = table.rows[-1]
@@ -372,7 +409,73 @@ def _read_rows(table: Table, lines: list[str], data: list[int], words: set[str],
             )
             continue
         level = (len(code) // 3 if hierarchy == "units" else len(code.split())) if code else 0
-        table.rows.append(Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures)))
+        table.rows.append(
+            Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures), detail=detail)
+        )
+
+
+_SECOND_CODE = re.compile(r"^\d{5,7}$")
+
+
+def row_text(text: str, template: dict[str, Any]) -> tuple[str, list[Decimal], str]:
+    """A row's name, its figures and any detail printed with it. `trailing_text`: a description may follow
+    the figures; `figures = "first"` / `"last"`: only that figure of the run is the table's (counts, months
+    and codes printed beside it are not); `second_code`: a second classification code and its name printed
+    after the row's own name (`基本工资 50101 工资奖金津补贴`) are the row's detail, not its name."""
+    tokens = text.split()
+    numbers = [n for n, t in enumerate(tokens) if parse_number(t) is not None]
+    if template.get("trailing_text") and numbers:
+        end = numbers[-1] + 1
+        start = end
+        while start > 0 and parse_number(tokens[start - 1]) is not None:
+            start -= 1
+        head, figures = tokens[:start], [parse_number(t) for t in tokens[start:end]]
+    else:
+        name, found = split_figures(text)
+        head, figures = tokens[: len(tokens) - len(found)], list(found)
+    pick = template.get("figures")
+    if pick in ("first", "last") and figures:
+        figures = figures[:1] if pick == "first" else figures[-1:]
+    detail = ""
+    if template.get("second_code"):
+        at = next((n for n, t in enumerate(head) if n and _SECOND_CODE.match(t)), None)
+        if at is not None:
+            head, detail = head[:at], " ".join(head[at:])
+    return "".join(head), [f for f in figures if f is not None], detail
+
+
+@dataclass
+class _Wrap:
+    """A name wrapped around its row in a table without 科目 codes: the fragment printed above the figures,
+    and the row whose name may still continue on the next line."""
+
+    fragment: str = ""
+    waiting: int = -1
+
+
+def _wrap_line(
+    table: Table, wrap: _Wrap, code: str, name: str, figures: list[Decimal], header: bool
+) -> str | None:
+    """The row's name with the fragment printed above it; None when the line was a piece of a wrapped row
+    (a name fragment, the tail of the name above, or the unit code printed on a line of its own)."""
+    last = len(table.rows) - 1
+    tail = wrap.waiting == last >= 0
+    if not figures and not code and name and not header and not _TOTAL.match(name):
+        if tail:
+            table.rows[last] = replace(table.rows[last], name=table.rows[last].name + name)
+            wrap.waiting = -1
+        else:
+            wrap.fragment += name
+        return None
+    if code and not figures and last >= 0 and not table.rows[last].code and (tail or not name):
+        prev = table.rows[last]
+        table.rows[last] = replace(prev, code=code, level=len(code) // 3, name=prev.name + name)
+        return None
+    if figures and (wrap.fragment or (code and not name)):
+        name, wrap.fragment, wrap.waiting = wrap.fragment + name, "", last + 1
+    else:
+        wrap.fragment, wrap.waiting = "", -1
+    return name
 
 
 def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...]]:
@@ -547,7 +650,9 @@ def _sum_groups(
         children: dict[int, list[int]] = {}
         for r in idx:
             parts = rows[r].code.split()
-            if len(parts) > 1 and (parent := by_code.get(" ".join(parts[:-1]))) is not None:
+            # the nearest printed ancestor (`301 02 01` sits under `301` when no `301 02` row is printed)
+            ancestors = (by_code.get(" ".join(parts[:k])) for k in range(len(parts) - 1, 0, -1))
+            if (parent := next((a for a in ancestors if a is not None), None)) is not None:
                 children.setdefault(parent, []).append(r)
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         top = tuple(r for r in idx if rows[r].level == 1)
@@ -785,7 +890,8 @@ def floor_values(
 def text_values(
     table: Table, facts: list[Any], texts: list[str], specs: list[dict[str, Any]]
 ) -> dict[tuple[int, str], Decimal]:
-    """The total row's cells as the narrative states them (same unit only: 万元 text against a 万元 table)."""
+    """The total row's cells as the narrative states them (same unit: 万元 text against a 万元 table; with
+    `convert`, a 万元 statement that is exactly one of the row's printed 元 figures, or zero, counts too)."""
     total = row_keys(table).get(TOTAL_KEY)
     if total is None and len(table.rows) == 1:
         total = 0
@@ -796,11 +902,30 @@ def text_values(
         if spec["table"] != table.key:
             continue
         for fact in facts:
-            if fact.unit == table.unit and not fact.column and re.search(spec["label"], fact.row_name):
+            if fact.column or not re.search(spec["label"], fact.row_name):
+                continue
+            if fact.unit == table.unit:
                 known.setdefault((total, spec["column"]), fact.value)
+            elif spec.get("convert") and _stated(
+                value := _in_unit(fact.value, fact.unit, table.unit), table, total
+            ):
+                known.setdefault((total, spec["column"]), value)  # type: ignore[arg-type]
         if spec.get("zero") and any(re.search(spec["zero"], text) for text in texts):
             known.setdefault((total, spec["column"]), Decimal(0))
     return known
+
+
+_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+
+def _stated(value: Decimal | None, table: Table, row: int) -> bool:
+    return value is not None and (value == 0 or value in table.rows[row].numbers)
+
+
+def _in_unit(value: Decimal, unit: str, wanted: str) -> Decimal | None:
+    if unit not in _SCALE or wanted not in _SCALE:
+        return None
+    return value * _SCALE[unit] / _SCALE[wanted]
 
 
 def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, str], Decimal]:

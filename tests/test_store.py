@@ -41,7 +41,7 @@ def other_doc():
 def test_fresh_store_is_at_the_latest_version(tmp_path: Path) -> None:
     db = tmp_path / "facts.sqlite"
     Store.open(db, create=True).close()
-    assert _version(db) == len(MIGRATIONS) == 4
+    assert _version(db) == len(MIGRATIONS) == 5
     assert {"documents", "tables", "rows", "facts", "sections", "audits", "meta"} <= _tables(db)
 
 
@@ -73,7 +73,7 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     store.set_meta("k", "v")
     assert store.meta("k") == "v"
     store.close()
-    assert _version(db) == len(MIGRATIONS) == 4
+    assert _version(db) == len(MIGRATIONS) == 5
     assert "meta" in _tables(db)
     columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(facts)")}
     assert {"page", "ocr"} <= columns

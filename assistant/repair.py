@@ -1,0 +1,135 @@
+"""Table lines put back the way they were printed, before their codes, names and figures are read.
+
+Text extraction flattens a table row onto a line, and some layouts add what is not a figure or break what
+is: a running 序号 before each row, a name that ran over into its figure cell and was printed through it
+(`服务保障中18心39311.66` is `服务保障中心` and `1839311.66`), a label with its figure glued on
+(`…支出1839311.66`), two figures without a space between them (`210,000.00-194,000.00`), and, read from a
+PDF, one ruled row printed on several lines (a name wrapped above and below its figures, the unit code on a
+line of its own). Each repair is a pure function of lines; the family's `[lines]` settings switch on the
+ones its layout needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from assistant.records import GridRow
+
+_SERIAL = re.compile(r"^(\d{1,3}) (?=\S)")
+_GLUED_NEGATIVE = re.compile(r"(\d\.\d{2})(-\d)")
+_SPACED_ORDINAL = re.compile(r"^([一二三四五六七八九十]+) 、")
+_LABEL_FIGURE = re.compile(r"(?<=[\u4e00-\u9fff）)])(-?\d[\d,]*\.\d{2})$")
+_FIGURE_CHARS = re.compile(r"[\d.,]")
+_CJK = re.compile(r"[\u4e00-\u9fff（）()]")
+
+
+def strip_serials(lines: list[str], data: list[int]) -> list[str]:
+    """A table whose rows start 1, 2, 3 … (序号, gaps allowed where blank rows were left out) loses them."""
+    numbered = [i for i in data if _SERIAL.match(lines[i])]
+    if len(numbered) < 2 or [int(_SERIAL.match(lines[i]).group(1)) for i in numbered[:2]] != [1, 2]:  # type: ignore[union-attr]
+        return lines
+    out, expected = list(lines), 1
+    for i in data:
+        m = _SERIAL.match(lines[i])
+        if m and expected <= int(m.group(1)) <= expected + 4:
+            out[i] = lines[i][m.end() :]
+            expected = int(m.group(1)) + 1
+    return out
+
+
+def undo_overprint(token: str) -> str:
+    """`保障中18心39311.66` → `保障中心 1839311.66`; `预算0的.0项0` → `预算的项 0.00`: the figure (or code) a
+    name was printed through, when taking it out leaves a whole figure and only a few characters of name."""
+    if not (token[-1:].isdigit() and _CJK.search(token)):
+        return token
+    for p in range(1, len(token)):
+        if not token[p].isdigit() or _FIGURE_CHARS.match(token[p - 1]):
+            continue
+        tail = token[p:]
+        figure = "".join(_FIGURE_CHARS.findall(tail))
+        rest = _FIGURE_CHARS.sub("", tail)
+        digits = sum(ch.isdigit() for ch in figure)
+        if rest and len(rest) <= min(3, digits) and re.fullmatch(r"\d[\d,]*\.\d{2}|\d{3,}", figure):
+            return f"{token[:p]}{rest} {figure}"
+    return token
+
+
+def split_glued(line: str) -> str:
+    """Figures glued to each other or to the label before them, and `三 、` for `三、`, spaced apart."""
+    line = _SPACED_ORDINAL.sub(r"\1、", _GLUED_NEGATIVE.sub(r"\1 \2", line))
+    return " ".join(_LABEL_FIGURE.sub(r" \1", token) for token in line.split(" "))
+
+
+def prepare(lines: list[str], data: list[int], settings: dict[str, Any]) -> list[str]:
+    """The family's repairs applied to a table's data lines (a copy; other lines untouched)."""
+    out = strip_serials(lines, data) if settings.get("serial") else list(lines)
+    for i in data:
+        line = _GLUED_NEGATIVE.sub(r"\1 \2", out[i])
+        if settings.get("overprint"):
+            line = split_glued(" ".join(undo_overprint(t) for t in line.split(" ")))
+        out[i] = line
+    return out
+
+
+_CODE = re.compile(r"^\d{3,}$")
+
+
+def join_ruled_rows(
+    lines: list[str], data: list[int], grid: Mapping[int, GridRow]
+) -> tuple[list[str], list[int]]:
+    """Lines inside one ruled row of a PDF (the same `GridRow`) become one line: its code, its name pieces
+    in reading order, then the figures (which only one of the lines prints)."""
+    out, keep = list(lines), []
+    n = 0
+    while n < len(data):
+        i = data[n]
+        group = [i]
+        while n + len(group) < len(data) and _same_row(grid, i, data[n + len(group)]):
+            group.append(data[n + len(group)])
+        n += len(group)
+        if len(group) == 1:
+            keep.append(i)
+            continue
+        target = next((j for j in group if _has_figures(lines[j])), group[0])
+        row = grid[i]
+        printed = sum(v is not None for g in row.groups for v in g)
+        out[target] = _joined([lines[j] for j in group], printed)
+        keep.append(target)
+    return out, keep
+
+
+def _same_row(grid: Mapping[int, GridRow], a: int, b: int) -> bool:
+    row = grid.get(a)
+    return row is not None and grid.get(b) is row
+
+
+def _has_figures(line: str) -> bool:
+    from assistant.tables import split_figures
+
+    return bool(split_figures(line)[1])
+
+
+def _joined(parts: list[str], printed: int) -> str:
+    """The ruled row's lines as one: a leading code (a code-only line, or a first token the row's ruled
+    figures leave over), the name pieces joined, the figures."""
+    from assistant.tables import parse_number, split_figures
+
+    code, names, figures = "", [], []
+    for part in parts:
+        tokens = part.split()
+        found = split_figures(part)[1]
+        named = len(tokens) > 1 and parse_number(tokens[1]) is None
+        if (
+            not code
+            and tokens
+            and _CODE.match(tokens[0])
+            and (len(tokens) == 1 or named or len(found) > printed)
+        ):
+            code, tokens = tokens[0], tokens[1:]
+        name, found = split_figures(" ".join(tokens))
+        if found and not figures:
+            figures = tokens[len(tokens) - len(found) :]
+        names.append(name)
+    return " ".join(x for x in (code, "".join(names), " ".join(figures)) if x)

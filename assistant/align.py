@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import product
+from math import comb
 
 ZERO = Decimal(0)
 Placement = tuple[int, ...]  # column index of each printed figure, increasing
@@ -30,6 +31,11 @@ class Problem:
     sums: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # row = Σ rows, every column
     anchors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → known value
     floors: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (row, column) → least value
+    # per sum, the columns it covers (all when absent); `partial`: a sum that fails in some columns still
+    # places figures by the columns where it holds, and a row that breaks its own identities is placed by the
+    # sums alone (the layout's choice; the audit reports both)
+    sum_columns: list[tuple[int, ...] | None] = field(default_factory=list)
+    partial: bool = False
 
 
 @dataclass
@@ -149,14 +155,18 @@ class _Solver:
         for (row, col), known in self.p.anchors.items():
             self.domains[row] = [pl for pl in self.domains[row] if self.value(row, pl, col) == known]
 
+    def columns(self, n: int) -> tuple[int, ...] | range:
+        cols = self.p.sum_columns[n] if n < len(self.p.sum_columns) else None
+        return range(self.p.ncols) if cols is None else cols
+
     def propagate(self, cap: int = 20000) -> None:
         seen: dict[tuple[int, int], tuple[int, ...]] = {}
         changed = True
         while changed:
             changed = False
-            for parent, children in self.p.sums:
+            for n, (parent, children) in enumerate(self.p.sums):
                 sizes = tuple(len(self.domains[r]) for r in (parent, *children))
-                for col in range(self.p.ncols):
+                for col in self.columns(n):
                     if seen.get((parent, col)) == sizes:
                         continue  # nothing it depends on has changed since it was last pruned
                     changed |= self._prune(parent, children, col, cap)
@@ -211,18 +221,19 @@ class _Solver:
                 self.domains[child], changed = keep, True
         return changed
 
-    def holds(self, assignment: dict[int, Placement], parent: int, children: tuple[int, ...]) -> bool:
+    def holds(self, assignment: dict[int, Placement], n: int) -> bool:
+        parent, children = self.p.sums[n]
         pv = self.vectors[(parent, assignment[parent])]
         cvs = [self.vectors[(c, assignment[c])] for c in children]
-        return all(pv[col] == sum((cv[col] for cv in cvs), ZERO) for col in range(self.p.ncols))
+        return all(pv[col] == sum((cv[col] for cv in cvs), ZERO) for col in self.columns(n))
 
     def enumerate(self, limit: int = 200000, max_solutions: int = 64) -> list[dict[int, Placement]] | None:
         """All complete assignments (None when the search is too large to finish)."""
         open_rows = [r for r, dom in enumerate(self.domains) if len(dom) > 1]
         fixed = {r: dom[0] for r, dom in enumerate(self.domains) if len(dom) == 1}
-        relevant = [(p, ch) for p, ch in self.p.sums if any(r in open_rows for r in (p, *ch))]
+        relevant = [n for n, (p, ch) in enumerate(self.p.sums) if any(r in open_rows for r in (p, *ch))]
         if not open_rows:
-            return [fixed] if all(self.holds(fixed, p, ch) for p, ch in relevant) else []
+            return [fixed] if all(self.holds(fixed, n) for n in relevant) else []
         total = 1
         for r in open_rows:
             total *= len(self.domains[r])
@@ -232,7 +243,7 @@ class _Solver:
         for choice in product(*(self.domains[r] for r in open_rows)):
             assignment = dict(fixed)
             assignment.update(zip(open_rows, choice, strict=True))
-            if all(self.holds(assignment, p, ch) for p, ch in relevant):
+            if all(self.holds(assignment, n) for n in relevant):
                 solutions.append(assignment)
                 if len(solutions) >= max_solutions:
                     break
@@ -286,8 +297,14 @@ def solve(problem: Problem) -> Solution:
     domains = [row_candidates(nums, problem.ncols, problem.identities) for nums in problem.numbers]
     domains = _above_floors(problem, domains)
     consistent = all(domains)
+    if problem.partial:
+        domains = [d or _unchecked(problem.numbers[r], problem.ncols) for r, d in enumerate(domains)]
     broken = {r for r, d in enumerate(domains) if not d}
-    sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]
+    groups = [
+        (g, problem.sum_columns[n] if n < len(problem.sum_columns) else None)
+        for n, g in enumerate(problem.sums)
+        if g[0] not in broken and not broken.intersection(g[1])
+    ]
     anchors = {k: v for k, v in problem.anchors.items() if k[0] not in broken}
     failed: list[tuple[int, tuple[int, ...]]] = []
     for key, value in list(anchors.items()):
@@ -296,12 +313,17 @@ def solve(problem: Problem) -> Solution:
         ):
             del anchors[key]
             failed.append((key[0], ()))
-    for group in list(sums):
-        alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
-        if _settle(alone, domains, broken) is None:
-            sums.remove(group)
+    for group, cols in list(groups):
+        if _settle(_with_sums(problem, [(group, cols)], anchors), domains, broken) is None:
+            groups.remove((group, cols))
             failed.append(group)
-    problem = Problem(problem.numbers, problem.ncols, problem.identities, sums, anchors)
+            if problem.partial:  # keep the columns in which the sum still holds
+                groups += [
+                    (group, (col,))
+                    for col in (cols or range(problem.ncols))
+                    if _settle(_with_sums(problem, [(group, (col,))], anchors), domains, broken) is not None
+                ]
+    problem = _with_sums(problem, groups, anchors)
     settled = _settle(problem, domains, broken)
     if settled is None:  # the sums do not hold together; keep what each row's own identities force
         consistent = False
@@ -310,3 +332,26 @@ def solve(problem: Problem) -> Solution:
     columns = [_forced(problem.numbers[r], settled[r]) for r in range(len(problem.numbers))]
     placements: list[Placement | None] = [dom[0] if len(dom) == 1 else None for dom in settled]
     return Solution(placements, columns, consistent, settled, failed)
+
+
+def _with_sums(
+    problem: Problem,
+    groups: list[tuple[tuple[int, tuple[int, ...]], tuple[int, ...] | None]],
+    anchors: dict[tuple[int, int], Decimal],
+) -> Problem:
+    return Problem(
+        problem.numbers,
+        problem.ncols,
+        problem.identities,
+        [g for g, _ in groups],
+        anchors,
+        sum_columns=[c for _, c in groups],
+        partial=problem.partial,
+    )
+
+
+def _unchecked(numbers: tuple[Decimal, ...], ncols: int, limit: int = 5000) -> list[Placement]:
+    """Every order-preserving placement of a row that breaks its own identities (none when too many)."""
+    if len(numbers) > ncols or comb(ncols, len(numbers)) > limit:
+        return []
+    return row_candidates(numbers, ncols, [])

@@ -313,7 +313,12 @@ def _stacked_findings(table: Table, spec: dict[str, Any], add: Any) -> None:
         if side != main:
             for parent, children in _sum_groups(table.rows, "sides", side, spec.get("top_total", "")):
                 row, want = table.rows[parent], sum((value[id(table.rows[c])] for c in children), ZERO)
-                _compare(add, table, row, value[id(row)], want, "其下各项之和")
+                if row.numbers:
+                    _compare(add, table, row, value[id(row)], want, "其下各项之和")
+                elif want:  # a subtotal left blank: read as the sum of its items
+                    value[id(row)] = want
+                    message = f"{table.name}：{_row(row)}（{side}）未印数字，按其下各项之和 {_yuan(want)} 读"
+                    add(Finding("warning", "sides", message, row.line, table.key))
         top = next((r for r in rows if re.search(spec.get("top_total", "^$"), r.name)), None)
         total = next((r for r in rows if re.search(r"(收入|支出)总计$", r.name)), None)
         if top is None or total is None:
@@ -427,16 +432,20 @@ def rounds_to(text_value: Decimal, text_unit: str, table_value: Decimal, table_u
 def _text_findings(doc: Document, add: Any) -> None:
     """Narrative figures against the table cell they restate."""
     by_key = {t.key: t for t in doc.tables}
-    checks: list[tuple[str, str, str, str]] = list(_TEXT_CHECKS)
+    checks: list[tuple[str, str, str, str, str]] = [(*c, "") for c in _TEXT_CHECKS]
     checks += [
-        (spec["label"], spec["table"], TOTAL_KEY, spec["column"])
+        (spec["label"], spec["table"], TOTAL_KEY, spec["column"], spec.get("section", ""))
         for spec in layouts(doc.family).get("text_links", [])
     ]
     fiscal = by_key.get("fiscal_summary")
     for fact in doc.text_facts:
         if fact.column or fact.unit not in ("元", "万元", "亿元"):
             continue
-        targets = [(t, key, col) for pattern, t, key, col in checks if re.search(pattern, fact.row_name)]
+        targets = [
+            (t, key, col)
+            for pattern, t, key, col, section in checks
+            if re.search(pattern, fact.row_name) and section in ("", fact.table)
+        ]
         if (
             fact.table == "预算编制说明"
             and fiscal is not None

@@ -40,19 +40,23 @@ def strip_serials(lines: list[str], data: list[int]) -> list[str]:
 
 
 def undo_overprint(token: str) -> str:
-    """`保障中18心39311.66` → `保障中心 1839311.66`; `预算0的.0项0` → `预算的项 0.00`: the figure (or code) a
-    name was printed through, when taking it out leaves a whole figure and only a few characters of name."""
-    if not (token[-1:].isdigit() and _CJK.search(token)):
+    """`保障中18心39311.66` → `保障中心 1839311.66`; `列入0部.0门0预算的项目` → `列入部门预算的项目 0.00`: the
+    figure (or code) a name was printed through, when taking it out leaves a whole figure and only a few
+    characters of name between its digits."""
+    if not (_CJK.search(token) and any(ch.isdigit() for ch in token[1:])):
         return token
     for p in range(1, len(token)):
         if not token[p].isdigit() or _FIGURE_CHARS.match(token[p - 1]):
             continue
-        tail = token[p:]
-        figure = "".join(_FIGURE_CHARS.findall(tail))
-        rest = _FIGURE_CHARS.sub("", tail)
-        digits = sum(ch.isdigit() for ch in figure)
-        if rest and len(rest) <= min(3, digits) and re.fullmatch(r"\d[\d,]*\.\d{2}|\d{3,}", figure):
-            return f"{token[:p]}{rest} {figure}"
+        for q in range(len(token), p + 1, -1):
+            if not token[q - 1].isdigit():
+                continue
+            window = token[p:q]
+            figure = "".join(_FIGURE_CHARS.findall(window))
+            rest = _FIGURE_CHARS.sub("", window)
+            digits = sum(ch.isdigit() for ch in figure)
+            if rest and len(rest) <= min(3, digits) and re.fullmatch(r"\d[\d,]*\.\d{2}|\d{3,}", figure):
+                return f"{token[:p]}{rest}{token[q:]} {figure}"
     return token
 
 

@@ -145,41 +145,58 @@ def _apply(
         cell.label += token.text
 
 
-def _options(token: _Token, sides: Sides, current: list[_Cell | None]) -> list[tuple[_Choice, int]]:
-    """Where one token may go, each with its score (how well its label fits there)."""
+def _options(
+    tokens: list[_Token], n: int, sides: Sides, current: list[_Cell | None]
+) -> list[tuple[_Choice, int]]:
+    """Where the n-th token of a line may go, each with its score (how well its label fits there)."""
+    token = tokens[n]
+    if token.value is not None:
+        return [(_Choice(side, False), 0) for side in range(len(sides.order))]
     out = []
+    earlier = [t.text for t in tokens[:n] if t.value is None]
     for side in range(len(sides.order)):
-        if token.value is not None:
-            out.append((_Choice(side, False), 0))
-            continue
         fit = sides.starts(side, token.text)
         if fit:
             out.append((_Choice(side, True), fit + _continuity(token.text, side, current)))
+        if _NUMBERED.match(token.text) or token.text.startswith("其中"):
+            continue
         cell = current[side]
-        if cell is not None and not _NUMBERED.match(token.text) and not token.text.startswith("其中"):
-            joined = sides.starts(side, cell.label + token.text)
-            if joined and sides.starts(side, cell.label) < 2:
-                out.append((_Choice(side, False), joined + 1))
+        bases = [cell.label] if cell is not None and sides.starts(side, cell.label) < 2 else []
+        bases += [
+            t for t in earlier if 0 < sides.starts(side, t) < 2
+        ]  # a label this line starts (`…的项 0.00 目`)
+        joined = max((sides.starts(side, base + token.text) for base in bases), default=0)
+        if joined:
+            out.append((_Choice(side, False), joined + 1))
     return out
 
 
 def _continuity(label: str, side: int, current: list[_Cell | None]) -> int:
-    """A numbered label following the one before it on the same side (`3、` after `2、`) fits best there."""
-    m = _ORDINAL.match(label)
+    """A label numbered like the side's current row fits best there (`3、` after `2、`: 2; an unnumbered
+    label under an unnumbered row, or the same kind of numbering: 1)."""
     cell = current[side]
-    if not m or cell is None:
+    if cell is None:
         return 0
-    before = _ORDINAL.match(cell.label)
-    number = int(m.group(1) or m.group(2))
-    same_kind = before is not None and (before.group(1) is None) == (m.group(1) is None)
-    return 2 if same_kind and before and int(before.group(1) or before.group(2)) + 1 == number else 0
+    m, before = _ORDINAL.match(label), _ORDINAL.match(cell.label)
+    if _kind(label) != _kind(cell.label):
+        return 0
+    if m and before and (before.group(1) is None) == (m.group(1) is None):
+        return 2 if int(before.group(1) or before.group(2)) + 1 == int(m.group(1) or m.group(2)) else 1
+    return 1
+
+
+def _kind(label: str) -> str:
+    m = _NUMBERED.match(label)
+    if not m:
+        return ""
+    return "一" if m.group(1)[0] in "一二三四五六七八九十" else ("(" if m.group(1)[0] in "(（" else "1")
 
 
 def _best(
     tokens: list[_Token], sides: Sides, current: list[_Cell | None], ruled: list[Decimal | None] | None
 ) -> tuple[list[_Choice] | None, list[Decimal]]:
     """The best-scoring reading of a line, and the figures whose side the best readings disagree on."""
-    options = [_options(t, sides, current) for t in tokens]
+    options = [_options(tokens, n, sides, current) for n in range(len(tokens))]
     readings = list(_readings(tokens, options, current, ruled, 0, _State(), ()))
     if not readings:
         return None, []
@@ -232,7 +249,7 @@ def _readings(
                 continue
             nxt = _State(side, state.starts | {side}, state.joins, state.figures, state.score, side)
         else:
-            if side in state.joins or side in state.starts:
+            if side in state.joins or (side not in state.starts and current[side] is None):
                 continue
             nxt = _State(side, state.starts, state.joins | {side}, state.figures, state.score, side)
         if nxt is None:

@@ -229,8 +229,17 @@ def parse_table(
     else:
         _read_rows(table, lines, data, words, template)
     ruled = ruled_placements(table, grid or {})
+    partial = bool(spec.get("solver", {}).get("partial"))
     _place(
-        table, layout, template["hierarchy"], spec["sides"], totals or {}, known or {}, ruled, floors or {}
+        table,
+        layout,
+        template["hierarchy"],
+        spec["sides"],
+        totals or {},
+        known or {},
+        ruled,
+        floors or {},
+        partial,
     )
     table.unplaced += stacked
     return table
@@ -403,7 +412,7 @@ def _read_rows(
             else:
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        if code and table.rows and (code, name, tuple(figures)) == _key(table.rows[-1]):
+        if code and table.rows and (code, name, tuple(figures), detail) == _key(table.rows[-1]):
             table.warnings.append(
                 f"第{i + 1}行与上一行的科目编码、名称和数字完全相同（{code}），按重复打印跳过"
             )
@@ -478,8 +487,8 @@ def _wrap_line(
     return name
 
 
-def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...]]:
-    return row.code, row.name, row.numbers
+def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...], str]:
+    return row.code, row.name, row.numbers, row.detail
 
 
 def _is_left(label: str, sides: dict[str, Any]) -> bool:
@@ -682,9 +691,11 @@ def _place(
     known: dict[tuple[int, str], Decimal],
     ruled: dict[int, tuple[int, ...]],
     floors: dict[tuple[int, str], Decimal],
+    partial: bool = False,
 ) -> None:
     """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
-    identities force them; what neither decides is listed as unplaced."""
+    identities force them; what neither decides is listed as unplaced. `partial` (the family's
+    `[solver]`): sums that fail in some columns still place by the others."""
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
     main_side = "支出" if hierarchy == "sides" else ""
@@ -703,7 +714,9 @@ def _place(
         cells = vector(table.rows[r].numbers, placement, len(cols))
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
-    problem = Problem([table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least)
+    problem = Problem(
+        [table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least, partial=partial
+    )
     solution = solve(problem)
     if not solution.consistent:
         table.warnings.append("表内恒等式不能同时成立：部分数字按行内关系放置")
@@ -904,6 +917,8 @@ def text_values(
         for fact in facts:
             if fact.column or not re.search(spec["label"], fact.row_name):
                 continue
+            if spec.get("section") and fact.table != spec["section"]:
+                continue  # the same words in another part of the text (机关运行经费's 公务接待费)
             if fact.unit == table.unit:
                 known.setdefault((total, spec["column"]), fact.value)
             elif spec.get("convert") and _stated(

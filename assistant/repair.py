@@ -19,6 +19,7 @@ from assistant.records import GridRow
 
 _SERIAL = re.compile(r"^(\d{1,3}) (?=\S)")
 _GLUED_NEGATIVE = re.compile(r"(\d\.\d{2})(-\d)")
+_GLUED_FIGURES = re.compile(r"(\d\.\d{2})(?=\d{1,3}(?:,\d{3})*\.\d{2}(?:\s|$|-))")
 _SPACED_ORDINAL = re.compile(r"^([一二三四五六七八九十]+) 、")
 _LABEL_FIGURE = re.compile(r"(?<=[\u4e00-\u9fff）)])(-?\d[\d,]*\.\d{2})$")
 _FIGURE_CHARS = re.compile(r"[\d.,]")
@@ -62,7 +63,7 @@ def undo_overprint(token: str) -> str:
 
 def split_glued(line: str) -> str:
     """Figures glued to each other or to the label before them, and `三 、` for `三、`, spaced apart."""
-    line = _SPACED_ORDINAL.sub(r"\1、", _GLUED_NEGATIVE.sub(r"\1 \2", line))
+    line = _SPACED_ORDINAL.sub(r"\1、", _GLUED_FIGURES.sub(r"\1 ", _GLUED_NEGATIVE.sub(r"\1 \2", line)))
     return " ".join(_LABEL_FIGURE.sub(r" \1", token) for token in line.split(" "))
 
 
@@ -78,6 +79,7 @@ def prepare(lines: list[str], data: list[int], settings: dict[str, Any]) -> list
 
 
 _CODE = re.compile(r"^\d{3,}$")
+_GLUED_CODE = re.compile(r"^(\d{3,})(?=[\u4e00-\u9fff])")
 
 
 def join_ruled_rows(
@@ -98,8 +100,9 @@ def join_ruled_rows(
             continue
         target = next((j for j in group if _has_figures(lines[j])), group[0])
         row = grid[i]
-        printed = sum(v is not None for g in row.groups for v in g)
-        out[target] = _joined([lines[j] for j in group], printed)
+        printed = sum(v is not None for v in row.groups[-1]) if row.groups else 0
+        codes = {str(v) for g in row.groups[:-1] for v in g if v is not None}  # a second code column
+        out[target] = _joined([lines[j] for j in group], printed, codes)
         keep.append(target)
     return out, keep
 
@@ -115,25 +118,30 @@ def _has_figures(line: str) -> bool:
     return bool(split_figures(line)[1])
 
 
-def _joined(parts: list[str], printed: int) -> str:
-    """The ruled row's lines as one: a leading code (a code-only line, or a first token the row's ruled
-    figures leave over), the name pieces joined, the figures."""
+def _joined(parts: list[str], printed: int, codes: set[str]) -> str:
+    """The ruled row's lines as one: its code (a code-only line, or a first token the row's ruled figures
+    leave over), the name pieces joined, a second code column with its name, the figures."""
     from assistant.tables import parse_number, split_figures
 
-    code, names, figures = "", [], []
+    code, first, second, other, figures = "", [], [], "", []
     for part in parts:
         tokens = part.split()
-        found = split_figures(part)[1]
-        named = len(tokens) > 1 and parse_number(tokens[1]) is None
-        if (
-            not code
-            and tokens
-            and _CODE.match(tokens[0])
-            and (len(tokens) == 1 or named or len(found) > printed)
-        ):
+        if tokens and (glued := _GLUED_CODE.match(tokens[0])):  # `201001西安市委`
+            tokens[:1] = [glued.group(1), tokens[0][glued.end() :]]
+        found = split_figures(" ".join(tokens))[1]
+        named = len(tokens) > 1 and (parse_number(tokens[1]) is None or tokens[1] in codes)
+        leading = bool(tokens) and _CODE.match(tokens[0]) is not None and tokens[0] not in codes
+        if not code and leading and (len(tokens) == 1 or named or len(found) > printed):
             code, tokens = tokens[0], tokens[1:]
-        name, found = split_figures(" ".join(tokens))
-        if found and not figures:
-            figures = tokens[len(tokens) - len(found) :]
-        names.append(name)
-    return " ".join(x for x in (code, "".join(names), " ".join(figures)) if x)
+        if printed and not figures and len(split_figures(" ".join(tokens))[1]) >= printed:
+            figures, tokens = tokens[-printed:], tokens[:-printed]
+        at = next((n for n, t in enumerate(tokens) if t in codes), None)
+        if at is not None:
+            first += tokens[:at]
+            other, second = tokens[at], second + tokens[at + 1 :]
+        elif codes and len(tokens) > 1:
+            first.append(tokens[0])
+            second += tokens[1:]
+        else:
+            first += tokens
+    return " ".join(x for x in (code, "".join(first), other, "".join(second), " ".join(figures)) if x)

@@ -88,6 +88,8 @@ def read_stacked(
             continue
         ruled = _ruled_sides(grid.get(i) if grid else None, len(sides.order))
         choices, open_figures = _best(tokens, sides, current, ruled)
+        if choices is None and ruled is not None:  # the text and the ruling disagree: read the text alone
+            choices, open_figures = _best(tokens, sides, current, None)
         if choices is None:
             if any(t.value is not None for t in tokens):
                 unplaced.append(f"第{i + 1}行的数字无法确定属于哪一栏：{lines[i][:40]}")
@@ -266,7 +268,11 @@ def _with_figure(
         return None
     cell = current[side]
     waiting = side in state.starts or (cell is not None and not cell.figures)
-    if not waiting or (ruled is not None and ruled[side] != value):
-        return None
+    if not waiting or (
+        ruled is not None and ruled[side] != value and not (ruled[side] is None and value == 0)
+    ):
+        return (
+            None  # under a ruled row the figure is in its side's cell (a printed 0 may stand in an empty one)
+        )
     adjacent = 1 if state.label_side == side else 0
     return _State(side, state.starts, state.joins, state.figures | {side}, state.score + adjacent, -1)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from assistant.documents import Block
 
 _NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
-_CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s])")
+_CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s]|$)")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
 _SKIP = re.compile(
@@ -182,6 +182,7 @@ def parse_table(
 
     spec = layouts(block.family)
     body = list(range(block.start + 1, block.end))
+    lines = prepare(lines, body, spec.get("lines", {}))
     first_data = next((n for n, i in enumerate(body) if split_figures(lines[i])[1]), len(body))
     header_text = "".join(lines[i].replace(" ", "") for i in body[:first_data])
     template, warning = choose_template(block.title, header_text, spec["tables"])
@@ -214,7 +215,6 @@ def parse_table(
     ]
     data = [i for i in data if not _repeated_title(lines[i], template)]
     lines, data = _join_total_figures(lines, data)
-    lines = prepare(lines, data, spec.get("lines", {}))
     if grid and template["hierarchy"] in ("code", "units"):
         lines, data = join_ruled_rows(lines, data, grid)
     stacked: list[str] = []
@@ -227,7 +227,7 @@ def parse_table(
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
     else:
-        _read_rows(table, lines, data, words, template)
+        _read_rows(table, lines, data, words, {"wrapped": spec.get("lines", {}).get("wrapped"), **template})
     ruled = ruled_placements(table, grid or {})
     partial = bool(spec.get("solver", {}).get("partial"))
     _place(
@@ -282,8 +282,8 @@ def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tup
     whose ruled cells hold exactly the figures the line prints; other rows are left to the identities."""
     out: dict[int, tuple[int, ...]] = {}
     for r, row in enumerate(table.rows):
-        if row.side == "收入" or not row.numbers:
-            continue  # the income side has one column
+        if row.side not in ("", "支出") or not row.numbers:
+            continue  # the income side (and any other side but the expenditure's) has one column
         for line in (row.line - 1, row.line - 2, row.line):
             ruled = grid.get(line)
             if ruled is None or not ruled.groups:
@@ -343,7 +343,7 @@ def _repair_code(line: str, rows: list[Row]) -> str:
 _BARE_KUAN = re.compile(r"^(\d{2})(?= [^\d\s])")  # `10 人力资源事务` under `201 一般公共服务支出`
 
 
-_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(])\s*")
+_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(]|$)\s*")
 
 
 def split_unit_code(text: str) -> tuple[str, str]:
@@ -376,14 +376,26 @@ def _read_rows(
                 f"第{i + 1}行科目编码残缺（{line.split()[0]}），按上级科目补全为{fixed[:9]}"
             )
             line = fixed
-        code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
+        second = template.get("second_code")
+        if second and re.match(second, line.split()[0]):
+            code, rest = "", line  # the row starts with its second code: its own code is printed elsewhere
+        else:
+            code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
         name, figures, detail = row_text(rest, template)
-        if hierarchy != "code":
-            taken = _wrap_line(table, wrap, code, name, figures, _is_header(line, words))
+        plain = hierarchy != "code" or bool(template.get("wrapped"))
+        if plain:
+            taken = _wrap_line(table, wrap, code, name, figures, _is_header(line, words), hierarchy)
             if taken is None:
                 continue
             name = taken
-        if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
+        if (
+            hierarchy == "code"
+            and not plain
+            and not code
+            and not figures
+            and name
+            and not _is_header(line, words)
+        ):
             if split_row == len(table.rows) - 1 >= 0:
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", prev.numbers)
@@ -402,10 +414,10 @@ def _read_rows(
             table.warnings.append(f"第{i}行无法识别，已跳过：{fragment[:40]}")
             fragment = ""
         if not code and not figures and (_is_header(line, words) or not _TOTAL.match(name)):
-            if hierarchy == "code" and not _is_header(line, words):
+            if hierarchy == "code" and not plain and not _is_header(line, words):
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        if hierarchy == "code" and not code and not _TOTAL.match(name) and name:
+        if hierarchy == "code" and not plain and not code and not _TOTAL.match(name) and name:
             if table.rows and not table.rows[-1].numbers and figures:  # a name wrapped onto the next line
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", tuple(figures))
@@ -423,14 +435,12 @@ def _read_rows(
         )
 
 
-_SECOND_CODE = re.compile(r"^\d{5,7}$")
-
-
 def row_text(text: str, template: dict[str, Any]) -> tuple[str, list[Decimal], str]:
     """A row's name, its figures and any detail printed with it. `trailing_text`: a description may follow
     the figures; `figures = "first"` / `"last"`: only that figure of the run is the table's (counts, months
     and codes printed beside it are not); `second_code`: a second classification code and its name printed
-    after the row's own name (`基本工资 50101 工资奖金津补贴`) are the row's detail, not its name."""
+    after the row's own name (`基本工资 50101 工资奖金津补贴`; the template gives its pattern) are the row's
+    detail, not its name."""
     tokens = text.split()
     numbers = [n for n, t in enumerate(tokens) if parse_number(t) is not None]
     if template.get("trailing_text") and numbers:
@@ -447,9 +457,14 @@ def row_text(text: str, template: dict[str, Any]) -> tuple[str, list[Decimal], s
         figures = figures[:1] if pick == "first" else figures[-1:]
     detail = ""
     if template.get("second_code"):
-        at = next((n for n, t in enumerate(head) if n and _SECOND_CODE.match(t)), None)
+        at = next((n for n, t in enumerate(head) if re.match(template["second_code"], t)), None)
         if at is not None:
             head, detail = head[:at], " ".join(head[at:])
+        elif not head and figures and tokens and re.match(template["second_code"], tokens[0]):
+            detail, figures = (
+                tokens[0],
+                figures[1:],
+            )  # the line starts with the second code (its name wrapped)
     return "".join(head), [f for f in figures if f is not None], detail
 
 
@@ -463,7 +478,7 @@ class _Wrap:
 
 
 def _wrap_line(
-    table: Table, wrap: _Wrap, code: str, name: str, figures: list[Decimal], header: bool
+    table: Table, wrap: _Wrap, code: str, name: str, figures: list[Decimal], header: bool, hierarchy: str
 ) -> str | None:
     """The row's name with the fragment printed above it; None when the line was a piece of a wrapped row
     (a name fragment, the tail of the name above, or the unit code printed on a line of its own)."""
@@ -478,7 +493,10 @@ def _wrap_line(
         return None
     if code and not figures and last >= 0 and not table.rows[last].code and (tail or not name):
         prev = table.rows[last]
-        table.rows[last] = replace(prev, code=code, level=len(code) // 3, name=prev.name + name)
+        level = len(code) // 3 if hierarchy == "units" else len(code.split())
+        table.rows[last] = replace(prev, code=code, level=level, name=prev.name + name)
+        if name:
+            wrap.waiting = -1  # the code line carried the name's tail: the row is complete
         return None
     if figures and (wrap.fragment or (code and not name)):
         name, wrap.fragment, wrap.waiting = wrap.fragment + name, "", last + 1

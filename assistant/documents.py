@@ -140,7 +140,11 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
     heads = [i for i in raw if not _is_toc_entry(lines, i, set(raw))]
     # a table's title printed again on its continuation page continues the table
     heads = [
-        i for n, i in enumerate(heads) if not (n and raw[i][0] == "table" and raw[i] == raw[heads[n - 1]])
+        i
+        for n, i in enumerate(heads)
+        if not (
+            n and raw[i][0] == "table" and raw[i] == raw[heads[n - 1]] and _same_title(lines, i, heads[n - 1])
+        )
     ]
     blocks = []
     for n, i in enumerate(heads):
@@ -148,6 +152,10 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
         kind, name = raw[i]
         blocks.append(Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family))
     return blocks
+
+
+def _same_title(lines: list[str], a: int, b: int) -> bool:
+    return families.plain_title(lines[a]) == families.plain_title(lines[b])
 
 
 def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:
@@ -229,8 +237,9 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
         raise NotABudgetError(
             f"{doc_id}: this is a 决算 (final accounts), not a budget; only budgets are supported"
         )
-    blocks = find_blocks(lines, families.detect(lines))
-    if not any(b.kind == "table" and b.name for b in blocks):
+    family = families.detect(lines)
+    blocks = find_blocks(lines, family)
+    if not any(b.kind == "table" and b.name for b in blocks) and not _narrative_only(family, blocks):
         raise NotABudgetError(
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
@@ -263,6 +272,13 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
     return Document(
         doc_id, path, unit_name, year, kind, sections, tables, facts, lines, source.pages, source.ocr_pages
     )
+
+
+def _narrative_only(family: str, blocks: list[Block]) -> bool:
+    """A family whose budgets may be published as the explanation alone, the tables being a separate
+    attachment (`tables_optional`): recognised by its own marks and its budget explanation section."""
+    optional = families.family(family).get("family", {}).get("tables_optional", False)
+    return bool(optional) and any(b.kind == "section" and b.name == "预算编制说明" for b in blocks)
 
 
 def _without_empty_repeats(tables: list[Table], blocks: list[Block]) -> tuple[list[Table], list[Block]]:

@@ -133,8 +133,12 @@ class Document:
 
     @property
     def family(self) -> str:
-        """The layout family the document's tables follow."""
-        return self.tables[0].family if self.tables else "shanghai"
+        """The layout family the document's tables follow (without tables: the one its text shows)."""
+        if self.tables or not self.lines:
+            return self.tables[0].family if self.tables else "shanghai"
+        from assistant.layouts import detect
+
+        return detect(self.lines)
 
     def page(self, line: int) -> int:
         """The PDF page of a 1-based line (0 when read from text)."""

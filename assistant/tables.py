@@ -382,9 +382,11 @@ def _read_rows(
         else:
             code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
         name, figures, detail = row_text(rest, template)
-        plain = hierarchy != "code" or bool(template.get("wrapped"))
+        plain = bool(template.get("wrapped"))  # the family's [lines] wrapped: names wrapped around rows
         if plain:
-            taken = _wrap_line(table, wrap, code, name, figures, _is_header(line, words), hierarchy)
+            # a single word ending in 费 reads as a header word, but may be the tail of the name above
+            header = _is_header(line, words) and not (wrap.waiting >= 0 and len(line.split()) == 1)
+            taken = _wrap_line(table, wrap, code, name, figures, header, hierarchy)
             if taken is None:
                 continue
             name = taken

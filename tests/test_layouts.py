@@ -81,6 +81,7 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "js_gaojifayuan_*.txt", "jiangsu"),
         ("other", "suzhou_*.txt", "national"),
         ("other", "wuxi_*.txt", "national"),
+        ("other", "xian_*.txt", "xian"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:

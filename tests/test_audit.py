@@ -156,3 +156,16 @@ def test_a_later_budget_states_its_change_consistently_with_the_earlier_one(tmp_
     wrong = audit_series([docs[1], read_document(altered)])["sh_putuo_wanli_2025"]
     assert [f.severity for f in wrong if "三公" in f.message] == ["warning"]
     assert "不符" in next(f.message for f in wrong if f.severity == "warning")
+
+
+@pytest.mark.parametrize(("staff", "holds"), [("100.00", True), ("90.00", False)])
+def test_every_side_of_a_table_of_four_sides_adds_up(staff, holds):
+    from assistant.documents import parse_document
+    from tests.test_documents import XIAN
+
+    report = audit_document(parse_document(XIAN.format(staff=staff), "xian-example"))
+    sides = [f for f in report.findings if f.check == "sides"]
+    item = next(f for f in sides if "1、人员经费和公用经费支出" in f.message)
+    assert (item.severity, "（部门经济分类）" in item.message) == ("ok" if holds else "error", True)
+    assert any(f.severity == "ok" and "支出总计」（政府经济分类）" in f.message for f in sides)
+    assert [f for f in report.findings if f.severity == "unplaced"] == []

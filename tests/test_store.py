@@ -227,3 +227,18 @@ def test_a_damaged_fact_store_is_one_line_naming_the_fix(tmp_path: Path, seed_do
         Store.open(db)
     assert "damaged" in str(err.value) and "budget-qa index --force" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_rows_detail_round_trips(tmp_path: Path, seed_doc) -> None:
+    from dataclasses import replace
+
+    table = seed_doc.tables[0]
+    original = list(table.rows)
+    table.rows[1] = replace(table.rows[1], detail="50101 工资奖金津补贴")
+    try:
+        store = Store.open(tmp_path / "facts.sqlite", create=True)
+        store.add_document(seed_doc, "x")
+        assert store.tables(SEED_ID)[0].rows[1].detail == "50101 工资奖金津补贴"
+        assert store.tables(SEED_ID)[0].rows[2].detail == ""
+    finally:
+        table.rows[:] = original

@@ -143,7 +143,10 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
         i
         for n, i in enumerate(heads)
         if not (
-            n and raw[i][0] == "table" and raw[i] == raw[heads[n - 1]] and _same_title(lines, i, heads[n - 1])
+            n
+            and raw[i][0] == "table"
+            and raw[i] == raw[heads[n - 1]]
+            and _same_title(lines, i, heads[n - 1], spec)
         )
     ]
     blocks = []
@@ -154,8 +157,12 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
     return blocks
 
 
-def _same_title(lines: list[str], a: int, b: int) -> bool:
-    return families.plain_title(lines[a]) == families.plain_title(lines[b])
+def _same_title(lines: list[str], a: int, b: int, spec: dict[str, Any]) -> bool:
+    """The same title printed again, naming a single table of the family (a title two templates share, told
+    apart by their headers, may be two tables)."""
+    bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", lines[a])
+    templates = [t for t in spec["tables"] if families.title_matches(t["title"], bare)]
+    return len(templates) == 1 and families.plain_title(lines[a]) == families.plain_title(lines[b])
 
 
 def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.audit import audit_document, exit_code
 from assistant.documents import read_document
-from assistant.records import Document, Table
+from assistant.records import Document, Row, Table
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 GOLDEN = sorted((Path(__file__).parent / "golden" / "families").glob("*.json"))
@@ -34,22 +34,27 @@ def _sources(document: str) -> list[str]:
 
 
 def _cases() -> list[tuple[str, str, dict]]:
+    """(family, source, cell) for every golden cell and every source of its document: a golden file names its
+    cells' document per cell (with the page), or once for the whole file (`sources`)."""
     out = []
     for file in GOLDEN:
         golden = json.loads(file.read_text(encoding="utf-8"))
-        out += [
-            (golden["family"], source, cell)
-            for cell in golden["cells"]
-            for source in _sources(cell["document"])
-        ]
+        for cell in golden["cells"]:
+            sources = golden.get("sources") or _sources(cell["document"])
+            out += [(golden["family"], source, cell) for source in sources]
     return out
+
+
+def _printed(row: Row) -> set[str]:
+    """A row as its golden cell names it: code and name, with or without a space between."""
+    code = row.code.replace(" ", "")
+    return {f"{code} {row.name}".strip(), code + row.name}
 
 
 def _value(table: Table, cell: dict) -> Decimal | None:
     """The cell of the row printed as `code name` (on the named side of a table of several sides)."""
     for r, row in enumerate(table.rows):
-        printed = f"{row.code.replace(' ', '')} {row.name}".strip()
-        if printed == cell["row"] and cell.get("side", row.side) == row.side:
+        if cell["row"] in _printed(row) and cell.get("side", row.side) == row.side:
             return table.value(r, cell["column"])
     return None
 
@@ -59,10 +64,7 @@ def test_every_family_has_a_golden_file_of_at_least_30_cells_over_its_tables() -
     for file in GOLDEN:
         cells = json.loads(file.read_text(encoding="utf-8"))["cells"]
         assert len(cells) >= 30, file.name
-        assert {"financial_summary", "general_function", "economic", "three_public"} <= {
-            c["table"] for c in cells
-        }
-        assert all(c["page"] > 0 for c in cells)
+        assert len({c["table"] for c in cells}) >= 4, file.name  # spread over the tables
 
 
 @pytest.mark.parametrize(("family", "source", "cell"), _cases())
@@ -71,8 +73,8 @@ def test_golden_cells_are_placed_exactly(family: str, source: str, cell: dict) -
     assert doc.family == family
     table = next(t for t in doc.tables if t.key == cell["table"])
     assert _value(table, cell) == Decimal(cell["value"])
-    if source.endswith(".pdf"):
-        row = next(r for r in table.rows if f"{r.code.replace(' ', '')} {r.name}".strip() == cell["row"])
+    if source.endswith(".pdf") and "page" in cell:
+        row = next(r for r in table.rows if cell["row"] in _printed(r) and cell.get("side", r.side) == r.side)
         assert row.page == cell["page"]
 
 

@@ -215,7 +215,7 @@ def parse_table(
     ]
     data = [i for i in data if not _repeated_title(lines[i], template)]
     lines, data = _join_total_figures(lines, data)
-    if grid and template["hierarchy"] in ("code", "units"):
+    if grid and template["hierarchy"] in ("code", "units") and spec.get("lines", {}).get("wrapped"):
         lines, data = join_ruled_rows(lines, data, grid)
     stacked: list[str] = []
     if template["hierarchy"] == "sides" and "order" in spec["sides"]:

@@ -219,8 +219,11 @@ def _table_findings(table: Table, add: Any) -> None:
                     table.key,
                 )
             )
-    if sides:
-        _sides_findings(table, layouts(table.family).get("sides", {}), add)
+    spec_sides = layouts(table.family).get("sides", {})
+    if sides and "order" in spec_sides:
+        _stacked_findings(table, spec_sides, add)
+    elif sides:
+        _sides_findings(table, spec_sides, add)
 
 
 def _open_severity(message: str, template: dict[str, Any]) -> tuple[str, str]:
@@ -292,8 +295,10 @@ def _totals_findings(
     add(Finding(severity, "sides", f"{table.name}：{totals}", total_in.line, table.key))
     top = sides.get("top_total")
     subtotal = next((r for r in income if top and re.search(top, r.name)), total_in)
-    at = income.index(subtotal)  # with a subtotal, its items are printed above it
+    at = income.index(subtotal)  # with a subtotal, its items are printed above it: the numbered ones if any
     items = [r for r in (income if subtotal is total_in else income[:at]) if _is_item(r)]
+    if subtotal is not total_in and any(r.level == 1 for r in items):
+        items = [r for r in items if r.level == 1]  # not an unnumbered line under an item (一般公共预算收入)
     if parts := sides.get("income_parts"):  # the rows the grand total adds up, where not the numbered ones
         subtotal, items = total_in, [r for r in income if re.search(parts, r.name)]
     if items:
@@ -326,6 +331,47 @@ def _is_item(row: Any) -> bool:
     if row.level == 1:
         return True
     return row.level == 0 and not re.search(r"(合计|总计)$", row.name)
+
+
+def _stacked_findings(table: Table, spec: dict[str, Any], add: Any) -> None:
+    """A table of several sides side by side: within each side every item is the sum of its sub-items and
+    the 本年 total the sum of the items; each side's 总计 is its 本年 total plus the rows listed as carried
+    (`grand`), and every side's 总计 is the income side's."""
+    main = "支出"
+    grand = re.compile(spec.get("grand", "^$"))
+    totals: dict[str, Any] = {}
+    for side in spec["order"]:
+        rows = [r for r in table.rows if r.side == side]
+        value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in rows}
+        if side != main:
+            for parent, children in _sum_groups(table.rows, "sides", side, spec.get("top_total", "")):
+                row, want = table.rows[parent], sum((value[id(table.rows[c])] for c in children), ZERO)
+                if row.numbers:
+                    _compare(add, table, row, value[id(row)], want, "其下各项之和")
+                elif want:  # a subtotal left blank: read as the sum of its items
+                    value[id(row)] = want
+                    message = f"{table.name}：{_row(row)}（{side}）未印数字，按其下各项之和 {_yuan(want)} 读"
+                    add(Finding("warning", "sides", message, row.line, table.key))
+        top = next((r for r in rows if re.search(spec.get("top_total", "^$"), r.name)), None)
+        total = next((r for r in rows if re.search(r"(收入|支出)总计$", r.name)), None)
+        if top is None or total is None:
+            continue
+        carried = [r for r in rows if grand.search(r.name)]
+        want = value[id(top)] + sum((value[id(r)] for r in carried), ZERO)
+        names = "+".join([top.name] + [r.name for r in carried if r.numbers])
+        _compare(add, table, total, value[id(total)], want, names)
+        totals[side] = (total, value[id(total)])
+    first = totals.get(spec["order"][0])
+    for side, (row, have) in totals.items():
+        if first is not None and side != spec["order"][0]:
+            _compare(add, table, row, have, first[1], f"{first[0].name}（{spec['order'][0]}）")
+
+
+def _compare(add: Any, table: Table, row: Any, have: Any, want: Any, what: str) -> None:
+    ok = have == want
+    side = f"（{row.side}）" if row.side else ""
+    message = f"{table.name}：{_row(row)}{side} {_yuan(have)} {'=' if ok else '≠'} {what} {_yuan(want)}"
+    add(Finding("ok" if ok else "error", "sides", message, row.line, table.key))
 
 
 def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None:
@@ -383,8 +429,9 @@ def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None
         table, source = by_key.get(anchor["table"]), by_key.get(anchor["source_table"])
         if table is None or source is None:
             continue
+        side = anchor.get("source_side", "收入")
         row = next(
-            (r for r in source.rows if r.side == "收入" and re.search(anchor["source_label"], r.name)), None
+            (r for r in source.rows if r.side == side and re.search(anchor["source_label"], r.name)), None
         )
         have = cell_known(table, row_keys(table).get(TOTAL_KEY), anchor["column"])
         if row is None or have is None:
@@ -418,16 +465,20 @@ def rounds_to(text_value: Decimal, text_unit: str, table_value: Decimal, table_u
 def _text_findings(doc: Document, add: Any) -> None:
     """Narrative figures against the table cell they restate."""
     by_key = {t.key: t for t in doc.tables}
-    checks: list[tuple[str, str, str, str]] = list(_TEXT_CHECKS)
+    checks: list[tuple[str, str, str, str, str]] = [(*c, "") for c in _TEXT_CHECKS]
     checks += [
-        (spec["label"], spec["table"], TOTAL_KEY, spec["column"])
+        (spec["label"], spec["table"], TOTAL_KEY, spec["column"], spec.get("section", ""))
         for spec in layouts(doc.family).get("text_links", [])
     ]
     fiscal = by_key.get("fiscal_summary")
     for fact in doc.text_facts:
         if fact.column or fact.unit not in ("元", "万元", "亿元"):
             continue
-        targets = [(t, key, col) for pattern, t, key, col in checks if re.search(pattern, fact.row_name)]
+        targets = [
+            (t, key, col)
+            for pattern, t, key, col, section in checks
+            if re.search(pattern, fact.row_name) and section in ("", fact.table)
+        ]
         if (
             fact.table == "预算编制说明"
             and fiscal is not None

@@ -193,7 +193,7 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
     contents = _contents(lines) if spec.get("lines", {}).get("contents") else range(0)
     toc = {i for i in raw if _is_toc_entry(lines, i, set(raw))}
     heads = [i for i in raw if i not in contents and i not in toc and not _listed_again(lines, i, raw, toc)]
-    continued = bool(spec.get("lines", {}).get("continued"))
+    continued = spec.get("lines", {}).get("continued", False)
     blocks: list[Block] = []
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
@@ -204,10 +204,11 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
             and _continues(blocks[-1], block, repeated, continued)
             and _same_template(lines, blocks[-1], block, spec)
         ):
-            prev = (
-                blocks.pop()
-            )  # the repeated titles kept as `parts`, their headers then left out of the rows
-            parts = (*prev.parts, block.start) if kind == "table" else prev.parts
+            # the repeated titles kept as `parts`, their headers then left out of the rows (`continued =
+            # "title"`: only the title is left out; the lines under it are read, header words skipped as such,
+            # so a name wrapped above its figures stays with them)
+            prev = blocks.pop()
+            parts = (*prev.parts, block.start) if kind == "table" and continued is True else prev.parts
             block = replace(prev, end=end, parts=parts)
         blocks.append(block)
     return blocks
@@ -228,7 +229,7 @@ def _same_template(lines: list[str], before: Block, block: Block, spec: dict[str
     return key(before) == key(block)
 
 
-def _continues(before: Block, block: Block, repeated: set[str], continued: bool) -> bool:
+def _continues(before: Block, block: Block, repeated: set[str], continued: bool | str) -> bool:
     """In a family whose tables run on under their title printed again (`[lines] continued`), the same title
     right after a table continues it (one table, not two); a section whose heading the family marks as
     printed on every page (`repeats`) continues likewise."""
@@ -236,7 +237,7 @@ def _continues(before: Block, block: Block, repeated: set[str], continued: bool)
         return False
     if block.kind == "section":
         return block.name in repeated
-    return continued and families.plain_title(before.title) == families.plain_title(block.title)
+    return bool(continued) and families.plain_title(before.title) == families.plain_title(block.title)
 
 
 def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:
@@ -333,7 +334,11 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
         )
     family = families.detect(lines)
     blocks = find_blocks(lines, family)
-    if not any(b.kind == "table" and b.name for b in blocks) and not narrative_only(lines, blocks, family):
+    if (
+        not any(b.kind == "table" and b.name for b in blocks)
+        and not narrative_only(lines, blocks, family)
+        and not _tables_optional(family, blocks)
+    ):
         raise NotABudgetError(
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
@@ -430,6 +435,13 @@ def _has_text(text: str) -> bool:
     return bool(re.sub(r"[\d\s\-—－]", "", text))
 
 
+def _tables_optional(family: str, blocks: list[Block]) -> bool:
+    """A family whose budgets may be published as the explanation alone, the tables being a separate
+    attachment (`tables_optional`): recognised by its own marks and its budget explanation section."""
+    optional = families.family(family).get("family", {}).get("tables_optional", False)
+    return bool(optional) and any(b.kind == "section" and b.name == "预算编制说明" for b in blocks)
+
+
 def _with_pages(tables: list[Table], facts: list[Fact], source: Source) -> tuple[list[Table], list[Fact]]:
     """Each row and text fact with the PDF page it was printed on (and whether that page was OCR'd)."""
     ocr = set(source.ocr_pages)
@@ -446,6 +458,9 @@ def _require_totals(doc_id: str, tables: list[Table]) -> None:
     from assistant.tables import TOTAL_KEY, row_keys
 
     for table in tables:
+        template = families.template(table.family, table.key) or {}
+        if not template.get("total", True):
+            continue  # a list of items printed without a total row
         if table.rows and table.key != "three_public" and TOTAL_KEY not in row_keys(table):
             raise ParseError(
                 f"{doc_id}: the table {table.name} (line {table.line}) ends without its total row; "

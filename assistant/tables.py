@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.align import Problem, row_candidates, solve, vector
 from assistant.layouts import TABLE_NUMBER, title_matches
 from assistant.records import Cell, GridRow, Row, Table
+from assistant.repair import join_ruled_rows, prepare
+from assistant.stacked import read_stacked
 
 if TYPE_CHECKING:
     from assistant.documents import Block
 
 _NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
-_CODE = re.compile(r"^\[?(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?\]?(?=\s|[^\d,.\s\]])")
+_CODE = re.compile(r"^\[?(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?\]?(?=\s|[^\d,.\s\]]|$)")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
 _SKIP = re.compile(
@@ -186,6 +188,7 @@ def parse_table(
 
     spec = layouts(block.family)
     body = list(range(block.start + 1, block.end))
+    lines = prepare(lines, body, spec.get("lines", {}))
     first_data = next((n for n, i in enumerate(body) if split_figures(lines[i])[1]), len(body))
     header_text = "".join(lines[i].replace(" ", "") for i in body[:first_data])
     template, warning = choose_template(block.title, header_text, spec["tables"])
@@ -210,7 +213,8 @@ def parse_table(
         table.warnings.append(warning)
     lines = wrapped.join_wrapped_figures(lines, body)
     data = _data_lines(block, lines, template, first_data, spec.get("lines", {}))
-    hierarchy = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
+    data = [i for i in data if not _repeated_title(lines[i], template)]
+    hierarchy, stacked = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
     if hierarchy == "blocks":
         _block_levels(table)
     if "transpose" in template:
@@ -221,8 +225,10 @@ def parse_table(
         ruled = {**_full_rows(table), **ruled}
     rounding = Decimal(str(spec["family"].get("rounding", 0)))
     rounded = bool(spec.get("figures", {}).get("rounded"))
-    sides = spec["sides"]
-    _place(table, layout, hierarchy, sides, totals or {}, known or {}, ruled, floors or {}, rounding, rounded)
+    partial = bool(spec.get("solver", {}).get("partial"))
+    sides, known, floors = spec["sides"], known or {}, floors or {}
+    _place(table, layout, hierarchy, sides, totals or {}, known, ruled, floors, rounding, rounded, partial)
+    table.unplaced += stacked
     return table
 
 
@@ -235,24 +241,34 @@ def _read_body(
     grid: Mapping[int, GridRow],
     spec: dict[str, Any],
     words: set[str],
-) -> str:
+) -> tuple[str, list[str]]:
     """The table's rows from its lines; returns the hierarchy they were read with (a coded template's table
-    printed without codes is read by its names, their levels from indentation or the classification)."""
+    printed without codes is read by its names, their levels from indentation or the classification) and
+    the figures of side-by-side lists that could not be read (`stacked`)."""
     rules = spec.get("lines", {})
     lines, data = _join_total_figures(lines, data)
     lines, data = _wrapped_lines(lines, data, template, words)
     hierarchy = _hierarchy(template, lines, data)
+    if grid and hierarchy in ("code", "units") and rules.get("wrapped"):
+        lines, data = join_ruled_rows(lines, data, grid)
+    if hierarchy == "sides" and "order" in spec["sides"]:
+        rows, notes, stacked = read_stacked(
+            lines, data, lambda line: _is_header(line, words), spec["sides"], grid
+        )
+        table.rows, table.warnings = rows, table.warnings + notes
+        return hierarchy, stacked
     if hierarchy == "sides":
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
-        return hierarchy
+        return hierarchy, []
     lines, data = _joined_rows(table, lines, data, grid, hierarchy, words, rules)
     codes = {**spec.get("codes", {}), "spaced": template.get("spaced_names", False)}
-    _read_rows(table, lines, data, words, hierarchy, rules, codes)
+    wrapped_rows = {"wrapped": rules.get("wrapped"), **template}
+    _read_rows(table, lines, data, words, hierarchy, rules, codes, wrapped_rows)
     _relabel(table, template.get("row_label", ""))
     if hierarchy == "names":
         _name_levels(table, grid, template.get("classes") or template.get("uncoded", ""))
-    return hierarchy
+    return hierarchy, []
 
 
 def _data_lines(
@@ -404,6 +420,12 @@ def _slack(value: Decimal, rows: int) -> Decimal:
     return Decimal(rows) * Decimal(5).scaleb((exponent if isinstance(exponent, int) else 0) - 1)
 
 
+def _repeated_title(line: str, template: dict[str, Any]) -> bool:
+    """The table's own title printed again at the top of a continuation page."""
+    bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", line)
+    return len(bare) <= 80 and not split_figures(bare)[1] and title_matches(template["title"], bare)
+
+
 def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
     """`收入合计 支出合计` / `13,297.11 13,297.11`: total labels printed on the line above their figures are
     put back beside them (label by label when the counts agree)."""
@@ -436,8 +458,8 @@ def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tup
     whose ruled cells hold exactly the figures the line prints; other rows are left to the identities."""
     out: dict[int, tuple[int, ...]] = {}
     for r, row in enumerate(table.rows):
-        if row.side == "收入" or not row.numbers:
-            continue  # the income side has one column
+        if row.side not in ("", "支出") or not row.numbers:
+            continue  # the income side (and any other side but the expenditure's) has one column
         for line in (row.line - 1, row.line - 2, row.line):
             ruled = grid.get(line)
             if ruled is None or not ruled.groups:
@@ -503,17 +525,25 @@ _SHORT_PART = re.compile(r"^(\d{3}) (\d)(?= \D)")
 
 def _repair_code(line: str, rows: list[Row]) -> str:
     """`7 11 02 事业单位医疗` under `210 11 行政事业单位医疗`: the 类 digits were lost; take them from the 款.
-    `301 2 津贴补贴`: a 款 printed without its leading zero."""
+    `301 2 津贴补贴`: a 款 printed without its leading zero. `10 人力资源事务` under `201 …`: a 款 printed
+    without its 类."""
     if short := _SHORT_PART.match(line):
         return f"{short.group(1)} 0{short.group(2)}" + line[short.end() :]
     m = _TRUNCATED_CODE.match(line)
     parent = rows[-1].code.split() if rows else []
     if m and len(parent) >= 2 and parent[1] == m.group(1):
         return f"{parent[0]} {m.group(1)} {m.group(2)} " + line[m.end() :]
+    kuan = _BARE_KUAN.match(line)
+    group = next((r.code for r in reversed(rows) if len(r.code.split()) == 1), "")
+    if kuan and group and all(r.code.startswith(group) for r in rows[-1:]):
+        return f"{group} {kuan.group(1)}" + line[kuan.end() :]
     return line
 
 
-_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(])\s*")
+_BARE_KUAN = re.compile(r"^(\d{2})(?= [^\d\s])")  # `10 人力资源事务` under `201 一般公共服务支出`
+
+
+_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(]|$)\s*")
 
 
 def split_unit_code(text: str) -> tuple[str, str]:
@@ -557,12 +587,15 @@ def _read_rows(
     hierarchy: str,
     rules: dict | None = None,
     codes: dict[str, Any] | None = None,
+    template: dict[str, Any] | None = None,
 ) -> None:
     """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
     `出`) is put back together. `[lines] total_first`: a table's first row, printed without a code under the
     unit's name (预算单位), is its total."""
     total_first = bool((rules or {}).get("total_first"))
     codes = codes or {}
+    template = template or {"hierarchy": hierarchy}
+    wrap = _Wrap()
     fragment = ""  # a name fragment printed on the line before a row that has a code but no name
     fragment_at = -1
     pairs: dict[int, str] = {}  # line → the second classification printed on it
@@ -576,16 +609,29 @@ def _read_rows(
                 f"第{i + 1}行科目编码残缺（{line.split()[0]}），按上级科目补全为{fixed[:9]}"
             )
             line = fixed
-        code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
+        second = template.get("second_code")
+        if second and line.split() and re.match(second, line.split()[0]):
+            code, rest = "", line  # the row starts with its second code: its own code is printed elsewhere
+        else:
+            code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
         rest, paired = _split_pair(rest, codes.get("pair", "")) if code else (rest, "")
-        name, figures = split_figures(rest, " " if codes.get("spaced") else "")
+        name, figures, detail = row_text(rest, template, " " if codes.get("spaced") else "")
         if _TOTAL.match(name.replace(" ", "")):
             name = name.replace(" ", "")  # `合 计`
         if total_first and hierarchy != "none" and not table.rows and not code and figures and name:
             name = "合计"
+        plain = bool(template.get("wrapped"))  # the family's [lines] wrapped: names wrapped around rows
+        if plain:
+            # a single word ending in 费 reads as a header word, but may be the tail of the name above
+            header = _is_header(line, words) and not (wrap.waiting >= 0 and len(line.split()) == 1)
+            taken = _wrap_line(table, wrap, code, name, figures, header, hierarchy)
+            if taken is None:
+                continue
+            name = taken
         tail = split_row == len(table.rows) - 1 >= 0 and len(name) <= 4  # `支出` ending a wrapped name
         if (
             hierarchy == "code"
+            and not plain
             and not code
             and not figures
             and name
@@ -609,23 +655,25 @@ def _read_rows(
             table.warnings.append(f"第{i}行无法识别，已跳过：{fragment[:40]}")
             fragment = ""
         if not code and not figures and (_is_header(line, words) or not _TOTAL.match(name)):
-            if hierarchy == "code" and not _is_header(line, words):
+            if hierarchy == "code" and not plain and not _is_header(line, words):
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        if hierarchy == "code" and not code and not _TOTAL.match(name) and name:
+        if hierarchy == "code" and not plain and not code and not _TOTAL.match(name) and name:
             if table.rows and not table.rows[-1].numbers and figures:  # a name wrapped onto the next line
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", tuple(figures))
             else:
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        if code and table.rows and (code, name, tuple(figures)) == _key(table.rows[-1]):
+        if code and table.rows and (code, name, tuple(figures), detail) == _key(table.rows[-1]):
             table.warnings.append(
                 f"第{i + 1}行与上一行的科目编码、名称和数字完全相同（{code}），按重复打印跳过"
             )
             continue
         level = (len(code) // 3 if hierarchy == "units" else len(code.split())) if code else 0
-        table.rows.append(Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures)))
+        table.rows.append(
+            Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures), detail=detail)
+        )
         pairs[i + 1] = paired
     _attach_pairs(table, pairs)
 
@@ -651,8 +699,78 @@ def _attach_pairs(table: Table, pairs: dict[int, str]) -> None:
     ]
 
 
-def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...]]:
-    return row.code, row.name, row.numbers
+def row_text(text: str, template: dict[str, Any], sep: str = "") -> tuple[str, list[Decimal], str]:
+    """A row's name, its figures and any detail printed with it. `trailing_text`: a description may follow
+    the figures; `figures = "first"` / `"last"`: only that figure of the run is the table's (counts, months
+    and codes printed beside it are not); `second_code`: a second classification code and its name printed
+    after the row's own name (`基本工资 50101 工资奖金津补贴`; the template gives its pattern) are the row's
+    detail, not its name."""
+    tokens = text.split()
+    numbers = [n for n, t in enumerate(tokens) if parse_number(t) is not None]
+    if template.get("trailing_text") and numbers:
+        end = numbers[-1] + 1
+        start = end
+        while start > 0 and parse_number(tokens[start - 1]) is not None:
+            start -= 1
+        head, figures = tokens[:start], [parse_number(t) for t in tokens[start:end]]
+    else:
+        _, found = split_figures(text)
+        head, figures = tokens[: len(tokens) - len(found)], list(found)
+    pick = template.get("figures")
+    if pick in ("first", "last") and figures:
+        figures = figures[:1] if pick == "first" else figures[-1:]
+    detail = ""
+    if template.get("second_code"):
+        at = next((n for n, t in enumerate(head) if re.match(template["second_code"], t)), None)
+        if at is not None:
+            head, detail = head[:at], " ".join(head[at:])
+        elif not head and figures and tokens and re.match(template["second_code"], tokens[0]):
+            detail, figures = (
+                tokens[0],
+                figures[1:],
+            )  # the line starts with the second code (its name wrapped)
+    return sep.join(head), [f for f in figures if f is not None], detail
+
+
+@dataclass
+class _Wrap:
+    """A name wrapped around its row in a table without 科目 codes: the fragment printed above the figures,
+    and the row whose name may still continue on the next line."""
+
+    fragment: str = ""
+    waiting: int = -1
+
+
+def _wrap_line(
+    table: Table, wrap: _Wrap, code: str, name: str, figures: list[Decimal], header: bool, hierarchy: str
+) -> str | None:
+    """The row's name with the fragment printed above it; None when the line was a piece of a wrapped row
+    (a name fragment, the tail of the name above, or the unit code printed on a line of its own)."""
+    last = len(table.rows) - 1
+    tail = wrap.waiting == last >= 0
+    if not figures and not code and name and not header and not _TOTAL.match(name):
+        if tail:
+            table.rows[last] = replace(table.rows[last], name=table.rows[last].name + name)
+            wrap.waiting = -1
+        else:
+            wrap.fragment += name
+        return None
+    if code and not figures and last >= 0 and not table.rows[last].code and (tail or not name):
+        prev = table.rows[last]
+        level = len(code) // 3 if hierarchy == "units" else len(code.split())
+        table.rows[last] = replace(prev, code=code, level=level, name=prev.name + name)
+        if name:
+            wrap.waiting = -1  # the code line carried the name's tail: the row is complete
+        return None
+    if figures and (wrap.fragment or (code and not name)):
+        name, wrap.fragment, wrap.waiting = wrap.fragment + name, "", last + 1
+    else:
+        wrap.fragment, wrap.waiting = "", -1
+    return name
+
+
+def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...], str]:
+    return row.code, row.name, row.numbers, row.detail
 
 
 def _is_left(label: str, sides: dict[str, Any]) -> bool:
@@ -832,8 +950,11 @@ def _sum_groups(
         children: dict[int, list[int]] = {}
         for r in idx:
             parts = rows[r].code.split()
-            code = " ".join(parts[:-1])
-            if len(parts) > 1 and (parent := above.get(code, by_code.get(code))) is not None:
+            # the nearest printed ancestor (`301 02 01` sits under `301` when no `301 02` row is printed), the
+            # nearest above where a code is printed more than once
+            prefixes = (" ".join(parts[:k]) for k in range(len(parts) - 1, 0, -1))
+            ancestors = (above.get(c, by_code.get(c)) for c in prefixes)
+            if (parent := next((a for a in ancestors if a is not None), None)) is not None:
                 children.setdefault(parent, []).append(r)
             if rows[r].code:
                 above[rows[r].code] = r
@@ -890,11 +1011,13 @@ def _place(
     floors: dict[tuple[int, str], Decimal],
     rounding: Decimal = Decimal(0),
     rounded: bool = False,
+    partial: bool = False,
 ) -> None:
     """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
     identities force them (within the figures' `rounding` where exactly they cannot hold, or within their
     last printed digits where the family's figures are `rounded`); what neither decides is listed as
-    unplaced (with the columns it may be in)."""
+    unplaced (with the columns it may be in). `partial` (the family's `[solver]`): sums that fail in some
+    columns still place by the others."""
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
     main_side = "支出" if hierarchy == "sides" else ""
@@ -922,6 +1045,7 @@ def _place(
         least,
         rounding=rounding,
         rounded=rounded,
+        partial=partial,
     )
     solution = solve(problem)
     if not solution.consistent:
@@ -1151,7 +1275,8 @@ def ceiling_values(
 def text_values(
     table: Table, facts: list[Any], texts: list[str], specs: list[dict[str, Any]]
 ) -> dict[tuple[int, str], Decimal]:
-    """The total row's cells as the narrative states them (same unit only: 万元 text against a 万元 table)."""
+    """The total row's cells as the narrative states them (same unit: 万元 text against a 万元 table; with
+    `convert`, a 万元 statement that is exactly one of the row's printed 元 figures, or zero, counts too)."""
     total = row_keys(table).get(TOTAL_KEY)
     if total is None and len(table.rows) == 1:
         total = 0
@@ -1162,11 +1287,32 @@ def text_values(
         if spec["table"] != table.key:
             continue
         for fact in facts:
-            if fact.unit == table.unit and not fact.column and re.search(spec["label"], fact.row_name):
+            if fact.column or not re.search(spec["label"], fact.row_name):
+                continue
+            if spec.get("section") and fact.table != spec["section"]:
+                continue  # the same words in another part of the text (机关运行经费's 公务接待费)
+            if fact.unit == table.unit:
                 known.setdefault((total, spec["column"]), fact.value)
+            elif spec.get("convert") and _stated(
+                value := _in_unit(fact.value, fact.unit, table.unit), table, total
+            ):
+                known.setdefault((total, spec["column"]), value)  # type: ignore[arg-type]
         if spec.get("zero") and any(re.search(spec["zero"], text) for text in texts):
             known.setdefault((total, spec["column"]), Decimal(0))
     return known
+
+
+_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+
+def _stated(value: Decimal | None, table: Table, row: int) -> bool:
+    return value is not None and (value == 0 or value in table.rows[row].numbers)
+
+
+def _in_unit(value: Decimal, unit: str, wanted: str) -> Decimal | None:
+    if unit not in _SCALE or wanted not in _SCALE:
+        return None
+    return value * _SCALE[unit] / _SCALE[wanted]
 
 
 def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, str], Decimal]:

@@ -286,3 +286,16 @@ def test_a_grand_total_made_of_this_year_and_last_years_remainder_balances():
         ("ok", "收支总表：收入总计 = 支出总计 = 12.500000"),
         ("ok", "收支总表：收入总计 12.500000 = 各项收入之和 12.500000"),
     ]
+
+
+@pytest.mark.parametrize(("staff", "holds"), [("100.00", True), ("90.00", False)])
+def test_every_side_of_a_table_of_four_sides_adds_up(staff, holds):
+    from assistant.documents import parse_document
+    from tests.test_documents import XIAN
+
+    report = audit_document(parse_document(XIAN.format(staff=staff), "xian-example"))
+    sides = [f for f in report.findings if f.check == "sides"]
+    item = next(f for f in sides if "1、人员经费和公用经费支出" in f.message)
+    assert (item.severity, "（部门经济分类）" in item.message) == ("ok" if holds else "error", True)
+    assert any(f.severity == "ok" and "支出总计」（政府经济分类）" in f.message for f in sides)
+    assert [f for f in report.findings if f.severity == "unplaced"] == []

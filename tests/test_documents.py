@@ -345,3 +345,48 @@ def test_tables_that_print_no_year_take_the_year_their_text_names():
     doc = parse_document(text, "baobiao")
     assert (doc.year, doc.kind) == (2026, "部门预算")
     assert doc.table("three_public").value(0, "运行费") == Decimal("0.600000")
+
+
+XIAN = """西安市示例局（汇总）
+2026年部门综合预算说明
+目 录
+第二部分：部门预算收支情况说明
+五、收支预算总体情况说明
+第二部分：部门预算收支情况说明
+五、收支预算总体情况说明
+本部门当年预算收入100.00万元，其中：一般公共预算拨款100.00万元。
+第五部分：部门预算公开报表
+部门名称：西安市示例局（汇总）
+表1
+部门综合预算收支总表
+单位：万元
+收入 支出
+一、部门预算 100.00 一、部门预算 100.00 一、部门预算 100.00 一、部门预算 100.00
+1、财政拨款 100.00 1、一般公共服务支出 60.00 1、人员经费和公用经费支出 100.00 1、机关工资福利支出 100.00
+(1)一般公共预算拨款 100.00 2、外交支出 (1)工资福利支出 {staff}
+表1
+部门综合预算收支总表
+单位：万元
+5、教育支出 40.00
+本年收入合计 100.00 本年支出合计 100.00 本年支出合计 100.00 本年支出合计 100.00
+收入总计 100.00 支出总计 100.00 支出总计 100.00 支出总计 100.00
+"""
+
+
+def test_a_table_continued_under_its_repeated_title_keeps_its_rows():
+    doc = parse_document(XIAN.format(staff="100.00"), "xian-example")
+    table = doc.table("financial_summary")
+    assert doc.family == "xian" and [t.key for t in doc.tables] == ["financial_summary"]
+    assert ("5、教育支出", (Decimal("40.00"),)) in [
+        (r.name, r.numbers) for r in table.rows if r.side == "支出"
+    ]
+    assert "本部门当年预算收入" in doc.section("预算编制说明").text  # not the contents entry of the same name
+
+
+def test_an_explanation_without_its_tables_is_a_budget_of_a_family_that_allows_it():
+    narrative = XIAN.split("部门名称")[0]
+    doc = parse_document(narrative, "xian-explanation")
+    assert (doc.tables, doc.family, doc.unit_name) == ([], "xian", "")
+    assert any(f.row_name == "当年预算收入" for f in doc.text_facts)
+    with pytest.raises(NotABudgetError):
+        parse_document("主要职能\n本单位负责……\n", "not-a-budget")

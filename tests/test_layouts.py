@@ -99,6 +99,7 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "chongqing_*.txt", "zongti"),
         ("other", "yantai_*.txt", "zongti"),
         ("other", "beijing_*.txt", "beijing"),
+        ("other", "xian_*.txt", "xian"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:

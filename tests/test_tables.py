@@ -631,3 +631,80 @@ def test_a_printed_table_number_is_not_part_of_the_tables_name(title, name):
     from assistant.tables import canonical_title
 
     assert canonical_title(title, {"name": name.removeprefix("2026年")}, 2026, None) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "template", "expected"),
+    [
+        ("行政运行 1.00 2.00", {}, ("行政运行", [D("1.00"), D("2.00")], "")),
+        (
+            "国家预警发布平台维持项目 142500 信息发布系统。",
+            {"trailing_text": True},
+            ("国家预警发布平台维持项目", [D(142500)], ""),
+        ),
+        ("7.70 2080109 50299 项目支出", {"trailing_text": True, "figures": "first"}, ("", [D("7.70")], "")),
+        (
+            "日常公用经费 C04070100体检服务 2 302 99 502 99 370,000.00",
+            {"figures": "last"},
+            ("日常公用经费C04070100体检服务", [D(370000)], ""),
+        ),
+        (
+            "基本工资 50101 工资奖金津补贴 5.00 5.00",
+            {"second_code": r"^5\d{4}$"},
+            ("基本工资", [D("5.00"), D("5.00")], "50101 工资奖金津补贴"),
+        ),
+        ("50102 1.00 1.00", {"second_code": r"^5\d{4}$"}, ("", [D("1.00"), D("1.00")], "50102")),
+    ],
+)
+def test_row_text_reads_names_figures_and_details_as_the_template_says(text, template, expected):
+    from assistant.tables import row_text
+
+    assert row_text(text, template) == expected
+
+
+def _xian_table(title: str, lines: list[str]):
+    doc_lines = [title, "单位：元", *lines]
+    return parse_table(Block("table", "", title, 0, len(doc_lines), "xian"), doc_lines, 2026)
+
+
+def test_codes_and_names_wrapped_around_their_figures_are_read_back_into_their_rows():
+    table = _xian_table(
+        "部门综合预算一般公共预算支出明细表（按支出功能分类科目）",
+        [
+            "功能科目编码 功能科目名称 合计 人员经费支出 公用经费支出 专项业务经费支出 备注",
+            "合计 30.00 10.00 0.00 20.00",
+            "201 一般公共服务支出 30.00 10.00 0.00 20.00",
+            "10 人力资源事务 30.00 10.00 0.00 20.00",
+            "行政运行 10.00 10.00 0.00 0.00",
+            "2011001",
+            "一般行政管理",
+            "20.00 0.00 0.00 20.00",
+            "2011002 事务",
+        ],
+    )
+    assert [(r.code, r.name) for r in table.rows] == [
+        ("", "合计"),
+        ("201", "一般公共服务支出"),
+        ("201 10", "人力资源事务"),
+        ("201 10 01", "行政运行"),
+        ("201 10 02", "一般行政管理事务"),
+    ]
+    assert table.unplaced == []
+
+
+def test_a_code_without_its_parent_row_sums_into_the_nearest_printed_ancestor():
+    table = _xian_table(
+        "部门综合预算一般公共预算基本支出明细表（按支出经济分类科目）",
+        [
+            "部门经济科目编码 部门经济科目名称 政府经济科目编码 政府经济科目名称 合计 人员经费支出 公用经费支出 备注",
+            "合计 3.00 3.00 0",
+            "301 工资福利支出 3.00 3.00 0",
+            "3010201 津贴补贴 50101 工资奖金津补贴 1.00 1.00 0",
+            "3010202 改革性补贴 50101 工资奖金津补贴 2.00 2.00 0",
+        ],
+    )
+    from assistant.tables import _sum_groups
+
+    assert _sum_groups(table.rows, "code") == [(1, (2, 3)), (0, (1,))]
+    assert [r.detail for r in table.rows[2:]] == ["50101 工资奖金津补贴"] * 2
+    assert table.unplaced == []

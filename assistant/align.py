@@ -15,9 +15,10 @@ when every solution puts it in the same column; anything else is reported, never
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations, product
+from math import comb
 
 ZERO = Decimal(0)
 Placement = tuple[int, ...]  # column index of each printed figure, increasing
@@ -35,6 +36,14 @@ class Problem:
     # that no placement meets exactly may then be off by half a unit per figure in it
     rounding: Decimal = ZERO
     loose: frozenset[tuple[int, tuple[int, ...]]] = frozenset()  # sums that hold only within the rounding
+    rounded: bool = False  # figures printed rounded: a row or sum off by its last digits is still used
+    # per sum the differences its rounding allows (only sums that do not hold exactly, when `rounded`)
+    margins: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] = field(default_factory=dict)
+    # per sum, the columns it covers (all when absent); `partial`: a sum that fails in some columns still
+    # places figures by the columns where it holds, and a row that breaks its own identities is placed by the
+    # sums alone (the layout's choice; the audit reports both)
+    sum_columns: list[tuple[int, ...] | None] = field(default_factory=list)
+    partial: bool = False
 
 
 @dataclass
@@ -62,23 +71,78 @@ def row_candidates(
     rounding: Decimal = ZERO,
 ) -> list[Placement]:
     """Order-preserving placements of a row's figures that satisfy every row identity (within `slack` of
-    the rounding when it is given)."""
+    the rounding when it is given), in the order of `itertools.combinations`. Columns are filled left to right
+    and an identity is checked as soon as its last column is decided, so wide tables (three blocks of nine
+    columns) stay quick."""
     if len(numbers) > ncols:
         return []
-    out = []
-    for placement in combinations(range(ncols), len(numbers)):
-        vec = vector(numbers, placement, ncols)
-        if all(
+    due: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    for target, parts in identities:
+        due.setdefault(max((target, *parts)), []).append((target, parts))
+    vec = [ZERO] * ncols
+    out: list[Placement] = []
+    chosen: list[int] = []
+
+    def holds(col: int) -> bool:
+        return all(
             abs(vec[t] - sum((vec[p] for p in parts), ZERO)) <= slack(rounding, len(parts))
-            for t, parts in identities
-        ):
-            out.append(placement)
+            for t, parts in due.get(col, ())
+        )
+
+    def fill(figure: int, col: int) -> None:
+        if figure == len(numbers):
+            rest = range(col, ncols)
+            if all(holds(c) for c in rest):
+                out.append(tuple(chosen))
+            return
+        if len(numbers) - figure > ncols - col:
+            return
+        vec[col] = numbers[figure]
+        chosen.append(col)
+        if holds(col):
+            fill(figure + 1, col + 1)
+        chosen.pop()
+        vec[col] = ZERO
+        if holds(col):
+            fill(figure, col + 1)
+
+    fill(0, 0)
     return out
 
 
 def slack(rounding: Decimal, parts: int) -> Decimal:
     """How far a total may be from the sum of its `parts` when every figure was rounded to `rounding`."""
     return rounding / 2 * (parts + 1)
+
+
+def near_candidates(
+    numbers: tuple[Decimal, ...], ncols: int, identities: list[tuple[int, tuple[int, ...]]]
+) -> list[Placement]:
+    """For a row no placement satisfies exactly: the placements that satisfy every identity within the
+    rounding of the printed figures (a unit of their last digit per part: 6,420.41 + 9,538.54 printed under
+    15,958.96), or every column in order when the row fills them all. The audit still reports the difference."""
+    if len(numbers) == ncols:
+        return [tuple(range(ncols))]
+    quantum = _quantum(numbers)
+    out = []
+    for placement in combinations(range(ncols), len(numbers)):
+        vec = vector(numbers, placement, ncols)
+        if all(abs(vec[t] - sum((vec[p] for p in ps), ZERO)) <= quantum * len(ps) for t, ps in identities):
+            out.append(placement)
+    return out
+
+
+def _quantum(numbers: tuple[Decimal, ...] | list[Decimal]) -> Decimal:
+    """A unit of the last printed digit (0.01 for figures printed with two decimals)."""
+    exponents = [n.as_tuple().exponent for n in numbers]
+    return Decimal(1).scaleb(min((e for e in exponents if isinstance(e, int)), default=0))
+
+
+def _slack(problem: Problem, group: tuple[int, tuple[int, ...]]) -> tuple[Decimal, ...]:
+    """The differences a rounded sum may show: up to a unit of the last digit per row added."""
+    figures = [v for r in (group[0], *group[1]) for v in problem.numbers[r]]
+    quantum = _quantum(figures)
+    return tuple(quantum * k for k in range(-len(group[1]), len(group[1]) + 1))
 
 
 def _reachable(sets: list[set[Decimal]], cap: int) -> set[Decimal] | None:
@@ -152,16 +216,23 @@ class _Solver:
             self.domains[row] = [pl for pl in self.domains[row] if self.value(row, pl, col) == known]
 
     def tol(self, parent: int, children: tuple[int, ...]) -> Decimal:
-        return slack(self.p.rounding, len(children)) if (parent, children) in self.p.loose else ZERO
+        """How far a sum may miss: the family's rounding (`loose`), or the printed digits' (`margins`)."""
+        group = (parent, children)
+        family = slack(self.p.rounding, len(children)) if group in self.p.loose else ZERO
+        return max(family, *self.p.margins.get(group, (ZERO,)))
+
+    def columns(self, n: int) -> tuple[int, ...] | range:
+        cols = self.p.sum_columns[n] if n < len(self.p.sum_columns) else None
+        return range(self.p.ncols) if cols is None else cols
 
     def propagate(self, cap: int = 20000) -> None:
         seen: dict[tuple[int, int], tuple[int, ...]] = {}
         changed = True
         while changed:
             changed = False
-            for parent, children in self.p.sums:
+            for n, (parent, children) in enumerate(self.p.sums):
                 sizes = tuple(len(self.domains[r]) for r in (parent, *children))
-                for col in range(self.p.ncols):
+                for col in self.columns(n):
                     if seen.get((parent, col)) == sizes:
                         continue  # nothing it depends on has changed since it was last pruned
                     changed |= self._prune(parent, children, col, cap)
@@ -217,19 +288,20 @@ class _Solver:
                 self.domains[child], changed = keep, True
         return changed
 
-    def holds(self, assignment: dict[int, Placement], parent: int, children: tuple[int, ...]) -> bool:
+    def holds(self, assignment: dict[int, Placement], n: int) -> bool:
+        parent, children = self.p.sums[n]
         pv = self.vectors[(parent, assignment[parent])]
         cvs = [self.vectors[(c, assignment[c])] for c in children]
         tol = self.tol(parent, children)
-        return all(abs(pv[col] - sum((cv[col] for cv in cvs), ZERO)) <= tol for col in range(self.p.ncols))
+        return all(abs(pv[col] - sum((cv[col] for cv in cvs), ZERO)) <= tol for col in self.columns(n))
 
     def enumerate(self, limit: int = 200000, max_solutions: int = 64) -> list[dict[int, Placement]] | None:
         """All complete assignments (None when the search is too large to finish)."""
         open_rows = [r for r, dom in enumerate(self.domains) if len(dom) > 1]
         fixed = {r: dom[0] for r, dom in enumerate(self.domains) if len(dom) == 1}
-        relevant = [(p, ch) for p, ch in self.p.sums if any(r in open_rows for r in (p, *ch))]
+        relevant = [n for n, (p, ch) in enumerate(self.p.sums) if any(r in open_rows for r in (p, *ch))]
         if not open_rows:
-            return [fixed] if all(self.holds(fixed, p, ch) for p, ch in relevant) else []
+            return [fixed] if all(self.holds(fixed, n) for n in relevant) else []
         total = 1
         for r in open_rows:
             total *= len(self.domains[r])
@@ -239,7 +311,7 @@ class _Solver:
         for choice in product(*(self.domains[r] for r in open_rows)):
             assignment = dict(fixed)
             assignment.update(zip(open_rows, choice, strict=True))
-            if all(self.holds(assignment, p, ch) for p, ch in relevant):
+            if all(self.holds(assignment, n) for n in relevant):
                 solutions.append(assignment)
                 if len(solutions) >= max_solutions:
                     break
@@ -293,12 +365,19 @@ def solve(problem: Problem) -> Solution:
     domains = [
         row_candidates(nums, problem.ncols, problem.identities)
         or row_candidates(nums, problem.ncols, problem.identities, problem.rounding)
+        or (near_candidates(nums, problem.ncols, problem.identities) if problem.rounded else [])
         for nums in problem.numbers
     ]
     domains = _above_floors(problem, domains)
     consistent = all(domains)
+    if problem.partial:
+        domains = [d or _unchecked(problem.numbers[r], problem.ncols) for r, d in enumerate(domains)]
     broken = {r for r, d in enumerate(domains) if not d}
-    sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]
+    groups = [
+        (g, problem.sum_columns[n] if n < len(problem.sum_columns) else None)
+        for n, g in enumerate(problem.sums)
+        if g[0] not in broken and not broken.intersection(g[1])
+    ]
     anchors = {k: v for k, v in problem.anchors.items() if k[0] not in broken}
     failed: list[tuple[int, tuple[int, ...]]] = []
     for key, value in list(anchors.items()):
@@ -307,26 +386,29 @@ def solve(problem: Problem) -> Solution:
         ):
             del anchors[key]
             failed.append((key[0], ()))
-    loose = set()
-    for group in list(sums):
-        alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
-        if _settle(alone, domains, broken) is not None:
+    loose: set[tuple[int, tuple[int, ...]]] = set()
+    margins: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] = {}
+    for group, cols in list(groups):
+        if _settle(_with_sums(problem, [(group, cols)], anchors), domains, broken) is not None:
             continue
-        alone = replace(alone, rounding=problem.rounding, loose=frozenset([group]))
+        alone = _with_sums(problem, [(group, cols)], anchors, loose={group})
         if problem.rounding and _settle(alone, domains, broken) is not None:
-            loose.add(group)  # holds once the figures' rounding is allowed for
-        else:
-            sums.remove(group)
-            failed.append(group)
-    problem = Problem(
-        problem.numbers,
-        problem.ncols,
-        problem.identities,
-        sums,
-        anchors,
-        rounding=problem.rounding,
-        loose=frozenset(loose),
-    )
+            loose.add(group)  # holds once the family's rounding is allowed for
+            continue
+        near = {group: _slack(problem, group)} if problem.rounded else {}
+        alone = _with_sums(problem, [(group, cols)], anchors, margins=near)
+        if near and _settle(alone, domains, broken) is not None:
+            margins.update(near)  # it holds up to the rounding of its figures: still used, still reported
+            continue
+        groups.remove((group, cols))
+        failed.append(group)
+        if problem.partial:  # keep the columns in which the sum still holds
+            groups += [
+                (group, (col,))
+                for col in (cols or range(problem.ncols))
+                if _settle(_with_sums(problem, [(group, (col,))], anchors), domains, broken) is not None
+            ]
+    problem = _with_sums(problem, groups, anchors, loose, margins)
     settled = _settle(problem, domains, broken)
     if settled is None:  # the sums do not hold together; keep what each row's own identities force
         consistent = False
@@ -335,3 +417,33 @@ def solve(problem: Problem) -> Solution:
     columns = [_forced(problem.numbers[r], settled[r]) for r in range(len(problem.numbers))]
     placements: list[Placement | None] = [dom[0] if len(dom) == 1 else None for dom in settled]
     return Solution(placements, columns, consistent, settled, failed)
+
+
+def _with_sums(
+    problem: Problem,
+    groups: list[tuple[tuple[int, tuple[int, ...]], tuple[int, ...] | None]],
+    anchors: dict[tuple[int, int], Decimal],
+    loose: set[tuple[int, tuple[int, ...]]] | None = None,
+    margins: dict[tuple[int, tuple[int, ...]], tuple[Decimal, ...]] | None = None,
+) -> Problem:
+    """The problem with these sums (each over its columns), the ones that hold only within a rounding named."""
+    return Problem(
+        problem.numbers,
+        problem.ncols,
+        problem.identities,
+        [g for g, _ in groups],
+        anchors,
+        rounding=problem.rounding,
+        loose=frozenset(loose or ()),
+        rounded=problem.rounded,
+        margins=dict(margins or {}),
+        sum_columns=[c for _, c in groups],
+        partial=problem.partial,
+    )
+
+
+def _unchecked(numbers: tuple[Decimal, ...], ncols: int, limit: int = 5000) -> list[Placement]:
+    """Every order-preserving placement of a row that breaks its own identities (none when too many)."""
+    if len(numbers) > ncols or comb(ncols, len(numbers)) > limit:
+        return []
+    return row_candidates(numbers, ncols, [])

@@ -94,8 +94,11 @@ def audit_document(doc: Document) -> AuditReport:
                 "unplaced": len(t.unplaced),
             }
         )
-    report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     add = report.findings.append
+    if not doc.tables and doc.sections:
+        add(Finding("warning", "table", "本文件是预算的情况说明，不含预算表：预算表在另行公开的报表文件中"))
+    else:
+        report.missing = [t["name"] for t in spec["tables"] if t["key"] not in found]
     if doc.ocr_pages:
         pages = "、".join(str(p) for p in doc.ocr_pages)
         add(
@@ -125,10 +128,8 @@ def _line_of(message: str) -> int:
 def _table_findings(table: Table, add: Any) -> None:
     template = next(t for t in layouts(table.family)["tables"] if t["key"] == table.key)
     # a supplementary table whose columns only the ruling lines show: open figures are a notice, not a failure
-    severity, note = (
-        ("warning", f"（{template['open_note']}）") if "open_note" in template else ("unplaced", "")
-    )
     for message in table.unplaced:
+        severity, note = _open_severity(message, template)
         add(Finding(severity, "placement", f"{table.name}：{message}{note}", _line_of(message), table.key))
     for message in table.warnings:
         if any(note in message for note in _SOLVER_NOTES):
@@ -191,7 +192,9 @@ def _table_findings(table: Table, add: Any) -> None:
                         table.key,
                     )
                 )
-    hierarchy = table_hierarchy(table, template)
+    hierarchy = table_hierarchy(
+        table, {**template, "hierarchy": layout.get("hierarchy", template["hierarchy"])}
+    )
     top_total = layouts(table.family).get("sides", {}).get("top_total", "")
     for parent, children in _sum_groups(table.rows, hierarchy, main, top_total):
         if parent not in vec or any(c not in vec for c in children):
@@ -216,63 +219,54 @@ def _table_findings(table: Table, add: Any) -> None:
                     table.key,
                 )
             )
-    if sides:
-        _sides_findings(table, add)
+    spec_sides = layouts(table.family).get("sides", {})
+    if sides and "order" in spec_sides:
+        _stacked_findings(table, spec_sides, add)
+    elif sides:
+        _sides_findings(table, spec_sides, add)
+
+
+def _open_severity(message: str, template: dict[str, Any]) -> tuple[str, str]:
+    """An open figure is a notice, not a failure, in a table whose open columns only the ruling lines show
+    (`open_note`), or only `open_columns` when the template names them and the figure may be in no other."""
+    if "open_note" not in template:
+        return "unplaced", ""
+    if "open_columns" in template:
+        m = re.search(r"列无法唯一确定（可能在：(.+)）$", message)
+        if not m or not set(m.group(1).split("、")) <= set(template["open_columns"]):
+            return "unplaced", ""
+    return "warning", f"（{template['open_note']}）"
 
 
 def _row(row: Any) -> str:
     return f"第{row.line}行「{(row.code + ' ' + row.name).strip()}」"
 
 
-def _sides_findings(table: Table, add: Any) -> None:
-    """收入总计 = Σ income items = 支出总计 (合计), and each income item = Σ its sub-items."""
+def _sides_findings(table: Table, sides: dict[str, Any], add: Any) -> None:
+    """收入总计 = 支出总计, the income total = Σ its parts, and each income item = Σ its sub-items. The totals
+    are the family's (`income_total`/`expense_total`, else `left_total`/`right_total`: 收入合计 / 支出合计 where a
+    family calls them so); with a
+    `top_total` (本年收入合计) the items add up to it, and it and the other unnumbered lines (上年结转结余) to
+    the total."""
     income = [r for r in table.rows if r.side == "收入"]
-    total_in = next((r for r in income if re.search(r"收入总计$", r.name)), None)
-    total_out = next((r for r in table.rows if r.side == "支出" and re.search(r"支出总计$", r.name)), None)
+    left = sides.get("income_total", sides.get("left_total", "收入总计$"))
+    right = sides.get("expense_total", sides.get("right_total", "支出总计$"))
+    total_in = next((r for r in income if re.search(left, r.name)), None)
+    total_out = next((r for r in table.rows if r.side == "支出" and re.search(right, r.name)), None)
     if total_in is not None and not total_in.numbers:
         add(
             Finding(
-                "warning", "sides", f"{table.name}：收入总计未印数字（按 0 读）", total_in.line, table.key
+                "warning",
+                "sides",
+                f"{table.name}：{total_in.name}未印数字（按 0 读）",
+                total_in.line,
+                table.key,
             )
         )
     if total_in is None or total_out is None:
         return
-    have_in = total_in.numbers[0] if total_in.numbers else ZERO
-    have_out = total_out.numbers[0] if total_out.numbers else ZERO
-    if total_in.numbers and have_in != have_out:
-        add(
-            Finding(
-                "error",
-                "sides",
-                f"{table.name}：收入总计 {_yuan(have_in)} ≠ 支出总计 {_yuan(have_out)}",
-                total_in.line,
-                table.key,
-            )
-        )
-    elif total_in.numbers:
-        add(
-            Finding(
-                "ok",
-                "sides",
-                f"{table.name}：收入总计 = 支出总计 = {_yuan(have_in)}",
-                total_in.line,
-                table.key,
-            )
-        )
-    items = [r for r in income if _is_item(r)]
-    value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in income}
-    if items and total_in.numbers:
-        sum_items = sum((value[id(r)] for r in items), ZERO)
-        ok = sum_items == have_in
-        add(
-            Finding(
-                "ok" if ok else "error",
-                "sides",
-                f"{table.name}：收入总计 {_yuan(have_in)} {'=' if ok else '≠'} 各项收入之和 {_yuan(sum_items)}",
-                total_in.line,
-                table.key,
-            )
-        )
+    if total_in.numbers:
+        _totals_findings(table, sides, income, total_in, total_out, add)
     for n, item in enumerate(income):
         if not _is_item(item):
             continue
@@ -282,17 +276,53 @@ def _sides_findings(table: Table, add: Any) -> None:
                 break
             subs.append(nxt)
         if subs and any(s.numbers for s in subs):
-            want = sum((value[id(s)] for s in subs), ZERO)
-            ok = want == value[id(item)]
-            add(
-                Finding(
-                    "ok" if ok else "error",
-                    "sides",
-                    f"{table.name}：{item.name} {_yuan(value[id(item)])} {'=' if ok else '≠'} 其下各项之和 {_yuan(want)}",
-                    item.line,
-                    table.key,
-                )
-            )
+            _sum_finding(table, item, subs, "其下各项之和", add)
+
+
+def _totals_findings(
+    table: Table, sides: dict[str, Any], income: list[Any], total_in: Any, total_out: Any, add: Any
+) -> None:
+    have_in, have_out = _first(total_in), _first(total_out)
+    left, right = (
+        (total_in.name, total_out.name) if total_in.name != total_out.name else ("收入总计", "支出总计")
+    )
+    totals = (  # by the printed labels, unless both sides print the same one (`合计 … 合计 …`)
+        f"{left} = {right} = {_yuan(have_in)}"
+        if have_in == have_out
+        else f"{left} {_yuan(have_in)} ≠ {right} {_yuan(have_out)}"
+    )
+    severity = "ok" if have_in == have_out else "error"
+    add(Finding(severity, "sides", f"{table.name}：{totals}", total_in.line, table.key))
+    top = sides.get("top_total")
+    subtotal = next((r for r in income if top and re.search(top, r.name)), total_in)
+    at = income.index(subtotal)  # with a subtotal, its items are printed above it: the numbered ones if any
+    items = [r for r in (income if subtotal is total_in else income[:at]) if _is_item(r)]
+    if subtotal is not total_in and any(r.level == 1 for r in items):
+        items = [r for r in items if r.level == 1]  # not an unnumbered line under an item (一般公共预算收入)
+    if parts := sides.get("income_parts"):  # the rows the grand total adds up, where not the numbered ones
+        subtotal, items = total_in, [r for r in income if re.search(parts, r.name)]
+    if items:
+        _sum_finding(table, subtotal, items, "各项收入之和", add)
+    if subtotal is not total_in:
+        others = [r for r in income[at:] if r.level == 0 and r is not total_in]
+        _sum_finding(table, total_in, others, "、".join(r.name for r in others) + "之和", add)
+
+
+def _first(row: Any) -> Decimal:
+    return row.numbers[0] if row.numbers else ZERO
+
+
+def _sum_finding(table: Table, total: Any, parts: list[Any], what: str, add: Any) -> None:
+    have, want = _first(total), sum((_first(r) for r in parts), ZERO)
+    add(
+        Finding(
+            "ok" if have == want else "error",
+            "sides",
+            f"{table.name}：{total.name} {_yuan(have)} {'=' if have == want else '≠'} {what} {_yuan(want)}",
+            total.line,
+            table.key,
+        )
+    )
 
 
 def _is_item(row: Any) -> bool:
@@ -301,6 +331,47 @@ def _is_item(row: Any) -> bool:
     if row.level == 1:
         return True
     return row.level == 0 and not re.search(r"(合计|总计)$", row.name)
+
+
+def _stacked_findings(table: Table, spec: dict[str, Any], add: Any) -> None:
+    """A table of several sides side by side: within each side every item is the sum of its sub-items and
+    the 本年 total the sum of the items; each side's 总计 is its 本年 total plus the rows listed as carried
+    (`grand`), and every side's 总计 is the income side's."""
+    main = "支出"
+    grand = re.compile(spec.get("grand", "^$"))
+    totals: dict[str, Any] = {}
+    for side in spec["order"]:
+        rows = [r for r in table.rows if r.side == side]
+        value = {id(r): (r.numbers[0] if r.numbers else ZERO) for r in rows}
+        if side != main:
+            for parent, children in _sum_groups(table.rows, "sides", side, spec.get("top_total", "")):
+                row, want = table.rows[parent], sum((value[id(table.rows[c])] for c in children), ZERO)
+                if row.numbers:
+                    _compare(add, table, row, value[id(row)], want, "其下各项之和")
+                elif want:  # a subtotal left blank: read as the sum of its items
+                    value[id(row)] = want
+                    message = f"{table.name}：{_row(row)}（{side}）未印数字，按其下各项之和 {_yuan(want)} 读"
+                    add(Finding("warning", "sides", message, row.line, table.key))
+        top = next((r for r in rows if re.search(spec.get("top_total", "^$"), r.name)), None)
+        total = next((r for r in rows if re.search(r"(收入|支出)总计$", r.name)), None)
+        if top is None or total is None:
+            continue
+        carried = [r for r in rows if grand.search(r.name)]
+        want = value[id(top)] + sum((value[id(r)] for r in carried), ZERO)
+        names = "+".join([top.name] + [r.name for r in carried if r.numbers])
+        _compare(add, table, total, value[id(total)], want, names)
+        totals[side] = (total, value[id(total)])
+    first = totals.get(spec["order"][0])
+    for side, (row, have) in totals.items():
+        if first is not None and side != spec["order"][0]:
+            _compare(add, table, row, have, first[1], f"{first[0].name}（{spec['order'][0]}）")
+
+
+def _compare(add: Any, table: Table, row: Any, have: Any, want: Any, what: str) -> None:
+    ok = have == want
+    side = f"（{row.side}）" if row.side else ""
+    message = f"{table.name}：{_row(row)}{side} {_yuan(have)} {'=' if ok else '≠'} {what} {_yuan(want)}"
+    add(Finding("ok" if ok else "error", "sides", message, row.line, table.key))
 
 
 def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None:
@@ -358,8 +429,9 @@ def _cross_findings(tables: list[Table], spec: dict[str, Any], add: Any) -> None
         table, source = by_key.get(anchor["table"]), by_key.get(anchor["source_table"])
         if table is None or source is None:
             continue
+        side = anchor.get("source_side", "收入")
         row = next(
-            (r for r in source.rows if r.side == "收入" and re.search(anchor["source_label"], r.name)), None
+            (r for r in source.rows if r.side == side and re.search(anchor["source_label"], r.name)), None
         )
         have = cell_known(table, row_keys(table).get(TOTAL_KEY), anchor["column"])
         if row is None or have is None:
@@ -393,16 +465,20 @@ def rounds_to(text_value: Decimal, text_unit: str, table_value: Decimal, table_u
 def _text_findings(doc: Document, add: Any) -> None:
     """Narrative figures against the table cell they restate."""
     by_key = {t.key: t for t in doc.tables}
-    checks: list[tuple[str, str, str, str]] = list(_TEXT_CHECKS)
+    checks: list[tuple[str, str, str, str, str]] = [(*c, "") for c in _TEXT_CHECKS]
     checks += [
-        (spec["label"], spec["table"], TOTAL_KEY, spec["column"])
+        (spec["label"], spec["table"], TOTAL_KEY, spec["column"], spec.get("section", ""))
         for spec in layouts(doc.family).get("text_links", [])
     ]
     fiscal = by_key.get("fiscal_summary")
     for fact in doc.text_facts:
         if fact.column or fact.unit not in ("元", "万元", "亿元"):
             continue
-        targets = [(t, key, col) for pattern, t, key, col in checks if re.search(pattern, fact.row_name)]
+        targets = [
+            (t, key, col)
+            for pattern, t, key, col, section in checks
+            if re.search(pattern, fact.row_name) and section in ("", fact.table)
+        ]
         if (
             fact.table == "预算编制说明"
             and fiscal is not None

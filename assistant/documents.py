@@ -86,7 +86,15 @@ def _is_toc_entry(lines: list[str], i: int, candidates: set[int]) -> bool:
     if _TOC_LEADER.search(lines[i]):
         return True
     nxt = next(
-        (j for j in range(i + 1, min(i + 4, len(lines))) if lines[j] and not _PAGE.match(lines[j])), None
+        (
+            j
+            for j in range(i + 1, min(i + 4, len(lines)))
+            if lines[j]
+            and not _PAGE.match(lines[j])
+            and not _PART_ONLY.match(lines[j])
+            and not _PAGE_NUMBER.match(lines[j])
+        ),
+        None,
     )
     return nxt is not None and (nxt in candidates or _TOC_LEADER.search(lines[nxt]) is not None)
 
@@ -105,6 +113,27 @@ def _contents(lines: list[str]) -> range:
         else None
     )
     return range(start, start + 1 + again) if again is not None else range(0)
+
+
+_PAGE_FOOTER = re.compile(r"^[—\-－]\s*\d{1,3}\s*[—\-－]$")  # `- 5 -` printed inside a paragraph
+_PAGE_NUMBER = re.compile(r"^([—\-－]\s*)?\d{1,3}(\s*[—\-－])?$")
+_ORDINAL_HEAD = re.compile(
+    r"^(第.部分\s*|20\d\d\s*年度?|\d+[、.．]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)+"
+)
+
+
+def _listed_again(lines: list[str], i: int, raw: dict[int, tuple[str, str]], toc: set[int]) -> bool:
+    """A heading printed again further on whose own block is at most a few lines (a contents entry the
+    contents check missed: the last entry of a part, followed by the next part's title)."""
+    later = [j for j in raw if j > i and j not in toc]
+    bare = _ORDINAL_HEAD.sub("", families.plain_title(lines[i]))
+    if not any(
+        raw[j] == raw[i] and _ORDINAL_HEAD.sub("", families.plain_title(lines[j])) == bare for j in later
+    ):
+        return False
+    end = min((j for j in raw if j > i), default=len(lines))
+    body = [line for line in lines[i + 1 : end] if line and not _PAGE_NUMBER.match(line)]
+    return len(body) <= 3
 
 
 def _title_text(lines: list[str], i: int) -> str:
@@ -128,6 +157,7 @@ def _broken_titles(lines: list[str], i: int) -> list[str]:
 
 
 _PART = re.compile(r"^第[一二三四五六七八九十]部分")
+_PART_ONLY = re.compile(r"^第[一二三四五六七八九十]部分.{0,30}$")
 
 
 def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
@@ -148,6 +178,7 @@ def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
 def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]:
     """Headings of sections and tables, skipping the table of contents."""
     spec = layouts(family)
+    repeated = {s["name"] for s in spec["sections"] if s.get("repeats")}
     raw: dict[int, tuple[str, str]] = {}
     titles: dict[int, str] = {}
     for i, line in enumerate(lines):
@@ -160,32 +191,53 @@ def find_blocks(lines: list[str], family: str = families.DEFAULT) -> list[Block]
         if found:
             raw[i] = found
     contents = _contents(lines) if spec.get("lines", {}).get("contents") else range(0)
-    heads = [i for i in raw if i not in contents and not _is_toc_entry(lines, i, set(raw))]
-    blocks = []
+    toc = {i for i in raw if _is_toc_entry(lines, i, set(raw))}
+    heads = [i for i in raw if i not in contents and i not in toc and not _listed_again(lines, i, raw, toc)]
+    continued = spec.get("lines", {}).get("continued", False)
+    blocks: list[Block] = []
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
         kind, name = raw[i]
-        blocks.append(Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family))
-    return _continued(blocks) if spec.get("lines", {}).get("continued") else blocks
-
-
-def _continued(blocks: list[Block]) -> list[Block]:
-    """A table whose title is printed again at the top of each page (`[lines] continued`): the same title
-    right after the table continues it (one block, the repeated titles kept as `parts`)."""
-    out: list[Block] = []
-    for block in blocks:
-        prev = out[-1] if out else None
+        block = Block(kind, name, titles.get(i) or _title_text(lines, i), i, end, family)
         if (
-            prev is not None
-            and block.kind == prev.kind == "table"
-            and block.name
-            and block.name == prev.name
-            and families.plain_title(block.title) == families.plain_title(prev.title)
+            blocks
+            and _continues(blocks[-1], block, repeated, continued)
+            and _same_template(lines, blocks[-1], block, spec)
         ):
-            out[-1] = replace(prev, end=block.end, parts=(*prev.parts, block.start))
-        else:
-            out.append(block)
-    return out
+            # the repeated titles kept as `parts`, their headers then left out of the rows (`continued =
+            # "title"`: only the title is left out; the lines under it are read, header words skipped as such,
+            # so a name wrapped above its figures stays with them)
+            prev = blocks.pop()
+            parts = (*prev.parts, block.start) if kind == "table" and continued is True else prev.parts
+            block = replace(prev, end=end, parts=parts)
+        blocks.append(block)
+    return blocks
+
+
+def _same_template(lines: list[str], before: Block, block: Block, spec: dict[str, Any]) -> bool:
+    """Both parts read as the same table by their headers (a title can be printed on the wrong table)."""
+    if block.kind != "table":
+        return True
+    from assistant.tables import choose_template, split_figures
+
+    def key(part: Block) -> str:
+        body = lines[part.start + 1 : part.end]
+        first = next((n for n, line in enumerate(body) if split_figures(line)[1]), len(body))
+        header = "".join(line.replace(" ", "") for line in body[:first])
+        return str(choose_template(part.title, header, spec["tables"])[0]["key"])
+
+    return key(before) == key(block)
+
+
+def _continues(before: Block, block: Block, repeated: set[str], continued: bool | str) -> bool:
+    """In a family whose tables run on under their title printed again (`[lines] continued`), the same title
+    right after a table continues it (one table, not two); a section whose heading the family marks as
+    printed on every page (`repeats`) continues likewise."""
+    if before.kind != block.kind or not block.name or before.name != block.name:
+        return False
+    if block.kind == "section":
+        return block.name in repeated
+    return bool(continued) and families.plain_title(before.title) == families.plain_title(block.title)
 
 
 def join_broken_lines(lines: list[str], offset: int = 0) -> list[tuple[int, str]]:
@@ -229,10 +281,12 @@ def detect_identity(lines: list[str], blocks: list[Block]) -> tuple[str, int, st
     years = Counter(int(m.group(1)) for t in titles for m in _YEAR.finditer(t))
     if not years:
         years = Counter(int(m.group(1)) for line in lines[:40] for m in _YEAR.finditer(line))
+    if not years:  # tables that print no year (北京's 报表): the year their text names most
+        years = Counter(int(m.group(1)) for line in lines for m in _YEAR.finditer(line))
     year = years.most_common(1)[0][0] if years else 0
     head = " ".join(lines[:40]) + " ".join(titles)
     department = spec.get("department", r"部门(财务收支|收入|支出)预算|区级部门预算|部门预算编制说明")
-    kind = "部门预算" if re.search(department, head) else "单位预算"
+    kind = spec.get("kind") or ("部门预算" if re.search(department, head) else "单位预算")
     return unit_name, year, kind
 
 
@@ -242,6 +296,17 @@ def _unit_name(lines: list[str], spec: dict[str, str]) -> str:
         next(g for g in m.groups() if g) for line in lines if (m := pattern.search(line)) and any(m.groups())
     )
     return names.most_common(1)[0][0] if names else ""
+
+
+def narrative_only(lines: list[str], blocks: list[Block], family: str) -> bool:
+    """A budget's narrative published without its tables (北京's 情况说明, whose 报表 are a separate file): the
+    family names the line that says so (`narrative_only`), and the document has narrative sections."""
+    pattern = layouts(family).get("family", {}).get("narrative_only")
+    return (
+        bool(pattern)
+        and any(b.kind == "section" for b in blocks)
+        and any(re.search(pattern, line) for line in lines if len(line) <= 80)
+    )
 
 
 def is_final_accounts(lines: list[str]) -> bool:
@@ -267,31 +332,33 @@ def parse_source(source: Source, doc_id: str, path: str = "") -> Document:
         raise NotABudgetError(
             f"{doc_id}: this is a 决算 (final accounts), not a budget; only budgets are supported"
         )
-    blocks = find_blocks(lines, families.detect(lines))
-    if not any(b.kind == "table" and b.name for b in blocks):
+    family = families.detect(lines)
+    blocks = find_blocks(lines, family)
+    if (
+        not any(b.kind == "table" and b.name for b in blocks)
+        and not narrative_only(lines, blocks, family)
+        and not _tables_optional(family, blocks)
+    ):
         raise NotABudgetError(
             f"{doc_id}: no budget table was found; this does not look like a budget disclosure"
         )
     unit_name, year, kind = detect_identity(lines, blocks)
-    furniture = [re.compile(p) for p in layouts(blocks[0].family).get("lines", {}).get("furniture", [])]
+    spec = layouts(blocks[0].family)
+    furniture = [re.compile(p) for p in spec.get("lines", {}).get("furniture", [])]
+    dividers = {s["name"] for s in spec["sections"] if s.get("divider")}
     sections: list[Section] = []
-    seen_sections: set[str] = set()
     tables = []
     table_blocks: list[Block] = []
     facts = []
     for block in blocks:
+        if block.kind == "section" and block.name in dividers:
+            continue  # a part heading: it only ends what came before
         if block.kind == "section":
-            body = dedupe(
-                join_broken_lines(
-                    _without_furniture(lines[block.start + 1 : block.end], furniture), block.start + 1
-                )
-            )
-            text_body = "\n".join(t for _, t in body)
-            if block.name in seen_sections:
-                continue  # a repeated heading: its text was printed before
-            seen_sections.add(block.name)
-            sections.append(Section(block.name, block.title, text_body, block.start + 1))
-            facts += section_facts(doc_id, unit_name, year, block.name, body)
+            body = _section_body(lines[block.start + 1 : block.end], block.start + 1, furniture)
+            if _add_section(
+                sections, Section(block.name, block.title, "\n".join(t for _, t in body), block.start + 1)
+            ):
+                facts += section_facts(doc_id, unit_name, year, block.name, body)
         elif block.name:
             _keep_table(
                 parse_table(block, lines, year, grid=source.grid), block, tables, table_blocks, doc_id
@@ -341,6 +408,40 @@ def _figures(table: Table) -> list[tuple[str, str, tuple]]:
     return [(r.code, r.name, r.numbers) for r in table.rows]
 
 
+def _section_body(lines: list[str], first: int, furniture: list[re.Pattern[str]]) -> list[tuple[int, str]]:
+    """A section's logical lines, page furniture and page footers (`- 5 -`) left out."""
+    page = ["" if _PAGE_FOOTER.match(line) else line for line in lines]
+    return dedupe(join_broken_lines(_without_furniture(page, furniture), first))
+
+
+def _add_section(sections: list[Section], section: Section) -> bool:
+    """Keep a section, once per heading: a heading printed again after a page holding only it (and a page
+    number) gives the later text; new text under a heading printed before is joined to it. False when the
+    text adds nothing."""
+    earlier = next((n for n, s in enumerate(sections) if s.name == section.name), None)
+    if earlier is None:
+        sections.append(section)
+    elif not _has_text(sections[earlier].text):
+        sections[earlier] = section
+    elif not section.text or section.text in sections[earlier].text:
+        return False  # a repeated heading: its text was printed before
+    else:  # a section printed in parts under one heading is joined
+        sections[earlier] = replace(sections[earlier], text=sections[earlier].text + "\n" + section.text)
+    return True
+
+
+def _has_text(text: str) -> bool:
+    """More than page numbers (`3 6`, `- 2 -`)."""
+    return bool(re.sub(r"[\d\s\-—－]", "", text))
+
+
+def _tables_optional(family: str, blocks: list[Block]) -> bool:
+    """A family whose budgets may be published as the explanation alone, the tables being a separate
+    attachment (`tables_optional`): recognised by its own marks and its budget explanation section."""
+    optional = families.family(family).get("family", {}).get("tables_optional", False)
+    return bool(optional) and any(b.kind == "section" and b.name == "预算编制说明" for b in blocks)
+
+
 def _with_pages(tables: list[Table], facts: list[Fact], source: Source) -> tuple[list[Table], list[Fact]]:
     """Each row and text fact with the PDF page it was printed on (and whether that page was OCR'd)."""
     ocr = set(source.ocr_pages)
@@ -357,6 +458,9 @@ def _require_totals(doc_id: str, tables: list[Table]) -> None:
     from assistant.tables import TOTAL_KEY, row_keys
 
     for table in tables:
+        template = families.template(table.family, table.key) or {}
+        if not template.get("total", True):
+            continue  # a list of items printed without a total row
         if table.rows and table.key != "three_public" and TOTAL_KEY not in row_keys(table):
             raise ParseError(
                 f"{doc_id}: the table {table.name} (line {table.line}) ends without its total row; "

@@ -103,13 +103,13 @@ def template(name: str, key: str) -> dict[str, Any] | None:
     return next((t for t in family(name)["tables"] if t["key"] == key), None)
 
 
-_TABLE_NUMBER = re.compile(r"^公开\s?\d+\s?表[:：]\s*")
+TABLE_NUMBER = re.compile(r"^(公开\s?\d+\s?表[:：]|预算\d{2}表)\s*")
 
 
 def plain_title(text: str) -> str:
-    """A title without spaces, quotation marks and a leading table number (`公开 09 表：`), so that a title
+    """A title without spaces, quotation marks and a leading table number (`公开 09 表：`, `预算01表`), so that a title
     the PDF broke around its quotation marks still matches."""
-    return re.sub(r"[\s“”\"]", "", _TABLE_NUMBER.sub("", text))
+    return re.sub(r"[\s“”\"]", "", TABLE_NUMBER.sub("", text))
 
 
 def title_matches(pattern: str, title: str) -> bool:

@@ -69,13 +69,16 @@ def label_columns(rows: list[list[str | None]]) -> list[int]:
     return out
 
 
-def figure_groups(rows: list[list[str | None]], data: list[list[str | None]]) -> list[list[int]]:
+def figure_groups(
+    rows: list[list[str | None]], data: list[list[str | None]], named: frozenset[int] = frozenset()
+) -> list[list[int]]:
     """The figure columns after each label column (all columns when no column holds names). A column
-    merged into its neighbour on every data row, or empty in every row of the table, is not a column."""
+    merged into its neighbour on every data row, or empty in every row of the table (unless the table it
+    continues names it: `named`), is not a column."""
     width = max((len(r) for r in rows), default=0)
     labels = label_columns(data)
     merged = {j for j in range(width) if all(j >= len(r) or r[j] is None for r in data)}
-    blank = {j for j in range(width) if not any(j < len(r) and _filled(r[j]) for r in rows)}
+    blank = {j for j in range(width) if not any(j < len(r) and _filled(r[j]) for r in rows)} - named
     bounds = [*labels, width] if labels else [-1, width]
     groups = []
     for start, end in zip(bounds, bounds[1:], strict=False):
@@ -110,9 +113,11 @@ def grid_rows(
     data = [r for r in rows if _is_data_row(r)]
     width = max((len(r) for r in rows), default=0)
     labels = column_labels(rows[:first], width)
+    named: frozenset[int] = frozenset()
     if not any(labels) and carried is not None and len(carried) == width:
         labels = carried
-    groups = figure_groups(rows, data)
+        named = frozenset(j for j, label in enumerate(labels) if label)
+    groups = figure_groups(rows, data, named)
     names = tuple(tuple(labels[j] for j in cols) for cols in groups)
     out: list[GridRow | None] = []
     for row in rows:
@@ -135,13 +140,16 @@ def _borders(table: Any) -> tuple[float, ...]:
 
 def _page_grid(page: Any, carry: dict[str, Any]) -> list[tuple[float, float, GridRow]]:
     """The ruled rows of a page's tables; a table without a header of its own takes the column labels of
-    the table it continues (same column borders)."""
+    the table it continues: column by column where the borders of a column are the same (a page may add or
+    drop an empty edge column)."""
     found = []
     for table in page.find_tables():
         borders = _borders(table)
-        same = carry.get("borders") == borders
-        rows, labels = grid_rows(table.extract(), carry.get("labels") if same else None)
-        carry.update(borders=borders, labels=labels)
+        spans = list(zip(borders, borders[1:], strict=False))
+        named = dict(zip(carry.get("spans", []), carry.get("labels", []), strict=False))
+        carried = [named.get(span, "") for span in spans]
+        rows, labels = grid_rows(table.extract(), carried if any(carried) else None)
+        carry.update(spans=spans, labels=labels)
         for box, row in zip(table.rows, rows, strict=True):
             if row is not None:
                 row = replace(row, indent=label_indent(page.chars, box.cells))

@@ -41,6 +41,7 @@ class Row:
     numbers: tuple[Decimal, ...] = ()  # the figures printed on the line, in order
     page: int = 0  # 1-based page of the published PDF; 0 when read from text
     ocr: bool = False  # the page was read by OCR
+    detail: str = ""  # what else the row prints beside its name, e.g. a second classification code and name
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,12 @@ class Document:
 
     @property
     def family(self) -> str:
-        """The layout family the document's tables follow."""
-        return self.tables[0].family if self.tables else "shanghai"
+        """The layout family the document's tables follow (without tables: the one its text shows)."""
+        if self.tables or not self.lines:
+            return self.tables[0].family if self.tables else "shanghai"
+        from assistant.layouts import detect
+
+        return detect(self.lines)
 
     def page(self, line: int) -> int:
         """The PDF page of a 1-based line (0 when read from text)."""

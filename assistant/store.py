@@ -72,6 +72,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tables ADD COLUMN family TEXT NOT NULL DEFAULT 'shanghai';
     """,
+    # 5: what a row prints beside its name (a second classification code and name)
+    """
+    ALTER TABLE rows ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
@@ -153,8 +157,8 @@ class Store:
             ),
         )
         self.conn.executemany(
-            "INSERT INTO rows (document, table_key, idx, code, name, level, line, side, numbers, page, ocr)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rows (document, table_key, idx, code, name, level, line, side, numbers, page, ocr,"
+            " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     doc.id,
@@ -168,6 +172,7 @@ class Store:
                     json.dumps([format_decimal(n) for n in r.numbers]),
                     r.page,
                     int(r.ocr),
+                    r.detail,
                 )
                 for i, r in enumerate(table.rows)
             ],
@@ -292,9 +297,10 @@ class Store:
                     tuple(Decimal(n) for n in json.loads(numbers)),
                     page,
                     bool(ocr),
+                    detail,
                 )
-                for code, rname, level, rline, side, numbers, page, ocr in self.conn.execute(
-                    "SELECT code, name, level, line, side, numbers, page, ocr FROM rows"
+                for code, rname, level, rline, side, numbers, page, ocr, detail in self.conn.execute(
+                    "SELECT code, name, level, line, side, numbers, page, ocr, detail FROM rows"
                     " WHERE document = ? AND table_key = ? ORDER BY idx",
                     (document, key),
                 )

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.align import Problem, row_candidates, solve, vector
-from assistant.layouts import title_matches
+from assistant.layouts import TABLE_NUMBER, title_matches
 from assistant.records import Cell, GridRow, Row, Table
+from assistant.repair import join_ruled_rows, prepare
+from assistant.stacked import read_stacked
 
 if TYPE_CHECKING:
     from assistant.documents import Block
 
 _NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
-_CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s])")
+_CODE = re.compile(r"^\[?(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?\]?(?=\s|[^\d,.\s\]]|$)")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
 _SKIP = re.compile(
@@ -42,14 +44,15 @@ def parse_number(token: str) -> Decimal | None:
         return None
 
 
-def split_figures(text: str) -> tuple[str, list[Decimal]]:
-    """`行政单位离退休 158,980 158,980` → ("行政单位离退休", [158980, 158980]): trailing figures off a label."""
+def split_figures(text: str, sep: str = "") -> tuple[str, list[Decimal]]:
+    """`行政单位离退休 158,980 158,980` → ("行政单位离退休", [158980, 158980]): trailing figures off a label
+    (its words joined by `sep`: the PDF breaks names with spaces, but some tables print two text columns)."""
     tokens = text.split()
     figures: list[Decimal] = []
     while tokens and (value := parse_number(tokens[-1])) is not None:
         figures.insert(0, value)
         tokens.pop()
-    return "".join(tokens), figures
+    return sep.join(tokens), figures
 
 
 def split_code(text: str) -> tuple[str, str]:
@@ -58,7 +61,7 @@ def split_code(text: str) -> tuple[str, str]:
     if not m:
         return "", text
     code = " ".join(part for part in m.groups() if part)
-    return code, text[m.end() :].strip()
+    return code, text[m.end() :].strip().lstrip("-_－").strip()
 
 
 _GLUED_FIGURE = re.compile(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2})(?=[\u4e00-\u9fff])")
@@ -133,7 +136,7 @@ def choose_template(title: str, header_text: str, tables: list[dict[str, Any]]) 
 
 def canonical_title(title: str, template: dict[str, Any], year: int, wrong_name: str | None) -> str:
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", title)
-    bare = re.sub(r"^公开\s?\d+\s?表[:：]\s*", "", bare)
+    bare = TABLE_NUMBER.sub("", bare)
     if re.sub(r"[\s“”\"]", "", bare) != bare and template["name"] not in bare:
         bare = template["name"]  # a title the PDF broke around its quotation marks
     if wrong_name:
@@ -180,14 +183,17 @@ def parse_table(
     from other tables or the text by the caller; `grid` gives the ruled row under a line (from a PDF),
     whose cells are known outright.
     """
+    from assistant import wrapped
     from assistant.documents import layouts
 
     spec = layouts(block.family)
     body = list(range(block.start + 1, block.end))
+    lines = prepare(lines, body, spec.get("lines", {}))
     first_data = next((n for n, i in enumerate(body) if split_figures(lines[i])[1]), len(body))
     header_text = "".join(lines[i].replace(" ", "") for i in body[:first_data])
     template, warning = choose_template(block.title, header_text, spec["tables"])
     layout = next(lay for lay in template["layouts"] if all(w in header_text for w in lay["requires"]))
+    template = {**template, "hierarchy": layout.get("hierarchy", template["hierarchy"])}  # a layout's own
     unit = next((m.group(1) for i in body[:8] if (m := _UNIT.search(lines[i]))), "元")
     words = _header_words(template, set(spec["header"]["words"]))
     wrong = next(
@@ -205,11 +211,24 @@ def parse_table(
     )
     if warning:
         table.warnings.append(warning)
-    data = _data_lines(block, lines, template["hierarchy"], first_data, spec.get("lines", {}))
-    hierarchy = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
-    ruled = ruled_placements(table, grid or {})
+    lines = wrapped.join_wrapped_figures(lines, body)
+    data = _data_lines(block, lines, template, first_data, spec.get("lines", {}))
+    data = [i for i in data if not _repeated_title(lines[i], template)]
+    hierarchy, stacked = _read_body(table, template, layout, lines, data, grid or {}, spec, words)
+    if hierarchy == "blocks":
+        _block_levels(table)
+    if "transpose" in template:
+        ruled = _transpose(table, template["transpose"])
+    else:
+        ruled = ruled_placements(table, grid or {})
+    if spec["family"].get("zeros_printed"):
+        ruled = {**_full_rows(table), **ruled}
     rounding = Decimal(str(spec["family"].get("rounding", 0)))
-    _place(table, layout, hierarchy, spec["sides"], totals or {}, known or {}, ruled, floors or {}, rounding)
+    rounded = bool(spec.get("figures", {}).get("rounded"))
+    partial = bool(spec.get("solver", {}).get("partial"))
+    sides, known, floors = spec["sides"], known or {}, floors or {}
+    _place(table, layout, hierarchy, sides, totals or {}, known, ruled, floors, rounding, rounded, partial)
+    table.unplaced += stacked
     return table
 
 
@@ -222,27 +241,42 @@ def _read_body(
     grid: Mapping[int, GridRow],
     spec: dict[str, Any],
     words: set[str],
-) -> str:
+) -> tuple[str, list[str]]:
     """The table's rows from its lines; returns the hierarchy they were read with (a coded template's table
-    printed without codes is read by its names, their levels from indentation or the classification)."""
+    printed without codes is read by its names, their levels from indentation or the classification) and
+    the figures of side-by-side lists that could not be read (`stacked`)."""
     rules = spec.get("lines", {})
     lines, data = _join_total_figures(lines, data)
+    lines, data = _wrapped_lines(lines, data, template, words)
     hierarchy = _hierarchy(template, lines, data)
+    if grid and hierarchy in ("code", "units") and rules.get("wrapped"):
+        lines, data = join_ruled_rows(lines, data, grid)
+    if hierarchy == "sides" and "order" in spec["sides"]:
+        rows, notes, stacked = read_stacked(
+            lines, data, lambda line: _is_header(line, words), spec["sides"], grid
+        )
+        table.rows, table.warnings = rows, table.warnings + notes
+        return hierarchy, stacked
     if hierarchy == "sides":
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
-        return hierarchy
+        return hierarchy, []
     lines, data = _joined_rows(table, lines, data, grid, hierarchy, words, rules)
-    _read_rows(table, lines, data, words, hierarchy, rules)
+    codes = {**spec.get("codes", {}), "spaced": template.get("spaced_names", False)}
+    wrapped_rows = {"wrapped": rules.get("wrapped"), **template}
+    _read_rows(table, lines, data, words, hierarchy, rules, codes, wrapped_rows)
     _relabel(table, template.get("row_label", ""))
     if hierarchy == "names":
         _name_levels(table, grid, template.get("classes") or template.get("uncoded", ""))
-    return hierarchy
+    return hierarchy, []
 
 
-def _data_lines(block: Block, lines: list[str], hierarchy: str, first_data: int, rules: dict) -> list[int]:
+def _data_lines(
+    block: Block, lines: list[str], template: dict[str, Any], first_data: int, rules: dict
+) -> list[int]:
     """The lines that may hold rows: not page furniture (`[lines] skip`), not the header above the first
     figures, nor the title and header printed again on a later page of the table."""
+    hierarchy, title = template["hierarchy"], template["title"]
     skip = [re.compile(p) for p in rules.get("skip", []) + rules.get("furniture", [])]
     heads = set(block.parts)
     for start in block.parts:  # a later page's header, down to its first figures
@@ -256,6 +290,7 @@ def _data_lines(block: Block, lines: list[str], hierarchy: str, first_data: int,
         and not any(p.search(lines[i]) for p in skip)
         and i not in block.parts
         and (hierarchy == "sides" or (n >= first_data and i not in heads) or bool(split_code(lines[i])[0]))
+        and not (i > block.start and title_matches(title, lines[i]))  # the title printed again
     ]
 
 
@@ -329,6 +364,68 @@ def _name_levels(table: Table, grid: Mapping[int, GridRow], classes: str) -> Non
         table.warnings.append(warning)
 
 
+def _wrapped_lines(
+    lines: list[str], data: list[int], template: dict[str, Any], words: set[str]
+) -> tuple[list[str], list[int]]:
+    """Lines put back together where the PDF wrapped a name (`wrapped_names`) or printed a text column after
+    the figures (`other_text`)."""
+    from assistant import wrapped
+
+    if "other_text" in template:
+        lines, data = wrapped.without_other_text(lines, data, template["other_text"])
+    if template.get("wrapped_names"):
+
+        def is_name(line: str) -> bool:  # a name may end in 费 or 数, which `_is_header` takes for a header
+            tokens = line.split()
+            return not _TOTAL.match(line) and not all(t in words or _composed(t, words) for t in tokens)
+
+        lines, data = wrapped.join_wrapped_names(lines, data, is_name)
+    return lines, data
+
+
+def _full_rows(table: Table) -> dict[int, tuple[int, ...]]:
+    """Where a family prints every empty cell (as 0.00), a row printing every column has each figure's
+    column known outright, even when its own figures disagree (the audit then reports the difference)."""
+    main = "支出" if any(row.side for row in table.rows) else ""
+    full = tuple(range(len(table.columns)))
+    return {r: full for r, row in enumerate(table.rows) if row.side == main and len(row.numbers) == len(full)}
+
+
+def _block_levels(table: Table) -> None:
+    """Rows printed without codes whose groups show only in their sums (a unit, then its economic classes
+    or its projects): after the total row, each group's first row is the sum of the rows after it, by the
+    first column, up to the rounding of figures converted to 万元 (half a unit of the last printed digit a
+    row; the audit reports the difference). Levels 1 and 2 when every group closes; else the rows stay flat."""
+    rows = table.rows
+    first = [row.numbers[0] if row.numbers else None for row in rows]
+    r = next((n + 1 for n, row in enumerate(rows) if _TOTAL.match(row.name)), 0)
+    levels: dict[int, int] = {}
+    while r < len(rows):
+        want, end, got = first[r], r + 1, Decimal(0)
+        if want is None:
+            return
+        while end < len(rows) and got + (first[end] or 0) <= want + _slack(want, end - r + 1):
+            got += first[end] or Decimal(0)
+            end += 1
+        if abs(got - want) > _slack(want, end - r):
+            return
+        levels.update({r: 1, **{c: 2 for c in range(r + 1, end)}})
+        r = end
+    table.rows = [replace(row, level=levels.get(n, row.level)) for n, row in enumerate(rows)]
+
+
+def _slack(value: Decimal, rows: int) -> Decimal:
+    """Half a unit of the last printed digit for each of `rows` rounded figures."""
+    exponent = value.as_tuple().exponent
+    return Decimal(rows) * Decimal(5).scaleb((exponent if isinstance(exponent, int) else 0) - 1)
+
+
+def _repeated_title(line: str, template: dict[str, Any]) -> bool:
+    """The table's own title printed again at the top of a continuation page."""
+    bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", line)
+    return len(bare) <= 80 and not split_figures(bare)[1] and title_matches(template["title"], bare)
+
+
 def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
     """`收入合计 支出合计` / `13,297.11 13,297.11`: total labels printed on the line above their figures are
     put back beside them (label by label when the counts agree)."""
@@ -353,6 +450,7 @@ def _join_total_figures(lines: list[str], data: list[int]) -> tuple[list[str], l
 
 
 _TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
+_TOTAL_NAME = re.compile(r"(合计|总计)$")
 
 
 def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tuple[int, ...]]:
@@ -360,8 +458,8 @@ def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tup
     whose ruled cells hold exactly the figures the line prints; other rows are left to the identities."""
     out: dict[int, tuple[int, ...]] = {}
     for r, row in enumerate(table.rows):
-        if row.side == "收入" or not row.numbers:
-            continue  # the income side has one column
+        if row.side not in ("", "支出") or not row.numbers:
+            continue  # the income side (and any other side but the expenditure's) has one column
         for line in (row.line - 1, row.line - 2, row.line):
             ruled = grid.get(line)
             if ruled is None or not ruled.groups:
@@ -373,6 +471,30 @@ def ruled_placements(table: Table, grid: Mapping[int, GridRow]) -> dict[int, tup
                 out[r] = tuple(columns[k] for k, v in enumerate(group) if v is not None)
                 break
     return out
+
+
+def _transpose(table: Table, spec: dict[str, Any]) -> dict[int, tuple[int, ...]]:
+    """A table printed as a list (`[tables.transpose]`): each line's label names a column, each printed
+    figure column is one of `rows`. The rows replace the printed lines; their placements are known outright."""
+    names = spec["rows"]
+    found: list[dict[int, Decimal]] = [{} for _ in names]
+    first = 0
+    for row in table.rows:
+        column = next((c for pattern, c in spec["lines"] if re.search(pattern, row.name)), None)
+        if row.numbers and (column is None or len(row.numbers) != len(names)):
+            figures = "、".join(str(v) for v in row.numbers)
+            table.unplaced.append(f"第{row.line}行「{row.name}」的 {figures}：列无法唯一确定")
+            continue
+        if column is None or column not in table.columns:
+            continue
+        first = first or row.line
+        for n, value in enumerate(row.numbers):
+            found[n][table.columns.index(column)] = value
+    table.rows = [
+        Row("", name, 0 if n == 0 else 1, first, "", tuple(cells[c] for c in sorted(cells)))
+        for n, (name, cells) in enumerate(zip(names, found, strict=True))
+    ]
+    return {n: tuple(sorted(cells)) for n, cells in enumerate(found) if cells}
 
 
 _BRACKETS = str.maketrans("（）", "()")
@@ -403,17 +525,25 @@ _SHORT_PART = re.compile(r"^(\d{3}) (\d)(?= \D)")
 
 def _repair_code(line: str, rows: list[Row]) -> str:
     """`7 11 02 事业单位医疗` under `210 11 行政事业单位医疗`: the 类 digits were lost; take them from the 款.
-    `301 2 津贴补贴`: a 款 printed without its leading zero."""
+    `301 2 津贴补贴`: a 款 printed without its leading zero. `10 人力资源事务` under `201 …`: a 款 printed
+    without its 类."""
     if short := _SHORT_PART.match(line):
         return f"{short.group(1)} 0{short.group(2)}" + line[short.end() :]
     m = _TRUNCATED_CODE.match(line)
     parent = rows[-1].code.split() if rows else []
     if m and len(parent) >= 2 and parent[1] == m.group(1):
         return f"{parent[0]} {m.group(1)} {m.group(2)} " + line[m.end() :]
+    kuan = _BARE_KUAN.match(line)
+    group = next((r.code for r in reversed(rows) if len(r.code.split()) == 1), "")
+    if kuan and group and all(r.code.startswith(group) for r in rows[-1:]):
+        return f"{group} {kuan.group(1)}" + line[kuan.end() :]
     return line
 
 
-_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(])\s*")
+_BARE_KUAN = re.compile(r"^(\d{2})(?= [^\d\s])")  # `10 人力资源事务` under `201 一般公共服务支出`
+
+
+_UNIT_CODE = re.compile(r"^((?:\d{3})+)(?=\s|[\u4e00-\u9fff（(]|$)\s*")
 
 
 def split_unit_code(text: str) -> tuple[str, str]:
@@ -426,7 +556,27 @@ def _no_code(text: str) -> tuple[str, str]:
     return "", text
 
 
-_CODE_READERS = {"code": split_code, "units": split_unit_code}
+_CODE_READERS = {"code": split_code, "units": split_unit_code, "flat": split_code}
+
+_OWN_DIGITS = re.compile(r"^(\d{2})(?=\s)")
+
+
+def _full_code(line: str, rows: list[Row]) -> str:
+    """`06 财政事务` printed under `201 一般公共服务支出` (a 款 or 项 with its own two digits, the columns of its
+    parent left blank) → `201 06 财政事务`. After a 项 the digits are another 项 of the same 款, unless the 项
+    printed so far already add up to their 款: then they open the next 款 of the 类."""
+    m = _OWN_DIGITS.match(line)
+    coded = [r for r in rows if r.code]
+    if not m or not coded:
+        return line
+    parent = coded[-1].code.split()
+    if len(parent) == 3:
+        kuan = next((r for r in reversed(coded) if r.code.split() == parent[:2]), None)
+        items = [r for r in coded if r.code.startswith(" ".join(parent[:2]) + " ")]
+        total = sum((r.numbers[0] for r in items if r.numbers), Decimal(0))
+        closed = kuan is not None and kuan.numbers and total == kuan.numbers[0]
+        parent = parent[:1] if closed else parent[:2]
+    return " ".join(parent[:2] + [m.group(1)]) + line[m.end() :]
 
 
 def _read_rows(
@@ -436,26 +586,57 @@ def _read_rows(
     words: set[str],
     hierarchy: str,
     rules: dict | None = None,
+    codes: dict[str, Any] | None = None,
+    template: dict[str, Any] | None = None,
 ) -> None:
     """One row per line; a name the PDF wrapped around its figures (`…缴费支` / `208 05 05 4,412,547` /
     `出`) is put back together. `[lines] total_first`: a table's first row, printed without a code under the
     unit's name (预算单位), is its total."""
     total_first = bool((rules or {}).get("total_first"))
+    codes = codes or {}
+    template = template or {"hierarchy": hierarchy}
+    wrap = _Wrap()
     fragment = ""  # a name fragment printed on the line before a row that has a code but no name
     fragment_at = -1
+    pairs: dict[int, str] = {}  # line → the second classification printed on it
     split_row = -1  # the row whose name still waits for the tail printed after it
     for i in data:
         line = lines[i]
-        if hierarchy == "code" and (fixed := _repair_code(line, table.rows)) != line:
+        if hierarchy == "code" and codes.get("partial"):
+            line = _full_code(line, table.rows)
+        elif hierarchy == "code" and (fixed := _repair_code(line, table.rows)) != line:
             table.warnings.append(
                 f"第{i + 1}行科目编码残缺（{line.split()[0]}），按上级科目补全为{fixed[:9]}"
             )
             line = fixed
-        code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
-        name, figures = split_figures(rest)
+        second = template.get("second_code")
+        if second and line.split() and re.match(second, line.split()[0]):
+            code, rest = "", line  # the row starts with its second code: its own code is printed elsewhere
+        else:
+            code, rest = _CODE_READERS.get(hierarchy, _no_code)(line)
+        rest, paired = _split_pair(rest, codes.get("pair", "")) if code else (rest, "")
+        name, figures, detail = row_text(rest, template, " " if codes.get("spaced") else "")
+        if _TOTAL.match(name.replace(" ", "")):
+            name = name.replace(" ", "")  # `合 计`
         if total_first and hierarchy != "none" and not table.rows and not code and figures and name:
             name = "合计"
-        if hierarchy == "code" and not code and not figures and name and not _is_header(line, words):
+        plain = bool(template.get("wrapped"))  # the family's [lines] wrapped: names wrapped around rows
+        if plain:
+            # a single word ending in 费 reads as a header word, but may be the tail of the name above
+            header = _is_header(line, words) and not (wrap.waiting >= 0 and len(line.split()) == 1)
+            taken = _wrap_line(table, wrap, code, name, figures, header, hierarchy)
+            if taken is None:
+                continue
+            name = taken
+        tail = split_row == len(table.rows) - 1 >= 0 and len(name) <= 4  # `支出` ending a wrapped name
+        if (
+            hierarchy == "code"
+            and not plain
+            and not code
+            and not figures
+            and name
+            and (tail or not _is_header(line, words))
+        ):
             if split_row == len(table.rows) - 1 >= 0:
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", prev.numbers)
@@ -474,27 +655,122 @@ def _read_rows(
             table.warnings.append(f"第{i}行无法识别，已跳过：{fragment[:40]}")
             fragment = ""
         if not code and not figures and (_is_header(line, words) or not _TOTAL.match(name)):
-            if hierarchy == "code" and not _is_header(line, words):
+            if hierarchy == "code" and not plain and not _is_header(line, words):
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        if hierarchy == "code" and not code and not _TOTAL.match(name) and name:
+        if hierarchy == "code" and not plain and not code and not _TOTAL.match(name) and name:
             if table.rows and not table.rows[-1].numbers and figures:  # a name wrapped onto the next line
                 prev = table.rows[-1]
                 table.rows[-1] = Row(prev.code, prev.name + name, prev.level, prev.line, "", tuple(figures))
             else:
                 table.warnings.append(f"第{i + 1}行无法识别，已跳过：{line[:40]}")
             continue
-        if code and table.rows and (code, name, tuple(figures)) == _key(table.rows[-1]):
+        if code and table.rows and (code, name, tuple(figures), detail) == _key(table.rows[-1]):
             table.warnings.append(
                 f"第{i + 1}行与上一行的科目编码、名称和数字完全相同（{code}），按重复打印跳过"
             )
             continue
         level = (len(code) // 3 if hierarchy == "units" else len(code.split())) if code else 0
-        table.rows.append(Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures)))
+        table.rows.append(
+            Row(code, name or ("合计" if not code else ""), level, i + 1, "", tuple(figures), detail=detail)
+        )
+        pairs[i + 1] = paired
+    _attach_pairs(table, pairs)
 
 
-def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...]]:
-    return row.code, row.name, row.numbers
+def _split_pair(rest: str, pattern: str) -> tuple[str, str]:
+    """`基本工资 501 01 工资奖金津补贴 830.34` → ("基本工资 830.34", "501 01 工资奖金津补贴"): a second
+    classification printed on the same row (the family's `[codes] pair`), taken out of the name."""
+    m = re.search(pattern, rest) if pattern else None
+    if not m:
+        return rest, ""
+    code, tail = split_code(rest[m.start() :].strip())
+    name, figures = split_figures(tail)
+    tokens = rest.split()
+    kept = tokens[len(tokens) - len(figures) :] if figures else []
+    return " ".join([rest[: m.start()].strip(), *kept]).strip(), f"{code} {name}".strip()
+
+
+def _attach_pairs(table: Table, pairs: dict[int, str]) -> None:
+    """Each row's second classification after its (possibly rejoined) name: `基本工资 501 01 工资奖金津补贴`."""
+    table.rows = [
+        replace(row, name=f"{row.name} {pairs[row.line]}") if pairs.get(row.line) else row
+        for row in table.rows
+    ]
+
+
+def row_text(text: str, template: dict[str, Any], sep: str = "") -> tuple[str, list[Decimal], str]:
+    """A row's name, its figures and any detail printed with it. `trailing_text`: a description may follow
+    the figures; `figures = "first"` / `"last"`: only that figure of the run is the table's (counts, months
+    and codes printed beside it are not); `second_code`: a second classification code and its name printed
+    after the row's own name (`基本工资 50101 工资奖金津补贴`; the template gives its pattern) are the row's
+    detail, not its name."""
+    tokens = text.split()
+    numbers = [n for n, t in enumerate(tokens) if parse_number(t) is not None]
+    if template.get("trailing_text") and numbers:
+        end = numbers[-1] + 1
+        start = end
+        while start > 0 and parse_number(tokens[start - 1]) is not None:
+            start -= 1
+        head, figures = tokens[:start], [parse_number(t) for t in tokens[start:end]]
+    else:
+        _, found = split_figures(text)
+        head, figures = tokens[: len(tokens) - len(found)], list(found)
+    pick = template.get("figures")
+    if pick in ("first", "last") and figures:
+        figures = figures[:1] if pick == "first" else figures[-1:]
+    detail = ""
+    if template.get("second_code"):
+        at = next((n for n, t in enumerate(head) if re.match(template["second_code"], t)), None)
+        if at is not None:
+            head, detail = head[:at], " ".join(head[at:])
+        elif not head and figures and tokens and re.match(template["second_code"], tokens[0]):
+            detail, figures = (
+                tokens[0],
+                figures[1:],
+            )  # the line starts with the second code (its name wrapped)
+    return sep.join(head), [f for f in figures if f is not None], detail
+
+
+@dataclass
+class _Wrap:
+    """A name wrapped around its row in a table without 科目 codes: the fragment printed above the figures,
+    and the row whose name may still continue on the next line."""
+
+    fragment: str = ""
+    waiting: int = -1
+
+
+def _wrap_line(
+    table: Table, wrap: _Wrap, code: str, name: str, figures: list[Decimal], header: bool, hierarchy: str
+) -> str | None:
+    """The row's name with the fragment printed above it; None when the line was a piece of a wrapped row
+    (a name fragment, the tail of the name above, or the unit code printed on a line of its own)."""
+    last = len(table.rows) - 1
+    tail = wrap.waiting == last >= 0
+    if not figures and not code and name and not header and not _TOTAL.match(name):
+        if tail:
+            table.rows[last] = replace(table.rows[last], name=table.rows[last].name + name)
+            wrap.waiting = -1
+        else:
+            wrap.fragment += name
+        return None
+    if code and not figures and last >= 0 and not table.rows[last].code and (tail or not name):
+        prev = table.rows[last]
+        level = len(code) // 3 if hierarchy == "units" else len(code.split())
+        table.rows[last] = replace(prev, code=code, level=level, name=prev.name + name)
+        if name:
+            wrap.waiting = -1  # the code line carried the name's tail: the row is complete
+        return None
+    if figures and (wrap.fragment or (code and not name)):
+        name, wrap.fragment, wrap.waiting = wrap.fragment + name, "", last + 1
+    else:
+        wrap.fragment, wrap.waiting = "", -1
+    return name
+
+
+def _key(row: Row) -> tuple[str, str, tuple[Decimal, ...], str]:
+    return row.code, row.name, row.numbers, row.detail
 
 
 def _is_left(label: str, sides: dict[str, Any]) -> bool:
@@ -518,6 +794,7 @@ def _complete(label: str, sides: dict[str, Any]) -> bool:
         bool(re.search(r"(支出|总计|合计)$", label))
         or bool(re.search(sides["left_label"], label))
         or bool(third and re.search(third, label))
+        or bool("complete" in sides and re.search(sides["complete"], label))
     )
 
 
@@ -535,7 +812,9 @@ def _read_sides(
         line = lines[i]
         if _is_header(line, words) and (pending is None or len(line) > 4):
             continue  # a short tail (`费`) may end a wrapped label even though it reads as a header word
-        for label, figures in _segments(line, sides["right_start"], sides.get("left_complete", "")):
+        segments = _segments(line, sides["right_start"], sides.get("left_complete", ""))
+        twins = len(segments) == 2 and segments[0][0] == segments[1][0]  # `合计 … 合计 …`: the left first
+        for at, (label, figures) in enumerate(segments):
             numbered = bool(_ORDINAL.match(label) or _subitem(sides).match(label))
             crossing = (
                 table.rows[pending].side == "支出" and _is_left(label, sides)
@@ -564,6 +843,8 @@ def _read_sides(
                 table.warnings.append(f"第{i + 1}行的数字没有对应的项目，已跳过：{line[:40]}")
                 continue
             table.rows.append(_side_row(label, figures, i, sides))
+            if twins:
+                table.rows[-1] = replace(table.rows[-1], side="收入" if at == 0 else "支出")
             if (
                 not figures
                 and not _complete(label, sides)
@@ -658,20 +939,33 @@ def _sum_groups(
             if code and parents:
                 children.setdefault(by_code[max(parents, key=len)], []).append(r)
         groups += [(p, tuple(ch)) for p, ch in children.items()]
-        least = min((rows[r].level for r in idx if rows[r].code), default=1)
-        top = tuple(r for r in idx if rows[r].code and rows[r].level == least)
+        coded = [r for r in idx if rows[r].code]
+        least = min((rows[r].level for r in coded), default=1)
+        top = tuple(r for r in coded if rows[r].level == least)
+        if not coded:  # units listed by name only: each is part of the total
+            top = tuple(r for r in idx if not re.search(r"(合计|总计)$", rows[r].name))
     elif hierarchy == "code":
         by_code = {rows[r].code: r for r in idx if rows[r].code}
+        above: dict[str, int] = {}  # a code printed more than once: its rows belong to the nearest above
         children: dict[int, list[int]] = {}
         for r in idx:
             parts = rows[r].code.split()
-            if len(parts) > 1 and (parent := by_code.get(" ".join(parts[:-1]))) is not None:
+            # the nearest printed ancestor (`301 02 01` sits under `301` when no `301 02` row is printed), the
+            # nearest above where a code is printed more than once
+            prefixes = (" ".join(parts[:k]) for k in range(len(parts) - 1, 0, -1))
+            ancestors = (above.get(c, by_code.get(c)) for c in prefixes)
+            if (parent := next((a for a in ancestors if a is not None), None)) is not None:
                 children.setdefault(parent, []).append(r)
+            if rows[r].code:
+                above[rows[r].code] = r
         groups += [(p, tuple(ch)) for p, ch in children.items()]
-        top = tuple(r for r in idx if rows[r].level == 1)
+        under = {c for ch in children.values() for c in ch}  # a table printing only 项 rows sums them
+        top = tuple(r for r in idx if rows[r].code and r not in under)
     elif hierarchy == "names":
         groups += _order_groups(rows, idx)
         top = tuple(r for r in idx if rows[r].level == 1)
+    elif hierarchy == "flat":  # a list of items under one total (units, projects, purchases)
+        top = tuple(r for r in idx if not (rows[r].level == 0 and _TOTAL_NAME.search(rows[r].name)))
     else:
         current = None
         children = {}
@@ -683,7 +977,9 @@ def _sum_groups(
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         top = tuple(r for r in idx if rows[r].level == 1)
     tops = [r for r in idx if rows[r].level == 0 and top_total and re.search(top_total, rows[r].name)]
-    totals = tops or [r for r in idx if rows[r].level == 0 and re.search(r"(合计|总计)$", rows[r].name)]
+    if tops:  # lines after it (结转下年, numbered like the classes) are not part of it
+        top = tuple(r for r in top if rows[r].line < rows[tops[-1]].line)
+    totals = tops or [r for r in idx if rows[r].level == 0 and _TOTAL_NAME.search(rows[r].name)]
     if totals and top:
         groups.append((totals[-1], top))
     return groups
@@ -708,16 +1004,20 @@ def _place(
     table: Table,
     layout: dict,
     hierarchy: str,
-    sides: dict[str, str],
+    sides: dict[str, Any],
     totals: dict[str, Decimal],
     known: dict[tuple[int, str], Decimal],
     ruled: dict[int, tuple[int, ...]],
     floors: dict[tuple[int, str], Decimal],
     rounding: Decimal = Decimal(0),
+    rounded: bool = False,
+    partial: bool = False,
 ) -> None:
     """Place each row's figures: where the PDF ruled them (checked by the identities), else where the
-    identities force them (within the figures' `rounding` where exactly they cannot hold); what neither
-    decides is listed as unplaced."""
+    identities force them (within the figures' `rounding` where exactly they cannot hold, or within their
+    last printed digits where the family's figures are `rounded`); what neither decides is listed as
+    unplaced (with the columns it may be in). `partial` (the family's `[solver]`): sums that fail in some
+    columns still place by the others."""
     cols = table.columns
     identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
     main_side = "支出" if hierarchy == "sides" else ""
@@ -737,7 +1037,15 @@ def _place(
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
     problem = Problem(
-        [table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least, rounding
+        [table.rows[r].numbers for r in rows],
+        len(cols),
+        identities,
+        sums,
+        anchors,
+        least,
+        rounding=rounding,
+        rounded=rounded,
+        partial=partial,
     )
     solution = solve(problem)
     if not solution.consistent:
@@ -748,11 +1056,15 @@ def _place(
         table.warnings.append(f"第{row.line}行「{row.code} {row.name}」{what}：该关系未用于定列")
     for n, r in enumerate(rows):
         row = table.rows[r]
-        for value, col in zip(row.numbers, ruled.get(r, solution.columns[n]), strict=True):
+        for k, (value, col) in enumerate(zip(row.numbers, ruled.get(r, solution.columns[n]), strict=True)):
             if col is None and value == 0:
                 continue  # a zero whose column is open reads the same as the empty cells it could fill
             if col is None:
-                table.unplaced.append(f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定")
+                where = "、".join(cols[c] for c in sorted({pl[k] for pl in solution.candidates[n]}))
+                table.unplaced.append(
+                    f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定"
+                    + (f"（可能在：{where}）" if where else "")
+                )
             else:
                 table.cells.append(Cell(r, cols[col], value))
     for r, row in enumerate(table.rows):  # the income side (and a third side) has a single column
@@ -846,7 +1158,9 @@ def _linked(table: Table, key: str, column: str) -> Decimal | None:
     keys = row_keys(table)
     row = keys.get(key)
     if row is None and key.startswith("类:") and table.rows:
-        return None
+        total = keys.get(TOTAL_KEY)
+        zero = total is not None and cell_known(table, total, column) == 0
+        return Decimal(0) if zero else None  # every row of a table whose total is 0 is 0
     if row is None and key.startswith(NAME_KEY) and not any(k.startswith(NAME_KEY) for k in keys):
         return None  # a table with codes says nothing of a name (names differ from codes)
     return cell_known(table, row, column)
@@ -961,7 +1275,8 @@ def ceiling_values(
 def text_values(
     table: Table, facts: list[Any], texts: list[str], specs: list[dict[str, Any]]
 ) -> dict[tuple[int, str], Decimal]:
-    """The total row's cells as the narrative states them (same unit only: 万元 text against a 万元 table)."""
+    """The total row's cells as the narrative states them (same unit: 万元 text against a 万元 table; with
+    `convert`, a 万元 statement that is exactly one of the row's printed 元 figures, or zero, counts too)."""
     total = row_keys(table).get(TOTAL_KEY)
     if total is None and len(table.rows) == 1:
         total = 0
@@ -972,11 +1287,32 @@ def text_values(
         if spec["table"] != table.key:
             continue
         for fact in facts:
-            if fact.unit == table.unit and not fact.column and re.search(spec["label"], fact.row_name):
+            if fact.column or not re.search(spec["label"], fact.row_name):
+                continue
+            if spec.get("section") and fact.table != spec["section"]:
+                continue  # the same words in another part of the text (机关运行经费's 公务接待费)
+            if fact.unit == table.unit:
                 known.setdefault((total, spec["column"]), fact.value)
+            elif spec.get("convert") and _stated(
+                value := _in_unit(fact.value, fact.unit, table.unit), table, total
+            ):
+                known.setdefault((total, spec["column"]), value)  # type: ignore[arg-type]
         if spec.get("zero") and any(re.search(spec["zero"], text) for text in texts):
             known.setdefault((total, spec["column"]), Decimal(0))
     return known
+
+
+_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+
+def _stated(value: Decimal | None, table: Table, row: int) -> bool:
+    return value is not None and (value == 0 or value in table.rows[row].numbers)
+
+
+def _in_unit(value: Decimal, unit: str, wanted: str) -> Decimal | None:
+    if unit not in _SCALE or wanted not in _SCALE:
+        return None
+    return value * _SCALE[unit] / _SCALE[wanted]
 
 
 def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, str], Decimal]:
@@ -987,7 +1323,8 @@ def class_values(table: Table, rules: list[dict[str, Any]]) -> dict[tuple[int, s
         if rule["table"] != table.key:
             continue
         for r, row in enumerate(table.rows):
-            if row.line in open_lines and row.code.split()[:1] == [rule["code"]]:
+            parts = rule["code"].split()  # a class (`301`) or a 款 of it (`505 01`)
+            if row.line in open_lines and row.code.split()[: len(parts)] == parts:
                 for column in rule["empty"]:
                     known[(r, column)] = Decimal(0)
     return known

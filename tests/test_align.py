@@ -128,3 +128,84 @@ def test_solver_never_misplaces_and_reports_the_rest(case):
         assert len(cols) == len(numbers[r])
         for placed, true in zip(cols, columns_true[r], strict=True):
             assert placed is None or placed == true
+
+
+# 合计 | 基本支出 | 人员经费 | 公用经费 | 项目支出: 合计 = 基本 + 项目, 基本 = 人员 + 公用
+WIDE_ID = [(0, (1, 4)), (1, (2, 3))]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "rounded", "expected"),
+    [
+        # 2,506.26 + 484.47 printed under 2,990.74: off by a cent, still only one way to read it
+        ((D("2990.74"), D("2990.74"), D("2506.26"), D("484.47")), True, [[0, 1, 2, 3]]),
+        ((D("2990.74"), D("2990.74"), D("2506.26"), D("484.47")), False, [[None, None, None, None]]),
+        # off by far more than the rounding: left open
+        ((D("2990.74"), D("2990.74"), D("2000.00"), D("484.47")), True, [[None, None, None, None]]),
+        # a row filling every column is read in order whatever its sums say
+        ((D("15958.96"), D("6420.41"), D("1.00"), D("2.00"), D("9538.54")), True, [[0, 1, 2, 3, 4]]),
+    ],
+)
+def test_a_rounded_row_off_by_a_cent_is_placed_only_when_the_family_prints_rounded(
+    numbers, rounded, expected
+):
+    solution = solve(Problem([numbers], 5, WIDE_ID, [], {}, rounded=rounded))
+    assert solution.columns == expected
+
+
+def test_a_sum_off_by_a_cent_still_places_the_children_when_rounded():
+    # 15,146.48 + 1,595.94 = 16,742.42 printed as 16,742.41; the empty 项目 column of the total decides
+    rows = [(D("16742.41"), D("16742.41")), (D("15146.48"), D("15146.48")), (D("1595.94"), D("1595.94"))]
+    anchors = {(0, 1): D("16742.41")}
+    exact = solve(Problem(rows, 3, ROW_ID, [(0, (1, 2))], anchors))
+    rounded = solve(Problem(rows, 3, ROW_ID, [(0, (1, 2))], anchors, rounded=True))
+    assert exact.columns == [[0, 1], [0, None], [0, None]] and (0, (1, 2)) in exact.failed
+    assert rounded.columns == [[0, 1], [0, 1], [0, 1]] and not rounded.failed
+
+
+@given(
+    st.lists(st.sampled_from([D(0), D(1), D(2), D(3), D(5)]), max_size=7),
+    st.integers(min_value=1, max_value=7),
+    st.lists(st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=3), max_size=3),
+)
+@settings(max_examples=300, deadline=None)
+def test_row_candidates_are_every_ordered_placement_that_holds(numbers, ncols, raw):
+    from itertools import combinations
+
+    from assistant.align import vector
+
+    identities = [(ids[0] % ncols, tuple(i % ncols for i in ids[1:])) for ids in raw]
+    expected = (
+        [
+            pl
+            for pl in combinations(range(ncols), len(numbers))
+            if all(
+                vector(tuple(numbers), pl, ncols)[t]
+                == sum((vector(tuple(numbers), pl, ncols)[p] for p in ps), D(0))
+                for t, ps in identities
+            )
+        ]
+        if len(numbers) <= ncols
+        else []
+    )
+    assert row_candidates(tuple(numbers), ncols, identities) == expected
+
+
+def test_a_wide_row_of_three_blocks_is_placed_quickly_by_its_identities():
+    # 上年 | 当年 | 增减, each 总计 = 合计 + 培训; 当年 = 上年 + 增减 column by column (27 columns in Xi'an)
+    ids = [(0, (1, 2)), (3, (4, 5)), (6, (7, 8)), (3, (0, 6)), (4, (1, 7)), (5, (2, 8))]
+    assert row_candidates((D(30), D(10), D(20), D(25), D(10), D(15), D(-5), D(-5)), 9, ids) == [
+        (0, 1, 2, 3, 4, 5, 6, 8)
+    ]
+
+
+def test_partial_sums_place_by_the_columns_where_the_total_still_holds():
+    # the units' 合计 leave out 上年结转 (column 2) that the total row counts: the 合计 column fails, the others
+    # still say where each unit's figures go; a unit row breaking its own identity is placed by them too
+    ids = [(0, (1, 2))]
+    rows = [(D(11), D(10), D(1)), (D(6), D(6)), (D(4), D(4), D(1))]
+    strict = solve(Problem(rows, 3, ids, [(0, (1, 2))], {}))
+    partial = solve(Problem(rows, 3, ids, [(0, (1, 2))], {}, partial=True))
+    assert strict.columns[1:] == [[0, None], [None, None, None]]
+    assert partial.columns[1:] == [[0, 1], [0, 1, 2]]
+    assert (0, (1, 2)) in partial.failed

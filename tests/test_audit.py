@@ -10,6 +10,7 @@ import pytest
 from assistant.audit import (
     AuditReport,
     Finding,
+    _open_severity,
     audit_document,
     exit_code,
     render_audit,
@@ -156,3 +157,145 @@ def test_a_later_budget_states_its_change_consistently_with_the_earlier_one(tmp_
     wrong = audit_series([docs[1], read_document(altered)])["sh_putuo_wanli_2025"]
     assert [f.severity for f in wrong if "三公" in f.message] == ["warning"]
     assert "不符" in next(f.message for f in wrong if f.severity == "warning")
+
+
+def _fujian_summary(carried: str) -> str:
+    """A 收支预算总表 as 福建 prints it (收入合计 = 本年收入合计 + 上年结转结余) and its “三公” list."""
+    return "\n".join(
+        [
+            "2026 年度",
+            "某市某局",
+            "部门预算",
+            "一、部门主要职责",
+            "某市某局的主要职责是：负责本市有关工作。",
+            "一、收支预算总表",
+            "2026 年度收支预算总表",
+            "单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "一、一般公共预算拨款收入 90.00 一、一般公共服务支出 110.00",
+            "二、政府性基金预算拨款收入 二、外交支出",
+            "九、其他收入 10.00",
+            "本年收入合计 100.00 本年支出合计 110.00",
+            f"上年结转结余 {carried} 结转下年支出 0.00",
+            "收入合计 110.00 支出合计 110.00",
+            "十、一般公共预算“三公”经费支出预算表",
+            "2026 年度一般公共预算“三公”经费支出预算表",
+            "单位：万元",
+            "项目 预算数",
+            "合计 5.00",
+            "1、因公出国（境）费用 0.00",
+            "2、公务接待费 5.00",
+            "3、公务用车购置及运行费 0.00",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("carried", "severity", "message"),
+    [
+        ("10.00", "ok", "收支预算总表：收入合计 110.00 = 本年收入合计、上年结转结余之和 110.00"),
+        ("9.00", "error", "收支预算总表：收入合计 110.00 ≠ 本年收入合计、上年结转结余之和 109.00"),
+    ],
+)
+def test_two_sided_totals_are_the_familys_and_add_up_through_the_years_subtotal(carried, severity, message):
+    from assistant.documents import parse_document
+
+    doc = parse_document(_fujian_summary(carried), "fujian-summary")
+    assert doc.tables[0].family == "fujian" and doc.unit_name == "某市某局"
+    sides = [f for f in audit_document(doc).findings if f.check == "sides"]
+    assert any(f.severity == severity and f.message.endswith(message) for f in sides), sides
+    assert any(f.severity == "ok" and "本年收入合计 100.00 = 各项收入之和 100.00" in f.message for f in sides)
+    assert any(f.severity == "ok" and "收入合计 = 支出合计 = 110.00" in f.message for f in sides)
+
+
+@pytest.mark.parametrize(
+    ("message", "template", "severity"),
+    [
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定（可能在：上年购置费、上年运行费）",
+            {"open_note": "n", "open_columns": ["上年购置费", "上年运行费"]},
+            "warning",
+        ),
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定（可能在：购置费、上年运行费）",
+            {"open_note": "n", "open_columns": ["上年购置费", "上年运行费"]},
+            "unplaced",
+        ),
+        (
+            "第9行「 合计」的 5.40：列无法唯一确定",
+            {"open_note": "n", "open_columns": ["上年购置费"]},
+            "unplaced",
+        ),
+        ("第9行「 合计」的 5.40：列无法唯一确定（可能在：其他资金）", {"open_note": "n"}, "warning"),
+        ("第9行「 合计」的 5.40：列无法唯一确定（可能在：其他资金）", {}, "unplaced"),
+    ],
+)
+def test_open_figures_are_a_notice_only_in_the_columns_the_family_names(message, template, severity):
+    assert _open_severity(message, template)[0] == severity
+
+
+def test_a_family_balances_its_own_grand_totals():
+    from assistant.documents import parse_document
+
+    text = "\n".join(
+        [
+            "2026年部门收支总体情况表",
+            "单位名称：某厅 单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "合计 12.00 合计 12.01",
+            "一、一般公共预算资金 12.00 一、一般公共服务支出 12.01",
+            "2026年部门支出总体情况表",
+            "单位名称：某厅 单位：万元",
+            "科目编码 科目名称 总计 基本支出 项目支出",
+            "合计 12.01 12.01",
+            "201 一般公共服务支出 12.01 12.01",
+        ]
+    )
+    report = audit_document(parse_document(text, "twins"))
+    assert [f.message for f in report.findings if f.check == "sides" and f.severity == "error"] == [
+        "2026年部门收支总体情况表：收入总计 12.00 ≠ 支出总计 12.01"
+    ]
+
+
+def test_a_grand_total_made_of_this_year_and_last_years_remainder_balances():
+    """北京's 收支总表: 收入总计 = 本年收入合计 + 上年结转结余 (the remainder carries no number)."""
+    from assistant.documents import parse_document
+
+    text = "\n".join(
+        [
+            "预算01表 收支总表",
+            "金额单位：万元",
+            "收 入 支 出",
+            "项 目 预算数 项 目 预算数",
+            "一、一般公共预算拨款收入 10.000000 一、一般公共服务支出 12.500000",
+            "九、其他收入 0.500000",
+            "本年收入合计 10.500000 本年支出合计 12.500000",
+            "上年结转结余 2.000000 年终结转结余",
+            "收入总计 12.500000 支出总计 12.500000",
+            "预算10表 政府采购预算明细表",
+            "采购类别 金额",
+            "A-货物 1.000000",
+            "合 计 1.000000",
+        ]
+    )
+    report = audit_document(parse_document(text, "beijing"))
+    sides = [(f.severity, f.message) for f in report.findings if f.check == "sides"]
+    assert sides == [
+        ("ok", "收支总表：收入总计 = 支出总计 = 12.500000"),
+        ("ok", "收支总表：收入总计 12.500000 = 各项收入之和 12.500000"),
+    ]
+
+
+@pytest.mark.parametrize(("staff", "holds"), [("100.00", True), ("90.00", False)])
+def test_every_side_of_a_table_of_four_sides_adds_up(staff, holds):
+    from assistant.documents import parse_document
+    from tests.test_documents import XIAN
+
+    report = audit_document(parse_document(XIAN.format(staff=staff), "xian-example"))
+    sides = [f for f in report.findings if f.check == "sides"]
+    item = next(f for f in sides if "1、人员经费和公用经费支出" in f.message)
+    assert (item.severity, "（部门经济分类）" in item.message) == ("ok" if holds else "error", True)
+    assert any(f.severity == "ok" and "支出总计」（政府经济分类）" in f.message for f in sides)
+    assert [f for f in report.findings if f.severity == "unplaced"] == []

@@ -49,6 +49,23 @@ def test_a_narrative_file_pairs_with_the_table_file_of_its_unit_and_year() -> No
     }
 
 
+@pytest.mark.parametrize("unit", ["caizhengju", "sifaju"])
+def test_a_beijing_narrative_is_joined_to_its_tables(unit: str) -> None:
+    """北京 publishes the 情况说明 (narrative only) and the 报表 apart: the two are one budget."""
+    from assistant.documents import parse_source
+    from assistant.readers import reader_for
+
+    tables_file, text_file = (OTHER / f"beijing_{unit}_2026_{part}.txt" for part in ("baobiao", "shuoming"))
+    narrative, tables = read_document(text_file), read_document(tables_file)
+    assert is_narrative_only(narrative) and not is_narrative_only(tables)
+    assert [(p.tables, p.narrative) for p in find_pairs([tables, narrative])] == [(tables.id, narrative.id)]
+    source = join_sources(reader_for(tables_file).read(tables_file), reader_for(text_file).read(text_file))
+    joined = parse_source(source, tables.id)
+    assert len(joined.tables) == len(tables.tables) == 11
+    assert {s.name for s in narrative.sections} <= {s.name for s in joined.sections}
+    assert joined.section("名词解释").text == narrative.section("名词解释").text
+
+
 def test_joined_sources_keep_the_tables_pages_and_shift_the_narratives_ruled_rows() -> None:
     row = GridRow(groups=())
     tables = Source(["表", "1"], pages=[1, 2], grid={1: row})

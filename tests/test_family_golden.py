@@ -20,7 +20,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 GOLDEN = [  # the golden files that name their sources (one document read from each)
     f
     for f in sorted((Path(__file__).parent / "golden" / "families").glob("*.json"))
-    if isinstance(json.loads(f.read_text(encoding="utf-8")), dict)
+    if "sources" in json.loads(f.read_text(encoding="utf-8"))
 ]
 
 

@@ -12,7 +12,7 @@ from assistant import layouts, levels
 from assistant.documents import source_lines
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-HIERARCHIES = {"code", "sides", "none", "units", "names"}
+HIERARCHIES = {"code", "sides", "none", "units", "names", "blocks", "flat"}
 
 
 @pytest.fixture(params=layouts.names())
@@ -32,6 +32,11 @@ def test_every_table_template_is_complete(family: dict) -> None:
             assert len(columns) == len(set(columns)), table["key"]
             for identity in layout["identities"]:
                 assert set(identity) <= set(columns), (table["key"], identity)
+            for pattern, column in table.get("transpose", {}).get("lines", []):
+                re.compile(pattern)
+                assert column in columns, (table["key"], column)
+        if "other_text" in table:
+            re.compile(table["other_text"])
 
 
 def test_cross_table_specs_name_tables_and_columns_the_family_has(family: dict) -> None:
@@ -86,6 +91,15 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "shenzhen_*.txt", "shenzhen"),
         ("other", "hangzhou_*.txt", "zhejiang"),
         ("other", "huzhou_*.txt", "zhejiang"),
+        ("other", "fuzhou_*.txt", "fujian"),
+        ("other", "quanzhou_*.txt", "fujian"),
+        ("other", "guangzhou_*.txt", "guangdong"),
+        ("other", "zhuhai_*.txt", "guangdong"),
+        ("other", "changsha_*.txt", "zongti"),
+        ("other", "chongqing_*.txt", "zongti"),
+        ("other", "yantai_*.txt", "zongti"),
+        ("other", "beijing_*.txt", "beijing"),
+        ("other", "xian_*.txt", "xian"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:

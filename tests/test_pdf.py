@@ -94,8 +94,9 @@ def test_grid_rows_keep_empty_cells_as_none_and_carry_labels():
     )
     continued, carried = grid_rows(CONTINUED, labels[:7])
     assert carried == labels[:7]
-    assert continued[0].labels[-1] == ("合计", "财政拨款收入")
-    assert continued[1].groups[-1] == (D("6100000"), D("6100000"))
+    # the carried 事业收入 column is empty on this page but stays a column of the table
+    assert continued[0].labels[-1] == ("合计", "财政拨款收入", "事业收入")
+    assert continued[1].groups[-1] == (D("6100000"), D("6100000"), None)
 
 
 def test_assemble_gives_each_line_its_page_and_ruled_row():
@@ -279,4 +280,68 @@ def test_other_provinces_pdfs_parse_or_are_refused_in_one_line(name):
     except BudgetQAError as err:
         assert "\n" not in str(err) and name.removesuffix(".pdf") in str(err)
     else:
-        assert doc.pages and doc.tables
+        assert doc.pages and (doc.tables or doc.sections)  # a 情况说明 published apart has no tables
+
+
+ROTATED_PDF = SHANGHAI.parent / "pdf" / "yantai_caizhengju_2026.pdf"
+
+
+@pytest.mark.skipif(not ROTATED_PDF.exists(), reason="the shared corpus is not present")
+def test_a_page_printed_turned_90_degrees_is_read_upright_with_its_ruled_rows():
+    """Yantai prints its wide tables on pages whose /Rotate is 90: the lines and the ruling lines are read
+    in the page's displayed orientation (pdfplumber turns the characters and the edges by the page's
+    rotation), so the table reads as on screen."""
+    import pdfplumber
+
+    from assistant.pdf import read_page
+
+    with pdfplumber.open(ROTATED_PDF) as pdf:
+        page = pdf.pages[10]
+        assert page.rotation == 90 and page.width > page.height
+        read = read_page(page)
+    assert read.lines[:3] == ["公开表2", "收入总体情况表", "部门（单位）：烟台市财政局 单位：万元"]
+    assert read.lines[10] == "合 计 9,069.47 9,069.47 9,069.47"
+    top, bottom, row = read.grid[0]
+    assert top <= read.middles[10] <= bottom
+    assert row.groups == ((D("9069.47"), D("9069.47"), D("9069.47")) + (None,) * 10,)
+
+
+def test_a_continued_table_takes_the_labels_of_the_columns_whose_borders_it_shares():
+    """A continuation page whose frame adds or drops an empty edge column: labels carried column by column."""
+    from assistant.pdf import _page_grid
+
+    class Box:
+        def __init__(self, top: float, bottom: float) -> None:
+            self.bbox = (0, top, 0, bottom)
+
+    class Row(Box):
+        def __init__(self, xs: list[float], top: float) -> None:
+            super().__init__(top, top + 10)
+            self.cells = [(a, top, b, top + 10) for a, b in zip(xs, xs[1:], strict=False)]
+
+    class Ruled:
+        def __init__(self, xs: list[float], rows: list[list[str | None]]) -> None:
+            self.rows = [Row(xs, 10 * n) for n in range(len(rows))]
+            self._rows = rows
+
+        def extract(self) -> list[list[str | None]]:
+            return self._rows
+
+    class Page:
+        def __init__(self, table: Ruled) -> None:
+            self.table = table
+            self.chars: list[dict] = []  # no text drawn: every first cell's indent is 0
+
+        def find_tables(self) -> list[Ruled]:
+            return [self.table]
+
+    first = Ruled(
+        [0, 5, 100, 150, 200, 250],
+        [["", "科目", "合计", "基本支出", "项目支出"], ["", "行政运行", "4.00", "4.00", ""]],
+    )
+    second = Ruled([5, 100, 150, 200, 250, 255], [["一般行政管理事务", "2.00", "", "2.00", ""]])
+    carry: dict = {}
+    _page_grid(Page(first), carry)
+    ((_, _, row),) = _page_grid(Page(second), carry)
+    assert row.groups == ((D("2.00"), None, D("2.00")),)
+    assert row.labels == (("合计", "基本支出", "项目支出"),)

@@ -41,7 +41,7 @@ def other_doc():
 def test_fresh_store_is_at_the_latest_version(tmp_path: Path) -> None:
     db = tmp_path / "facts.sqlite"
     Store.open(db, create=True).close()
-    assert _version(db) == len(MIGRATIONS) == 4
+    assert _version(db) == len(MIGRATIONS) == 5
     assert {"documents", "tables", "rows", "facts", "sections", "audits", "meta"} <= _tables(db)
 
 
@@ -73,7 +73,7 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     store.set_meta("k", "v")
     assert store.meta("k") == "v"
     store.close()
-    assert _version(db) == len(MIGRATIONS) == 4
+    assert _version(db) == len(MIGRATIONS) == 5
     assert "meta" in _tables(db)
     columns = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(facts)")}
     assert {"page", "ocr"} <= columns
@@ -227,3 +227,18 @@ def test_a_damaged_fact_store_is_one_line_naming_the_fix(tmp_path: Path, seed_do
         Store.open(db)
     assert "damaged" in str(err.value) and "budget-qa index --force" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_rows_detail_round_trips(tmp_path: Path, seed_doc) -> None:
+    from dataclasses import replace
+
+    table = seed_doc.tables[0]
+    original = list(table.rows)
+    table.rows[1] = replace(table.rows[1], detail="50101 工资奖金津补贴")
+    try:
+        store = Store.open(tmp_path / "facts.sqlite", create=True)
+        store.add_document(seed_doc, "x")
+        assert store.tables(SEED_ID)[0].rows[1].detail == "50101 工资奖金津补贴"
+        assert store.tables(SEED_ID)[0].rows[2].detail == ""
+    finally:
+        table.rows[:] = original

@@ -15,6 +15,7 @@ from assistant.records import Cell, Row, Table, format_decimal
 from assistant.tables import (
     _is_header,
     _segments,
+    _sum_groups,
     ceiling_values,
     parse_number,
     parse_table,
@@ -71,6 +72,11 @@ def test_parse_number(token, value):
         ("2013802一般行政管理事务 5", "201 38 02", "一般行政管理事务 5"),
         ("21208 国有土地使用权出让收入安排的支出", "212 08", "国有土地使用权出让收入安排的支出"),
         ("合计 10,555,000", "", "合计 10,555,000"),
+        ("[2010301]行政运行 6,853.85", "201 03 01", "行政运行 6,853.85"),
+        ("[201]一般公共服务支出 8,812.33", "201", "一般公共服务支出 8,812.33"),
+        ("[30217]公务接待费 11.26", "302 17", "公务接待费 11.26"),
+        ("2040601-行政运行 12.5", "204 06 01", "行政运行 12.5"),
+        ("106_长沙市公安局 458.50", "106", "长沙市公安局 458.50"),
     ],
 )
 def test_split_code(text, code, rest):
@@ -298,3 +304,407 @@ def test_spending_from_an_empty_source_is_zero():
     assert ceiling_values(projects, [income, projects], [spec]) == {(0, "财政专户管理资金"): D(0)}
     income.cells.append(Cell(0, "财政专户管理资金收入", D(5)))
     assert ceiling_values(projects, [income, projects], [spec]) == {}
+
+
+def _parse(family: str, lines: list[str]):
+    return parse_table(Block("table", "", lines[0], 0, len(lines), family), lines, 2026)
+
+
+def _grid(table) -> list[tuple[str, int, dict[str, str]]]:
+    """Each row's name, level and placed cells as printed."""
+    return [
+        (row.name, row.level, {c.column: format_decimal(c.value) for c in table.cells if c.row == r})
+        for r, row in enumerate(table.rows)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("family", "lines", "rows"),
+    [
+        (  # 泉州: the “三公” table as a list, one figure column
+            "fujian",
+            [
+                "2026 年度一般公共预算“三公”经费支出预算表",
+                "单位：万元",
+                "项目 预算数",
+                "合计 312.75",
+                "1、因公出国（境）费用 0.00",
+                "2、公务接待费 18.85",
+                "3、公务用车购置及运行费 293.90",
+                "其中：（1）公务用车购置费 261.90",
+                "（2）公务用车运行费 32.00",
+            ],
+            [
+                (
+                    "合计",
+                    0,
+                    {
+                        "合计": "312.75",
+                        "因公出国(境)费": "0.00",
+                        "公务接待费": "18.85",
+                        "公务用车购置及运行费": "293.90",
+                        "购置费": "261.90",
+                        "运行费": "32.00",
+                    },
+                )
+            ],
+        ),
+        (  # 珠海: items by source of funds; each source becomes a row, 行政经费 the 机关运行经费
+            "guangdong",
+            [
+                "财政拨款安排的行政经费及“三公”经费预算表",
+                "单位名称：珠海市商务局 单位：万元",
+                "项目 合计 一般公共预算 政府性基金预算 国有资本经营预算",
+                "行政经费 10,884.55 10,884.55 0.00 0.00",
+                "“三公”经费 19.84 19.84 0.00 0.00",
+                "其中：（一）因公出国（境）支出 13.20 13.20 0.00 0.00",
+                "（二）公务用车购置及运行维护支出 0.00 0.00 0.00 0.00",
+                "1.公务用车购置费 0.00 0.00 0.00 0.00",
+                "2.公务用车运行维护费 0.00 0.00 0.00 0.00",
+                "（三）公务接待费支出 6.64 6.64 0.00 0.00",
+            ],
+            [
+                (
+                    name,
+                    level,
+                    dict(
+                        zip(
+                            [
+                                "机关运行经费",
+                                "合计",
+                                "因公出国(境)费",
+                                "公务用车购置及运行费",
+                                "购置费",
+                                "运行费",
+                                "公务接待费",
+                            ],
+                            values,
+                            strict=True,
+                        )
+                    ),
+                )
+                for name, level, values in [
+                    ("合计", 0, ["10884.55", "19.84", "13.20", "0.00", "0.00", "0.00", "6.64"]),
+                    ("一般公共预算", 1, ["10884.55", "19.84", "13.20", "0.00", "0.00", "0.00", "6.64"]),
+                    ("政府性基金预算", 1, ["0.00"] * 7),
+                    ("国有资本经营预算", 1, ["0.00"] * 7),
+                ]
+            ],
+        ),
+    ],
+)
+def test_a_table_printed_as_a_list_is_read_as_rows_and_columns(family, lines, rows):
+    table = _parse(family, lines)
+    assert table.key == "three_public" and not table.unplaced and not table.warnings
+    assert _grid(table) == rows
+
+
+def test_units_listed_by_name_add_up_to_the_total_and_place_their_figures():
+    lines = [
+        "2026 年度收入预算总表",
+        "单位：万元",
+        "单位名称 合计 预算拨款 金预算拨 经营预算 管理资金 事业收入 其他收入",
+        "合计 24995.94 23195.94 1800.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00",
+        "福州市商务",
+        "发展促进中 337.92 337.92",
+        "心",
+        "福州市商务",
+        "24658.02 22858.02 1800.00",
+        "局",
+    ]
+    table = _parse("fujian", lines)
+    assert not table.unplaced
+    assert _grid(table)[1:] == [
+        ("福州市商务发展促进中心", 0, {"合计": "337.92", "一般公共预算": "337.92"}),
+        ("福州市商务局", 0, {"合计": "24658.02", "一般公共预算": "22858.02", "政府性基金预算": "1800.00"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "levels"),
+    [
+        (  # each unit, then its classes; a difference from rounding to 万元 still closes the group
+            [
+                ("合计", "1,862.24"),
+                ("储备粮管理中心", "1,862.24"),
+                ("工资福利支出", "1,662.06"),
+                ("商品和服务支出", "133.31"),
+                ("对个人和家庭的补助", "59.86"),
+                ("资本性支出", "7.00"),
+            ],
+            [0, 1, 2, 2, 2, 2],
+        ),
+        (
+            [
+                ("合计", "100.00"),
+                ("甲单位", "60.00"),
+                ("工作经费", "60.00"),
+                ("乙单位", "40.00"),
+                ("购置经费", "10.00"),
+                ("专项经费", "30.00"),
+            ],
+            [0, 1, 2, 1, 2, 2],
+        ),
+        (  # the sums never close: no groups are guessed
+            [("合计", "100.00"), ("甲单位", "60.00"), ("工作经费", "50.00"), ("乙单位", "40.00")],
+            [0, 0, 0, 0],
+        ),
+    ],
+)
+def test_groups_printed_without_codes_are_found_by_their_sums(rows, levels):
+    lines = ["部门预算基本支出预算表", "单位名称：某局 单位：万元"]
+    lines += [f"{name} {v} {v} {v} 0.00 0.00 0.00 0.00" for name, v in rows]
+    table = _parse("guangdong", lines)
+    assert [row.level for row in table.rows] == levels
+    assert not table.unplaced
+
+
+def test_a_row_printing_every_column_is_placed_even_when_its_own_figures_disagree():
+    lines = [
+        "收入总体情况表",
+        "单位名称：珠海市商务局 单位：万元",
+        "合计 1,090.13 1,086.98 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 3.16",
+        "珠海市贸易服务中心 1,090.13 1,086.98 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 0.00 3.16",
+    ]
+    table = _parse("guangdong", lines)
+    assert not table.unplaced
+    assert {c.column: c.value for c in table.cells if c.row == 1}["上年结转结余"] == D("3.16")
+
+
+def _zongti(lines: list[str], key: str, year: int = 2026):
+    """A table of the 总体情况表 family, parsed from its printed lines (title first)."""
+    return parse_table(Block("table", key, lines[0], 0, len(lines), "zongti"), lines, year)
+
+
+def _cells(table) -> dict[tuple[str, str], str]:
+    return {
+        ((table.rows[c.row].code + " " + table.rows[c.row].name).strip(), c.column): format_decimal(c.value)
+        for c in table.cells
+    }
+
+
+def test_a_kuan_or_xiang_printed_with_its_own_digits_takes_its_parents_code():
+    table = _zongti(
+        [
+            "支出总体情况表",
+            "部门（单位）：某局 单位：万元",
+            "科目名称 合计 基本支出 项目支出",
+            "类 款 项",
+            "合 计 30.00 20.00 10.00",
+            "201 一般公共服务支出 25.00 20.00 5.00",
+            "06 财政事务 25.00 20.00 5.00",
+            "01 行政运行 20.00 20.00",
+            "02 一般行政管理事务 5.00 5.00",
+            "07 税收事务 0.00",
+            "205 教育支出 5.00 5.00",
+            "08 进修及培训 5.00 5.00",
+            "03 培训支出 5.00 5.00",
+        ],
+        "expenditure_summary",
+    )
+    assert [r.code for r in table.rows] == [
+        "",
+        "201",
+        "201 06",
+        "201 06 01",
+        "201 06 02",
+        "201 07",
+        "205",
+        "205 08",
+        "205 08 03",
+    ]
+    assert not table.unplaced and _cells(table)["201 06 02 一般行政管理事务", "项目支出"] == "5.00"
+
+
+def test_a_second_classification_on_the_row_stays_out_of_the_name_and_the_figures():
+    table = _zongti(
+        [
+            "一般公共预算基本支出情况表",
+            "部门（单位）：某局 单位：万元",
+            "部门预算支出经济分类科目名称 政府预算支出经济分类科目名称",
+            "类 款 类 款 小计 人员支出 日常公用支出",
+            "合计 30.00 30.00",
+            "301 工资福利支出 501 机关工资福利支出 20.00 20.00",
+            "301 01 基本工资 501 01 工资奖金津补贴 12.00 12.00",
+            "机关事业单位基本养老保",
+            "301 08 501 02 社会保障缴费 8.00 8.00",
+            "险缴费",
+            "301 工资福利支出 505 对事业单位经常性补助 10.00 10.00",
+            "301 01 基本工资 505 01 工资福利支出 10.00 10.00",
+        ],
+        "economic",
+    )
+    assert [f"{r.code} {r.name}" for r in table.rows[1:]] == [
+        "301 工资福利支出 501 机关工资福利支出",
+        "301 01 基本工资 501 01 工资奖金津补贴",
+        "301 08 机关事业单位基本养老保险缴费 501 02 社会保障缴费",
+        "301 工资福利支出 505 对事业单位经常性补助",
+        "301 01 基本工资 505 01 工资福利支出",
+    ]
+    # each 301 01 belongs to the 301 printed nearest above it
+    assert sorted(_sum_groups(table.rows, "code")) == [(0, (1, 4)), (1, (2, 3)), (4, (5,))]
+
+
+def test_a_flat_list_adds_up_to_its_total_and_keeps_its_two_text_columns():
+    table = _zongti(
+        [
+            "项目支出预算情况表",
+            "部门（单位）：某局 单位：万元",
+            "项目名称 项目类别 合计 单位资金 上年结转",
+            "合 计 330.00 330.00 330.00",
+            "公车统管费用 其他运转类 30.00 30.00 30.00",
+            "财政工作专项经费 特定目标类 300.00 300.00 300.00",
+        ],
+        "projects",
+    )
+    assert [r.name for r in table.rows] == ["合计", "公车统管费用 其他运转类", "财政工作专项经费 特定目标类"]
+    # 一般公共预算 or another fiscal source: only the total's 财政拨款收入 column is certain
+    assert _cells(table)["公车统管费用 其他运转类", "财政拨款收入"] == "30.00"
+    assert any("可能在：一般公共预算、政府性基金预算、国有资本经营预算" in u for u in table.unplaced)
+
+
+def test_the_same_total_label_on_both_sides_is_the_income_side_first():
+    table = _zongti(
+        [
+            "2026年部门收支总体情况表",
+            "单位名称：某厅 单位：万元",
+            "收入 支出",
+            "项目 预算数 项目 预算数",
+            "合计 12.00 合计 12.00",
+            "一、一般公共预算资金 12.00 一、一般公共服务支出 12.00",
+        ],
+        "financial_summary",
+    )
+    assert [(r.side, r.name) for r in table.rows] == [
+        ("收入", "合计"),
+        ("支出", "合计"),
+        ("收入", "一、一般公共预算资金"),
+        ("支出", "一、一般公共服务支出"),
+    ]
+
+
+def test_a_wrapped_name_ending_in_a_header_word_is_joined():
+    table = _zongti(
+        [
+            "2026年部门支出总体情况表",
+            "单位名称：某厅 单位：万元",
+            "科目编码 科目名称 总计 基本支出 项目支出",
+            "合计 5.00 5.00",
+            "201 一般公共服务支出 5.00 5.00",
+            "20103 政府办公厅（室）及相关机构事务 5.00 5.00",
+            "其他政府办公厅（室）及相关机构事务",
+            "2010399 5.00 5.00",
+            "支出",
+        ],
+        "expenditure_summary",
+    )
+    assert table.rows[-1].name == "其他政府办公厅（室）及相关机构事务支出"
+
+
+@pytest.mark.parametrize(
+    ("code", "empty"),
+    [("505 01", {"公用经费"}), ("505 02", {"人员经费"}), ("501 01", {"公用经费"}), ("599 99", set())],
+)
+def test_class_rules_may_name_a_kuan_of_a_class(code, empty):
+    from assistant.records import Row, Table
+    from assistant.tables import class_values
+
+    rules = [
+        {"table": "economic", "code": "501", "empty": ["公用经费"]},
+        {"table": "economic", "code": "505 01", "empty": ["公用经费"]},
+        {"table": "economic", "code": "505 02", "empty": ["人员经费"]},
+    ]
+    row = Row(code, "工资福利支出 30101-基本工资", 2, 7, "", (D(5), D(5)))
+    table = Table("economic", "t", "t", "万元", ["合计", "人员经费", "公用经费"], [row])
+    table.unplaced.append(f"第7行「{code} 工资福利支出」的 5：列无法唯一确定")
+    assert {column for (_, column) in class_values(table, rules)} == empty
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("预算05表 一般公共预算支出表", "2026年一般公共预算支出表"),
+        ("公开09表：政府采购支出表", "2026年政府采购支出表"),
+    ],
+)
+def test_a_printed_table_number_is_not_part_of_the_tables_name(title, name):
+    from assistant.tables import canonical_title
+
+    assert canonical_title(title, {"name": name.removeprefix("2026年")}, 2026, None) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "template", "expected"),
+    [
+        ("行政运行 1.00 2.00", {}, ("行政运行", [D("1.00"), D("2.00")], "")),
+        (
+            "国家预警发布平台维持项目 142500 信息发布系统。",
+            {"trailing_text": True},
+            ("国家预警发布平台维持项目", [D(142500)], ""),
+        ),
+        ("7.70 2080109 50299 项目支出", {"trailing_text": True, "figures": "first"}, ("", [D("7.70")], "")),
+        (
+            "日常公用经费 C04070100体检服务 2 302 99 502 99 370,000.00",
+            {"figures": "last"},
+            ("日常公用经费C04070100体检服务", [D(370000)], ""),
+        ),
+        (
+            "基本工资 50101 工资奖金津补贴 5.00 5.00",
+            {"second_code": r"^5\d{4}$"},
+            ("基本工资", [D("5.00"), D("5.00")], "50101 工资奖金津补贴"),
+        ),
+        ("50102 1.00 1.00", {"second_code": r"^5\d{4}$"}, ("", [D("1.00"), D("1.00")], "50102")),
+    ],
+)
+def test_row_text_reads_names_figures_and_details_as_the_template_says(text, template, expected):
+    from assistant.tables import row_text
+
+    assert row_text(text, template) == expected
+
+
+def _xian_table(title: str, lines: list[str]):
+    doc_lines = [title, "单位：元", *lines]
+    return parse_table(Block("table", "", title, 0, len(doc_lines), "xian"), doc_lines, 2026)
+
+
+def test_codes_and_names_wrapped_around_their_figures_are_read_back_into_their_rows():
+    table = _xian_table(
+        "部门综合预算一般公共预算支出明细表（按支出功能分类科目）",
+        [
+            "功能科目编码 功能科目名称 合计 人员经费支出 公用经费支出 专项业务经费支出 备注",
+            "合计 30.00 10.00 0.00 20.00",
+            "201 一般公共服务支出 30.00 10.00 0.00 20.00",
+            "10 人力资源事务 30.00 10.00 0.00 20.00",
+            "行政运行 10.00 10.00 0.00 0.00",
+            "2011001",
+            "一般行政管理",
+            "20.00 0.00 0.00 20.00",
+            "2011002 事务",
+        ],
+    )
+    assert [(r.code, r.name) for r in table.rows] == [
+        ("", "合计"),
+        ("201", "一般公共服务支出"),
+        ("201 10", "人力资源事务"),
+        ("201 10 01", "行政运行"),
+        ("201 10 02", "一般行政管理事务"),
+    ]
+    assert table.unplaced == []
+
+
+def test_a_code_without_its_parent_row_sums_into_the_nearest_printed_ancestor():
+    table = _xian_table(
+        "部门综合预算一般公共预算基本支出明细表（按支出经济分类科目）",
+        [
+            "部门经济科目编码 部门经济科目名称 政府经济科目编码 政府经济科目名称 合计 人员经费支出 公用经费支出 备注",
+            "合计 3.00 3.00 0",
+            "301 工资福利支出 3.00 3.00 0",
+            "3010201 津贴补贴 50101 工资奖金津补贴 1.00 1.00 0",
+            "3010202 改革性补贴 50101 工资奖金津补贴 2.00 2.00 0",
+        ],
+    )
+    from assistant.tables import _sum_groups
+
+    assert _sum_groups(table.rows, "code") == [(1, (2, 3)), (0, (1,))]
+    assert [r.detail for r in table.rows[2:]] == ["50101 工资奖金津补贴"] * 2
+    assert table.unplaced == []

@@ -525,6 +525,10 @@ class Assistant:
                 text = self._text_answer(frame, doc, items, prefer=prefer)
                 return self._hybrid(text, result) if text is not None else result
             return result
+        if frame.op == "prior" and items and frame.mentions:
+            stated = self._execute(frame, doc, items, context)
+            if stated.route != "refuse" and (_gives_reason(stated) or not re.search(_WHY, frame.question)):
+                return stated  # the figure and the sentence that states its change, not the whole passage
         if frame.wants_text and (text := self._text_answer(frame, doc, items)) is not None:
             _remember_text(context, frame, items)
             if items and frame.wants_figure:
@@ -914,6 +918,15 @@ def _is_under(child: Item, parent: Item) -> bool:
             if code and c.table.key == p.table.key and c.table.rows[c.row].code.startswith(code + " "):
                 return True
     return False
+
+
+_WHY = r"为什么|为何|原因|怎么回事"
+
+
+def _gives_reason(answer: Answer) -> bool:
+    """Whether the sentences quoted for a change also say why (主要原因是…, 主要是…, 用于…)."""
+    quotes = "".join(c.quote for c in answer.citations if c.source == "text")
+    return bool(re.search(r"原因|主要是|主要用于|由于|因为|用于", quotes))
 
 
 def _remember_text(context: Context, frame: Frame, items: list[Item]) -> None:

@@ -15,8 +15,13 @@ from assistant.records import Fact
 _FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|亿元|元|个|辆|台（套）|台\(套\)|台|套|家|人)")
 # the prior year by number (比2023年) or by word (比上年, 与上年相比, 较上一年度); the word means the year before
 _PRIOR = r"(20\d\d年|上一?年)度?"
-_CHANGE = re.compile(rf"(?:比|较|与){_PRIOR}(?:预算执行数|预算数?|数)?(?:相比)?(增加|减少|增长|下降)")
-_FLAT = re.compile(rf"[与比]{_PRIOR}(?:预算执行数|预算数?|数)?(?:持平|一致|相同)")
+# the item may be named again before the verb (比2025年财政拨款“三公”经费预算增加), or the year's first budget
+# (not an outturn, 比上年执行数增加, nor a loose 与上年基本持平)
+_AGAIN = r"(?:预算执行数|(?:(?!执行|决算|基本)[\u4e00-\u9fff“”\"]){0,14}?)"
+_CHANGE = re.compile(rf"(?:比|较|与){_PRIOR}{_AGAIN}(?:相比)?(增加|减少|增长|下降)")
+_FLAT = re.compile(rf"[与比较]{_PRIOR}{_AGAIN}(?:相比)?(?:持平|一致|相同|无增减|没有变化|无变化)")
+# words that only say "the budget" (2026年预算安排5.00万元): the item is the heading printed just before
+_GENERIC = re.compile(r"(本年|当年)?(预算)?(安排|预算数?|支出|数)?")
 _LEAD = re.compile(
     r"^(其中|包括)?[:：]?\s*(\d+[.．、]|（[一二三四五六七八九十\d]+）|[一二三四五六七八九十]+、)?\s*"
     r"(截至20\d\d年\d+月\d+日)?(20\d\d年度?)?[，,]?"
@@ -44,10 +49,32 @@ def section_facts(
 ) -> list[Fact]:
     """The figures stated in one narrative section's logical lines ((0-based line, text) pairs)."""
     facts: list[Fact] = []
-    for start, text in body:
+    heading = ""
+    for start, text in _continued(body):
         for sentence in _sentences(text):
-            facts += _sentence_facts(doc_id, unit_name, year, section, start + 1, sentence.strip())
+            found = _sentence_facts(doc_id, unit_name, year, section, start + 1, sentence.strip(), heading)
+            if not found and not _FIGURE.search(sentence):
+                heading = _heading(sentence, unit_name)
+            facts += found
     return facts
+
+
+def _continued(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Lines ending in a colon continue on the next one (下降的主要原因是：/ 市级单位统一调整…), so the
+    sentence that states a change keeps its reason."""
+    out: list[tuple[int, str]] = []
+    for start, text in body:
+        if out and re.search(r"(原因|主要)[是为]?[:：]\s*$", out[-1][1]):
+            out[-1] = (out[-1][0], out[-1][1].rstrip() + text.strip())
+        else:
+            out.append((start, text))
+    return out
+
+
+def _heading(sentence: str, unit_name: str) -> str:
+    """A short sentence without figures that names an item ((二)公务接待费, 2.公务接待费。), else ""."""
+    label = _clean_label(sentence.strip().rstrip("。；;"), unit_name)
+    return label if 2 <= len(label) <= 16 and re.search(r"费|经费|支出|收入", label) else ""
 
 
 _COUNTERS = ("个", "辆", "台（套）", "台", "套", "家", "人")
@@ -60,7 +87,7 @@ def _counted_noun(rest: str) -> str:
 
 
 def _sentence_facts(
-    doc_id: str, unit_name: str, year: int, section: str, line: int, sentence: str
+    doc_id: str, unit_name: str, year: int, section: str, line: int, sentence: str, heading: str = ""
 ) -> list[Fact]:
     facts: list[Fact] = []
 
@@ -81,7 +108,11 @@ def _sentence_facts(
             label_start = m.end()
             value = Decimal(m.group(1).replace(",", ""))
             unit = m.group(2).replace("(套)", "（套）")
-            change = _CHANGE.search(re.sub(r"\s", "", raw_label))
+            squeezed = re.sub(r"\s", "", raw_label)
+            change = _CHANGE.search(squeezed)
+            named = _clean_label(squeezed[: change.start()], unit_name) if change else ""
+            if change and named and not _GENERIC.fullmatch(named):
+                subject = named  # 2026年“三公”经费预算较2025年减少1.75万元: the item named in the clause
             if change and subject:
                 sign = Decimal(-1) if change.group(2) in ("减少", "下降") else Decimal(1)
                 add(subject, f"比{_prior_year(change.group(1), year)}年预算增减", sign * value, unit)
@@ -89,6 +120,8 @@ def _sentence_facts(
             label = _clean_label(raw_label, unit_name)
             if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
                 label = re.split(r"包括|以及|及|和", label)[-1] + _counted_noun(clause[m.end() :])
+            if heading and label and _GENERIC.fullmatch(label):
+                label = heading  # （二）公务接待费 / 2026年预算安排5.00万元
             if not label or re.fullmatch(r"[\d\s.,]*", label):
                 continue
             subject = label

@@ -12,9 +12,9 @@ from assistant import answer as compose
 from assistant.compute import amount, percent, plain, ratio, total, yuan
 from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
-from assistant.records import Answer, Document, Value, format_decimal
+from assistant.records import Answer, Document, Fact, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
-from assistant.understand import Frame, normalise, wording
+from assistant.understand import Frame, Mention, normalise, wording
 
 
 def lookup(frame: Frame, doc: Document, items: list[Item]) -> Answer:
@@ -349,35 +349,105 @@ def _economic_cell(doc: Document, item: Item) -> CellRef | None:
 
 
 def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:
-    surfaces = [m.surface for m in frame.mentions] or [normalise(i.label) for i in items]
-    changes = [f for f in doc.text_facts if f.column.startswith("比")]
-    for surface in surfaces or [""]:
-        facts = text_facts(doc, surface, change=True) if surface else changes[:1]  # the budget as a whole
-        if facts:
-            f = facts[0]
-            change = f.value
-            prior_year = re.search(r"20\d\d", f.column).group(0) if re.search(r"20\d\d", f.column) else ""
-            if change == 0:
-                verdict = f"与{prior_year}年预算持平"
-            else:
-                verdict = f"比{prior_year}年预算{'增加' if change > 0 else '减少'}{abs(change)}{f.unit}"
-            current = next((x for x in doc.text_facts if x.row_name == f.row_name and not x.column), None)
-            formula = ""
-            text = f"**{f.row_name}**{verdict}。"
-            cites = [compose.cite_fact(doc.id, f)]
-            if current is not None:
-                now = current.value
-                before = now - change
-                formula = f"{now} − ({change}) = {before}{f.unit}"
-                text += (
-                    f"\n\n{doc.year}年为{now}{f.unit}，据此推算{prior_year}年预算约为 {before}{f.unit}"
-                    f"（由文中“{'持平' if change == 0 else verdict}”推算，为近似值）。"
-                    f"\n\n计算：{formula}"
-                )
-            text += f"\n\n来源：{f.table}——“{f.quote}”"
-            extra = [c for c in compose.citations(doc.id, items) if c not in cites][:3]
-            return Answer(text, "text", cites + extra, formula=formula)
+    """The change against the prior year as the text states it; with the figure itself from the tables when
+    the question asks for both (公务接待费安排了多少？跟上年相比有变化吗？)."""
+    surfaces = [m.surface for m in _qualified(frame)] or [normalise(i.label) for i in items]
+    if not surfaces:  # the budget as a whole
+        changes = [f for f in doc.text_facts if f.column.startswith("比")]
+        return _stated_change(doc, changes[0], items) if changes else _no_change(doc)
+    stated = {s: facts[0] for s in surfaces if (facts := text_facts(doc, s, change=True))}
+    asked = _asks_figure(frame.question, doc.year)
+    figures = [i for i in items if asked and _changed(i, stated) or i.unit not in ("元", "万元", "亿元")]
+    if not stated:
+        return _no_change(doc)
+    if not any(i.primary is not None for i in figures):
+        return _stated_change(doc, next(iter(stated.values())), items)
+    return _figure_and_change(frame, doc, figures, list(dict.fromkeys(stated.values())))
+
+
+def _qualified(frame: Frame) -> list[Mention]:
+    """The mentions that name an item, without one that only qualifies the next (财政拨款“三公”经费)."""
+    starts = {m.start for m in frame.mentions}
+    return [m for m in frame.mentions if m.end not in starts]
+
+
+def _asks_figure(question: str, year: int) -> bool:
+    """Whether one clause of the question asks for this year's figure itself (安排了多少？跟上年相比有变化吗？),
+    not only for the change (比2023年增加多少) or for a year before (2023年财政拨款收入是多少)."""
+    for clause in re.split(r"[?？,，;；。]", question):
+        other_year = any(y != str(year) for y in re.findall(r"20\d\d", clause))
+        change = re.search(r"比|较|相比|对比|增|减|变化|持平|多了|少了|上年|去年", clause)
+        if re.search(wording()["figure"], clause) and not change and not other_year:
+            return True
+    return False
+
+
+def _changed(item: Item, stated: dict[str, Fact]) -> bool:
+    """Whether the text states a change for this item (its label and a surface name each other)."""
+    label = normalise(item.label)
+    return any(s in label or label in s for s in stated)
+
+
+def _figure_and_change(frame: Frame, doc: Document, figures: list[Item], stated: list[Fact]) -> Answer:
+    """Each figure from its table (the total with its parts where the question asks for them), then each
+    change in the sentence that states it."""
+    blocks, cites, values = [], [], []
+    for item in figures:
+        whole = item.primary is not None and re.search(wording()["parts"], frame.question)
+        shown = breakdown(frame, doc, [item]) if whole else lookup(frame, doc, [item])
+        blocks.append(shown.text)
+        cites += [c for c in shown.citations if c not in cites]
+        values += shown.values
+    formulas = []
+    for f in stated:
+        change = _stated_change(doc, f, [])
+        blocks.append(change.text)
+        cites += [c for c in change.citations if c not in cites]
+        formulas += [change.formula] if change.formula else []
+    return Answer("\n\n".join(blocks), "hybrid", cites, values, "；".join(formulas))
+
+
+def _verdict(f: Fact) -> str:
+    prior_year = m.group(0) if (m := re.search(r"20\d\d", f.column)) else ""
+    if f.value == 0:
+        return f"与{prior_year}年预算持平"
+    return f"比{prior_year}年预算{'增加' if f.value > 0 else '减少'}{abs(f.value)}{f.unit}"
+
+
+def _no_change(doc: Document) -> Answer:
     return compose.refusal("文件没有给出该项与上年相比的说明", suggestions(doc))
+
+
+def _stated_change(doc: Document, f: Fact, items: list[Item]) -> Answer:
+    """A change the text states, with the prior year's figure it implies when the text also states this
+    year's."""
+    change = f.value
+    prior_year = re.search(r"20\d\d", f.column).group(0) if re.search(r"20\d\d", f.column) else ""
+    verdict = _verdict(f)
+    current = next((x for x in doc.text_facts if x.row_name == f.row_name and not x.column), None)
+    current = current or next(  # 三公经费预算数为8.00万元 … 三公经费预算较2025年减少1.75万元
+        (
+            x
+            for x in doc.text_facts
+            if not x.column and x.line == f.line and x.row_name.startswith(f.row_name)
+        ),
+        None,
+    )
+    formula = ""
+    text = f"**{f.row_name}**{verdict}。"
+    cites = [compose.cite_fact(doc.id, f)]
+    if current is not None:
+        now = current.value
+        before = now - change
+        formula = f"{now} − ({change}) = {before}{f.unit}"
+        text += (
+            f"\n\n{doc.year}年为{now}{f.unit}，据此推算{prior_year}年预算约为 {before}{f.unit}"
+            f"（由文中“{'持平' if change == 0 else verdict}”推算，为近似值）。"
+            f"\n\n计算：{formula}"
+        )
+    text += f"\n\n来源：{f.table}——“{f.quote}”"
+    extra = [c for c in compose.citations(doc.id, items) if c not in cites][:3]
+    return Answer(text, "text", cites + extra, formula=formula)
 
 
 def balance(frame: Frame, doc: Document, items: list[Item]) -> Answer:

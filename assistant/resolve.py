@@ -117,6 +117,8 @@ def _concept_cells(doc: Document, target: Target, column: str | None) -> list[Ce
         if table is None:
             continue
         idx = next((i for i, r in enumerate(table.rows) if re.search(row_re, row_key(r.name))), None)
+        if idx is None and row_re == "^合计$":  # a row per year (2025年, 2026年, 增减变化金额): the budget's
+            idx = next((i for i, r in enumerate(table.rows) if r.name == f"{doc.year}年"), None)
         if idx is None:
             continue
         if column and col == "合计" and column in table.columns:

@@ -137,18 +137,23 @@ class Lexicon:
                     self._add(
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
+        stems: dict[str, str] = {}  # 会议费预算 5.6 万元 answers 会议费, unless 会议费 names something else
         for fact in doc.text_facts:
             counted = fact.unit not in ("元", "万元", "亿元")
-            if fact.table not in ("预算编制说明", "其他相关情况说明") and not (
-                counted and fact.table == "机构设置"
+            if fact.column or (
+                fact.table not in ("预算编制说明", "其他相关情况说明")
+                and not (counted and fact.table == "机构设置")
             ):
-                continue
+                continue  # a change names no item of its own: it is found through the item it is about
             label = normalise(fact.row_name)
             if len(label) >= 3 or len(label) == 2 and fact.unit not in ("元", "万元", "亿元"):
                 self._add(label, Target("text", label))
                 core = label.rsplit("的", 1)[-1]  # 纳入2026年部门预算的政府采购项目 → 政府采购项目
                 if core != label and len(core) >= 4:
                     self._add(core, Target("text", label))
+                stem = re.sub(r"预算(支出|数)?$", "", core)
+                if stem != core and len(stem) >= 3:
+                    stems.setdefault(stem, label)
         for surface, cells in spec["concepts"].items():
             parsed = tuple(tuple(part.strip() for part in c.split("|")) for c in cells)
             self._add(normalise(surface), Target("concept", normalise(surface), parsed))  # type: ignore[arg-type]
@@ -160,6 +165,10 @@ class Lexicon:
             for target in self.surfaces.get(key, []):
                 self._add(normalise(surface), target)
         self._suffix_aliases(spec["suffix_aliases"])
+        known = [s for s in self.surfaces if len(s) >= 3]
+        for stem, label in stems.items():
+            if not any(s in stem for s in known):  # not 财政拨款基本支出, which the tables answer
+                self._add(stem, Target("text", label))
         self.ordered = sorted(self.surfaces, key=len, reverse=True)
         self.by_first: dict[str, list[str]] = {}
         for surface in self.ordered:
@@ -448,7 +457,12 @@ def understand(
         frame.unknown = _unknown_term(_mask_tables(_mask_units(_mask_years(q), lexicon)), frame.mentions)
     _columns(frame)
     _part_and_whole(frame)
-    if frame.op == "breakdown" and len(frame.mentions) >= 2 and re.search(r"分别|各(是|为)?多少|各自", q):
+    if (
+        frame.op == "breakdown"
+        and len(frame.mentions) >= 2
+        and re.search(r"分别|各(是|为)?多少|各自", q)
+        and not re.search(r"(花|用)在哪|哪几(方面|项|块)|哪些方面|各项分别", q)
+    ):
         frame.op = "list"  # 人员经费和公用经费分别是多少: each figure, not the parts of the first
     if frame.op == "sum" and _total_then_parts(frame):
         frame.op = "breakdown"  # 三公经费一共多少？出国、公车、接待各多少: the total and its parts

@@ -83,3 +83,63 @@ def test_the_unit_and_year_that_open_a_sentence_are_not_part_of_its_label():
         ("一般公共预算拨款安排的会议费预算支出", "", Decimal(10)),
         ("一般公共预算拨款安排的会议费预算支出", "比2025年预算增减", Decimal(-7)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "label", "value"),
+    [
+        # the item named again between the year and the verb
+        (
+            ["2026 年财政拨款“三公”经费预算 102.11 万元，比 2025年财政拨款“三公”经费预算增加 3.21 万元。"],
+            "财政拨款三公经费预算",
+            "3.21",
+        ),
+        # against the prior year's first budget (年初预算)
+        (
+            ["公务用车运行维护费预算数 7.40 万元，较 2025 年年初预算减少 1.20 万元。"],
+            "公务用车运行维护费预算数",
+            "-1.2",
+        ),
+        # no change, in words
+        (["本部门当年会议费预算支出2.00万元，较上年无增减。"], "当年会议费预算支出", "0"),
+        # the item named in the clause of the change, not the last one listed before it
+        (
+            [
+                "“三公”经费预算数为 8.00 万元，其中，因公出国（境）费 0.00 万元。2026 年“三公”经费预算较 2025 年减少 1.75 万元。"
+            ],
+            "三公经费预算",
+            "-1.75",
+        ),
+        # a heading line names the item the sentence below only calls 预算安排
+        (["（二）公务接待费", "2026 年预算安排 5.00 万元，与上年持平。"], "公务接待费", "0"),
+        (["2.公务接待费。2026 年预算数 9.46 万元，较 2025 年年初预算增加 0.00 万元。"], "公务接待费", "0"),
+    ],
+)
+def test_a_change_is_stated_about_the_item_the_text_names(body: list[str], label: str, value: str) -> None:
+    facts = section_facts("d", "某局", 2026, "其他相关情况说明", list(enumerate(body)))
+    changes = [(f.row_name, f.value) for f in facts if f.column]
+    assert changes == [(label, Decimal(value))]
+    assert [f.column for f in facts if f.column] == ["比2025年预算增减"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "2026 年收入预算 5,876.67 万元，比上年执行数增加 48.92 万元，增长 0.8%，与上年基本持平。",
+        "2026 年支出决算 100 万元，比上年决算数减少 3 万元。",
+    ],
+)
+def test_an_outturn_or_a_loose_comparison_is_not_a_change_of_the_budget(sentence: str) -> None:
+    facts = section_facts("d", "某局", 2026, "预算编制说明", [(0, sentence)])
+    assert [f for f in facts if f.column] == []
+
+
+def test_a_reason_printed_after_a_colon_on_the_next_line_stays_in_the_quote() -> None:
+    body = [
+        (0, "公务用车运行维护费8.20万元，较上年减少1.80万元，下降的主要原因是："),
+        (1, "统一调整公务用车支出标准；"),
+    ]
+    facts = section_facts("d", "某局", 2026, "其他相关情况说明", body)
+    change = next(f for f in facts if f.column)
+    assert change.quote.endswith("下降的主要原因是：统一调整公务用车支出标准；")
+    assert change.line == 1

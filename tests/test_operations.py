@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.operations import parts_of, shares
-from assistant.records import Cell, Document, Row, Table
+from assistant.operations import _asks_figure, parts_of, prior, shares
+from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item
-from assistant.understand import Frame
+from assistant.understand import Frame, Mention, normalise
 
 
 def _table(key: str, columns: list[str], rows: list[tuple[str, int, list[str]]]) -> Table:
@@ -104,3 +104,110 @@ def test_each_part_with_its_share_of_the_whole() -> None:
     assert "社会保障和就业支出：3,000,000元（300.00万元），占 **60.00%**" in answer.text
     assert "一般公共服务支出：2,000,000元（200.00万元），占 **40.00%**" in answer.text
     assert [v.value for v in answer.values] == ["5000000", "3000000", "2000000"]
+
+
+THREE = _table(
+    "three_public",
+    ["合计", "因公出国(境)费", "公务接待费", "公务用车购置及运行费"],
+    [("合计", 0, ["12", "0", "5", "7"])],
+)
+
+
+def _fact(label: str, column: str, value: str, quote: str) -> Fact:
+    return Fact(
+        "ops",
+        "某局",
+        2026,
+        "其他相关情况说明",
+        "",
+        label,
+        0,
+        column,
+        Decimal(value),
+        "万元",
+        3,
+        "text",
+        quote,
+    )
+
+
+CHANGES = Document(
+    "ops",
+    "",
+    "某局",
+    2026,
+    "部门预算",
+    [],
+    [THREE],
+    [
+        _fact("公务接待费", "", "5", "（二）公务接待费2026年预算安排5.00万元，与上年持平。"),
+        _fact("公务接待费", "比2025年预算增减", "0", "（二）公务接待费2026年预算安排5.00万元，与上年持平。"),
+        _fact(
+            "三公经费预算", "比2025年预算增减", "-1.75", "三公经费预算较2025年减少1.75万元，主要是厉行节约。"
+        ),
+    ],
+)
+
+
+def _mention(surface: str, start: int) -> Mention:
+    return Mention(surface, [], start, start + len(surface))
+
+
+@pytest.mark.parametrize(
+    ("question", "item", "shown", "stated"),
+    [
+        # the figure from its table, and the change (none, in words) from its sentence
+        (
+            "公务接待费安排了多少？跟上年相比有变化吗？",
+            _item(THREE, 0, "公务接待费"),
+            ["**公务接待费**：50,000元"],
+            ["与2025年预算持平", "与上年持平"],
+        ),
+        # the total with its parts where the question asks for them, then the change with its reason
+        (
+            "三公经费一共多少？比上年少了多少？",
+            Item("三公经费", Decimal(120000), CellRef(THREE, 0, "合计", Decimal(120000))),
+            ["公务接待费：50,000元", "公务用车购置及运行费：70,000元"],
+            ["比2025年预算减少1.75万元", "主要是厉行节约"],
+        ),
+    ],
+)
+def test_a_figure_and_its_stated_change(
+    question: str, item: Item, shown: list[str], stated: list[str]
+) -> None:
+    surface = normalise(item.label)
+    frame = Frame(question, op="prior", mentions=[_mention(surface, 0)])
+    answer = prior(frame, CHANGES, [item])
+    assert answer.route == "hybrid"
+    assert all(s in answer.text for s in shown + stated)
+    assert [c.source for c in answer.citations][0] == "table"
+    assert "text" in [c.source for c in answer.citations]
+
+
+def test_a_qualifier_before_the_item_is_not_an_item_of_its_own() -> None:
+    frame = Frame(
+        "财政拨款三公经费比上年少了多少",
+        op="prior",
+        mentions=[_mention("财政拨款", 0), _mention("三公经费", 4)],
+    )
+    answer = prior(frame, CHANGES, [])
+    assert "三公经费预算**比2025年预算减少1.75万元" in answer.text
+
+
+def test_no_stated_change_is_refused() -> None:
+    frame = Frame("因公出国费比上年多吗", op="prior", mentions=[_mention("因公出国费", 0)])
+    assert prior(frame, CHANGES, [_item(THREE, 0, "因公出国(境)费")]).route == "refuse"
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("公务接待费安排了多少？跟上年相比有变化吗？", True),
+        ("公务用车运行维护费预算多少？跟去年比减少了多少？", True),
+        ("三公经费比2025年增加多少？", False),  # only the change
+        ("2025年财政拨款收入是多少？", False),  # the year before
+        ("三公经费跟2025年相比有什么变化？为什么？", False),
+    ],
+)
+def test_whether_the_figure_itself_is_asked(question: str, asked: bool) -> None:
+    assert _asks_figure(normalise(question), 2026) is asked

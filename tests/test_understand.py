@@ -426,3 +426,17 @@ def test_wording_patterns_compile() -> None:
         assert reason
     re.compile(data["text"])
     re.compile(data["figure"])
+
+
+@pytest.mark.parametrize(
+    ("question", "op"),
+    [
+        ("人员经费和公用经费分别是多少", "list"),  # each figure
+        ("三公经费和公务接待费分别花在哪几方面", "breakdown"),  # the parts of the first
+        ("三公经费和公务接待费各项分别是多少", "breakdown"),
+    ],
+)
+def test_each_figure_or_the_parts_of_a_total(lexicon: Lexicon, seed_doc, question: str, op: str) -> None:
+    frame = _frame(question, lexicon, seed_doc)
+    assert len(frame.mentions) >= 2
+    assert frame.op == op

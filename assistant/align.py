@@ -35,6 +35,7 @@ class Problem:
     # that no placement meets exactly may then be off by half a unit per figure in it
     rounding: Decimal = ZERO
     loose: frozenset[tuple[int, tuple[int, ...]]] = frozenset()  # sums that hold only within the rounding
+    rates: frozenset[int] = frozenset()  # columns of rates (增减%): a row's rate is not the sum of its rows'
 
 
 @dataclass
@@ -162,7 +163,7 @@ class _Solver:
             for parent, children in self.p.sums:
                 sizes = tuple(len(self.domains[r]) for r in (parent, *children))
                 for col in range(self.p.ncols):
-                    if seen.get((parent, col)) == sizes:
+                    if seen.get((parent, col)) == sizes or col in self.p.rates:
                         continue  # nothing it depends on has changed since it was last pruned
                     changed |= self._prune(parent, children, col, cap)
                     seen[(parent, col)] = tuple(len(self.domains[r]) for r in (parent, *children))
@@ -221,7 +222,11 @@ class _Solver:
         pv = self.vectors[(parent, assignment[parent])]
         cvs = [self.vectors[(c, assignment[c])] for c in children]
         tol = self.tol(parent, children)
-        return all(abs(pv[col] - sum((cv[col] for cv in cvs), ZERO)) <= tol for col in range(self.p.ncols))
+        return all(
+            abs(pv[col] - sum((cv[col] for cv in cvs), ZERO)) <= tol
+            for col in range(self.p.ncols)
+            if col not in self.p.rates
+        )
 
     def enumerate(self, limit: int = 200000, max_solutions: int = 64) -> list[dict[int, Placement]] | None:
         """All complete assignments (None when the search is too large to finish)."""
@@ -309,7 +314,9 @@ def solve(problem: Problem) -> Solution:
             failed.append((key[0], ()))
     loose = set()
     for group in list(sums):
-        alone = Problem(problem.numbers, problem.ncols, problem.identities, [group], anchors)
+        alone = Problem(
+            problem.numbers, problem.ncols, problem.identities, [group], anchors, rates=problem.rates
+        )
         if _settle(alone, domains, broken) is not None:
             continue
         alone = replace(alone, rounding=problem.rounding, loose=frozenset([group]))
@@ -326,6 +333,7 @@ def solve(problem: Problem) -> Solution:
         anchors,
         rounding=problem.rounding,
         loose=frozenset(loose),
+        rates=problem.rates,
     )
     settled = _settle(problem, domains, broken)
     if settled is None:  # the sums do not hold together; keep what each row's own identities force

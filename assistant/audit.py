@@ -202,6 +202,7 @@ def _table_findings(table: Table, add: Any) -> None:
             (cols[k], vec[parent][k], sum((vec[c][k] for c in children), ZERO))
             for k in range(len(cols))
             if vec[parent][k] != sum((vec[c][k] for c in children), ZERO)
+            and cols[k] not in layout.get("rates", [])
         ]
         if not bad:
             add(Finding("ok", "hierarchy", f"{table.name}：{_row(row)} {what}", row.line, table.key))

@@ -20,7 +20,7 @@ from assistant.records import Cell, GridRow, Row, Table
 if TYPE_CHECKING:
     from assistant.documents import Block
 
-_NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
+_NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?%?$")
 _CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|[^\d,.\s])")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
@@ -33,11 +33,12 @@ _TOTAL = re.compile(r"^(合计|总计)$")
 
 
 def parse_number(token: str) -> Decimal | None:
-    """`10,555,000` → Decimal('10555000'); `0.00` → Decimal('0.00'); anything else → None."""
+    """`10,555,000` → Decimal('10555000'); `0.00` → Decimal('0.00'); a rate `-60.86%` → Decimal('-60.86')
+    (a column of changes in percent); anything else → None."""
     if not _NUMBER.match(token):
         return None
     try:
-        return Decimal(token.replace(",", ""))
+        return Decimal(token.replace(",", "").removesuffix("%"))
     except InvalidOperation:
         return None
 
@@ -736,8 +737,16 @@ def _place(
         cells = vector(table.rows[r].numbers, placement, len(cols))
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
+    rates = frozenset(cols.index(c) for c in layout.get("rates", []))
     problem = Problem(
-        [table.rows[r].numbers for r in rows], len(cols), identities, sums, anchors, least, rounding
+        [table.rows[r].numbers for r in rows],
+        len(cols),
+        identities,
+        sums,
+        anchors,
+        least,
+        rounding,
+        rates=rates,
     )
     solution = solve(problem)
     if not solution.consistent:

@@ -28,7 +28,7 @@ _SKIP = re.compile(
     r"^(注[:：]|无$|(单位|部门)预算\d+表$|(单位|部门)预算表\d+$|编制(单位|部门)|预算(单位|部门)|单位[:：]"
     r"|--\s*PAGE|第\s*\d+\s*页|-\s*\d+\s*-$)"
 )
-_UNIT = re.compile(r"单位[:：]\s*(万元|元)")
+_UNIT = re.compile(r"单位[:：]\s*(万元|元|万(?=$))")  # `单位：万` / `元`: 万元 broken over two lines
 _TOTAL = re.compile(r"^(合计|总计)$")
 
 
@@ -190,6 +190,7 @@ def parse_table(
     template, warning = choose_template(block.title, header_text, spec["tables"])
     layout = next(lay for lay in template["layouts"] if all(w in header_text for w in lay["requires"]))
     unit = next((m.group(1) for i in body[:8] if (m := _UNIT.search(lines[i]))), "元")
+    unit = "万元" if unit == "万" else unit
     words = _header_words(template, set(spec["header"]["words"]))
     wrong = next(
         (t["name"] for t in spec["tables"] if t["name"] in block.title and t["key"] != template["key"]), None
@@ -233,6 +234,8 @@ def _read_body(
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
         return hierarchy
+    if rules.get("broken_figures") and not grid:
+        lines, data = _broken_figures(table, layout, lines, data)
     lines, data = _joined_rows(table, lines, data, grid, hierarchy, words, rules)
     _read_rows(table, lines, data, words, hierarchy, rules)
     _relabel(table, template.get("row_label", ""))
@@ -298,6 +301,21 @@ def _joined_rows(
         table.warnings.extend(notes)
     if hierarchy == "names":
         lines, data = join_wrapped(lines, data, lambda line: _is_fragment(line, words))
+    return lines, data
+
+
+def _broken_figures(
+    table: Table, layout: dict, lines: list[str], data: list[int]
+) -> tuple[list[str], list[int]]:
+    """`[lines] broken_figures`: in plain text, figures a narrow cell wrapped are joined back (see rowjoin)."""
+    from assistant.rowjoin import join_broken_figures
+
+    cols = layout["columns"]
+    identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
+    lines, data, notes = join_broken_figures(
+        lines, data, len(cols), lambda row: bool(row_candidates(row, len(cols), identities))
+    )
+    table.warnings.extend(notes)
     return lines, data
 
 
@@ -610,7 +628,10 @@ def _rebalance_sides(table: Table, sides: dict[str, Any]) -> None:
 
 
 def _side_row(label: str, figures: list[Decimal], i: int, sides: dict[str, Any]) -> Row:
-    level = 1 if _ORDINAL.match(label) else (2 if _subitem(sides).match(label) else 0)
+    total = "numbered_total" in sides and re.match(
+        sides["numbered_total"], label
+    )  # 一、本年支出 over 一、… rows
+    level = 0 if total else 1 if _ORDINAL.match(label) else (2 if _subitem(sides).match(label) else 0)
     return Row("", label, level, i + 1, side_of(label, sides), tuple(figures))
 
 
@@ -764,9 +785,13 @@ def _place(
                 table.unplaced.append(f"第{row.line}行「{row.code} {row.name}」的 {value}：列无法唯一确定")
             else:
                 table.cells.append(Cell(r, cols[col], value))
-    for r, row in enumerate(table.rows):  # the income side (and a third side) has a single column
+    left_columns = layout.get("left", ["预算数"])
+    for r, row in enumerate(table.rows):  # the income side (and a third side): one column, or each printed
         if row.side and row.side != main_side:
-            left = layout.get("left", ["预算数"])[0]
+            left = left_columns[0]
+            if len(row.numbers) == len(left_columns) > 1:  # every cell printed (0.00 where empty): in order
+                table.cells.extend(Cell(r, c, v) for c, v in zip(left_columns, row.numbers, strict=True))
+                continue
             table.cells.extend(Cell(r, left, v) for v in row.numbers[:1])
             if len(row.numbers) > 1:
                 table.unplaced.append(f"第{row.line}行「{row.name}」{row.side}方有多个数字")
@@ -828,6 +853,11 @@ def row_keys(table: Table) -> dict[str, int]:
             keys["类:" + _ORDINAL.sub("", row.name)] = r
         if row.level == 0 and re.search(r"(合计|总计)$", row.name):
             keys[TOTAL_KEY] = r
+    rows = [r for r, row in enumerate(table.rows) if row.side == main]
+    if TOTAL_KEY not in keys and len(rows) == 1 and table.rows[rows[0]].code:
+        keys[TOTAL_KEY] = rows[
+            0
+        ]  # one coded row and no 合计 (a department of one unit): the row is the total
     return keys
 
 

@@ -165,3 +165,29 @@ def _interleavings(first: tuple[Decimal, ...], second: tuple[Decimal, ...]) -> s
         a, b = iter(first), iter(second)
         out.add(tuple(next(a) if k in slots else next(b) for k in range(size)))
     return out
+
+
+def join_centred_labels(lines: list[str], data: list[int]) -> tuple[list[str], list[int], list[str]]:
+    """Plain text of a two- or three-sided table whose narrow label cells wrap their labels around the
+    figures, centred: `一、财政 一、一般公共服务` / `13,649.07 10,528.33 一、基本支出 7,666.68` / `拨款 支出`.
+    A line opening with k figures between a line of k label heads and a line of k label tails (no figures on
+    either) is one line of k labels, each with its figure. Returns lines, data and notes."""
+    out, drop, notes = list(lines), set(), []
+    for n in range(1, len(data) - 1):
+        above, at, below = data[n - 1], data[n], data[n + 1]
+        if above in drop or not (at - above == 1 == below - at):
+            continue
+        tokens = lines[at].split()
+        figures = next((k for k, t in enumerate(tokens) if parse_number(t) is None), len(tokens))
+        heads, tails = lines[above].split(), lines[below].split()
+        if not figures or not len(heads) == len(tails) == figures:
+            continue
+        if any(parse_number(t) is not None for t in heads + tails):
+            continue
+        labels = [h + t for h, t in zip(heads, tails, strict=True)]
+        out[at] = " ".join(
+            [f"{label} {v}" for label, v in zip(labels, tokens, strict=False)] + tokens[figures:]
+        )
+        drop.update((above, below))
+        notes.append(f"第{at + 1}行的项目名称在数字上下折行印出，已拼回：{'、'.join(labels)}")
+    return out, [i for i in data if i not in drop], notes

@@ -231,6 +231,8 @@ def _read_body(
     lines, data = _join_total_figures(lines, data)
     hierarchy = _hierarchy(template, lines, data)
     if hierarchy == "sides":
+        if rules.get("centred_labels"):
+            lines, data = _centred_labels(table, lines, data)
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
         return hierarchy
@@ -301,6 +303,15 @@ def _joined_rows(
         table.warnings.extend(notes)
     if hierarchy == "names":
         lines, data = join_wrapped(lines, data, lambda line: _is_fragment(line, words))
+    return lines, data
+
+
+def _centred_labels(table: Table, lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
+    """`[lines] centred_labels`: in plain text, labels wrapped around their figures are joined (see rowjoin)."""
+    from assistant.rowjoin import join_centred_labels
+
+    lines, data, notes = join_centred_labels(lines, data)
+    table.warnings.extend(notes)
     return lines, data
 
 

@@ -38,7 +38,17 @@ DOCUMENTS = [
     ("zhejiang", "huzhou_caizhengju_2026", "pdf", 14),
     ("zhejiang", "hangzhou_sifaju_2026", "pdf", 23),
     ("zhejiang", "huzhou_jiaotongyunshuju_2026", "pdf", 30),
+    # 国家信访局: the 2025 执行数 columns (and the changes from them) of 201 40, 208 05 and 合计 miss the sum of
+    # their rows by 0.01
+    ("central", "zhongyang_guojiaxinfangju_2026", "txt", 12),
+    ("central", "zhongyang_guojiaxinfangju_2026", "pdf", 12),
+    # 长春市信访局: totals 0.01 over the sum of their rows (1,682.76 against 1,682.75 in five tables); the 支出总表
+    # prints 0.00 as the 当年预算小计 of 2014002 and 2014099 (so 201 40's 小计 is not their sum); the economic
+    # table's 301 (911.21) and 302 (211.00) are not the sums of their items (920.96, 221.37)
+    ("changchun", "changchun_xinfangju_2026", "txt", 25),
+    ("changchun", "changchun_xinfangju_2026", "pdf", 25),
 ]
+FAMILIES = sorted({family for family, *_ in DOCUMENTS})
 
 
 @cache
@@ -57,7 +67,7 @@ def _plain(text: str) -> str:
 
 def _cells() -> list[tuple[str, str, dict]]:
     out = []
-    for family in ("shenzhen", "zhejiang"):
+    for family in FAMILIES:
         sources = {(stem, source) for fam, stem, source, _ in DOCUMENTS if fam == family}
         for cell in _golden(family):
             out += [
@@ -67,7 +77,7 @@ def _cells() -> list[tuple[str, str, dict]]:
 
 
 def test_every_family_has_thirty_hand_checked_cells_over_its_tables():
-    for family in ("shenzhen", "zhejiang"):
+    for family in FAMILIES:
         cells = _golden(family)
         assert len(cells) >= 30
         assert {"financial_summary", "income_summary", "general_function", "economic", "three_public"} <= {

@@ -86,6 +86,9 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "shenzhen_*.txt", "shenzhen"),
         ("other", "hangzhou_*.txt", "zhejiang"),
         ("other", "huzhou_*.txt", "zhejiang"),
+        ("other", "js_rendabangongting_*.txt", "jiangsu"),
+        ("other", "zhongyang_*.txt", "central"),
+        ("other", "changchun_*.txt", "changchun"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:

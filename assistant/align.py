@@ -308,9 +308,7 @@ def solve(problem: Problem) -> Solution:
     ]
     domains = _above_floors(problem, domains)
     consistent = all(domains)
-    broken = {
-        r for r, d in enumerate(domains) if not d
-    }  # kept out of the sums, placed only when printed full
+    broken = {r for r, d in enumerate(domains) if not d}  # kept out of the sums; placed when printed full
     domains = [d or _every_cell(problem.numbers[r], problem.ncols) for r, d in enumerate(domains)]
     sums = [(p, ch) for p, ch in problem.sums if p not in broken and not broken.intersection(ch)]
     anchors = {k: v for k, v in problem.anchors.items() if k[0] not in broken}

@@ -113,3 +113,18 @@ def test_every_document_audits_with_every_figure_placed(family, stem, source, er
     assert report.count("error") == errors
     assert exit_code(report) == (1 if errors else 0)
     assert all(not t.unplaced for t in doc.tables)
+
+
+@pytest.mark.parametrize("source", ["txt", "pdf"])
+@pytest.mark.parametrize(
+    ("stem", "unit"),
+    [
+        # the cover prints `国家信访局 年度部门预算` and the year on the next line; the unit is the one the
+        # document names (its source folder in the collection it came from says 武汉)
+        ("zhongyang_guojiaxinfangju_2026", "国家信访局"),
+        ("changchun_xinfangju_2026", "长春市信访局"),
+    ],
+)
+def test_the_unit_year_and_kind_are_read_from_the_document(stem, unit, source):
+    doc = parsed(stem, source)
+    assert (doc.unit_name, doc.year, doc.kind) == (unit, 2026, "部门预算")

@@ -44,6 +44,7 @@ class Problem:
     # sums alone (the layout's choice; the audit reports both)
     sum_columns: list[tuple[int, ...] | None] = field(default_factory=list)
     partial: bool = False
+    rates: frozenset[int] = frozenset()  # columns of rates (增减%): a row's rate is not the sum of its rows'
 
 
 @dataclass
@@ -221,9 +222,10 @@ class _Solver:
         family = slack(self.p.rounding, len(children)) if group in self.p.loose else ZERO
         return max(family, *self.p.margins.get(group, (ZERO,)))
 
-    def columns(self, n: int) -> tuple[int, ...] | range:
+    def columns(self, n: int) -> list[int]:
+        """The columns the n-th sum covers: its own (all when absent), never a column of rates."""
         cols = self.p.sum_columns[n] if n < len(self.p.sum_columns) else None
-        return range(self.p.ncols) if cols is None else cols
+        return [c for c in (range(self.p.ncols) if cols is None else cols) if c not in self.p.rates]
 
     def propagate(self, cap: int = 20000) -> None:
         seen: dict[tuple[int, int], tuple[int, ...]] = {}
@@ -356,6 +358,12 @@ def _above_floors(problem: Problem, domains: list[list[Placement]]) -> list[list
     return out
 
 
+def _every_cell(numbers: tuple[Decimal, ...], ncols: int) -> list[Placement]:
+    """A row printing a figure in every cell (0.00 where empty) has one placement, the printed order, even
+    when its own figures break an identity (the audit reports that)."""
+    return [tuple(range(ncols))] if len(numbers) == ncols else []
+
+
 def solve(problem: Problem) -> Solution:
     """Place every figure the identities force; leave the rest undetermined.
 
@@ -372,7 +380,8 @@ def solve(problem: Problem) -> Solution:
     consistent = all(domains)
     if problem.partial:
         domains = [d or _unchecked(problem.numbers[r], problem.ncols) for r, d in enumerate(domains)]
-    broken = {r for r, d in enumerate(domains) if not d}
+    broken = {r for r, d in enumerate(domains) if not d}  # kept out of the sums; placed when printed full
+    domains = [d or _every_cell(problem.numbers[r], problem.ncols) for r, d in enumerate(domains)]
     groups = [
         (g, problem.sum_columns[n] if n < len(problem.sum_columns) else None)
         for n, g in enumerate(problem.sums)
@@ -406,6 +415,7 @@ def solve(problem: Problem) -> Solution:
             groups += [
                 (group, (col,))
                 for col in (cols or range(problem.ncols))
+                if col not in problem.rates
                 if _settle(_with_sums(problem, [(group, (col,))], anchors), domains, broken) is not None
             ]
     problem = _with_sums(problem, groups, anchors, loose, margins)
@@ -439,6 +449,7 @@ def _with_sums(
         margins=dict(margins or {}),
         sum_columns=[c for _, c in groups],
         partial=problem.partial,
+        rates=problem.rates,
     )
 
 

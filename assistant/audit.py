@@ -195,8 +195,9 @@ def _table_findings(table: Table, add: Any) -> None:
     hierarchy = table_hierarchy(
         table, {**template, "hierarchy": layout.get("hierarchy", template["hierarchy"])}
     )
-    top_total = layouts(table.family).get("sides", {}).get("top_total", "")
-    for parent, children in _sum_groups(table.rows, hierarchy, main, top_total):
+    family_sides = layouts(table.family).get("sides", {})
+    top_total, numbered = family_sides.get("top_total", ""), family_sides.get("numbered_total", "")
+    for parent, children in _sum_groups(table.rows, hierarchy, main, top_total, numbered):
         if parent not in vec or any(c not in vec for c in children):
             continue
         row = table.rows[parent]
@@ -205,6 +206,7 @@ def _table_findings(table: Table, add: Any) -> None:
             (cols[k], vec[parent][k], sum((vec[c][k] for c in children), ZERO))
             for k in range(len(cols))
             if vec[parent][k] != sum((vec[c][k] for c in children), ZERO)
+            and cols[k] not in layout.get("rates", [])
         ]
         if not bad:
             add(Finding("ok", "hierarchy", f"{table.name}：{_row(row)} {what}", row.line, table.key))
@@ -293,8 +295,16 @@ def _totals_findings(
     )
     severity = "ok" if have_in == have_out else "error"
     add(Finding(severity, "sides", f"{table.name}：{totals}", total_in.line, table.key))
-    top = sides.get("top_total")
-    subtotal = next((r for r in income if top and re.search(top, r.name)), total_in)
+    top, numbered = sides.get("top_total"), sides.get("numbered_total")
+    # a numbered total (一、本年收入) heads the items under it: they are checked as its sub-items
+    subtotal = next(
+        (
+            r
+            for r in income
+            if top and re.search(top, r.name) and not (numbered and re.match(numbered, r.name))
+        ),
+        total_in,
+    )
     at = income.index(subtotal)  # with a subtotal, its items are printed above it: the numbered ones if any
     items = [r for r in (income if subtotal is total_in else income[:at]) if _is_item(r)]
     if subtotal is not total_in and any(r.level == 1 for r in items):

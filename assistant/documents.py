@@ -279,8 +279,9 @@ def detect_identity(lines: list[str], blocks: list[Block]) -> tuple[str, int, st
     unit_name = _unit_name(lines, spec)
     titles = [b.title for b in blocks if b.kind == "table"] or [line for line in lines[:30] if "预算" in line]
     years = Counter(int(m.group(1)) for t in titles for m in _YEAR.finditer(t))
-    if not years:
-        years = Counter(int(m.group(1)) for line in lines[:40] for m in _YEAR.finditer(line))
+    if not years:  # `[identity] year`: a cover may print the year on a line of its own
+        year_mark = re.compile(spec.get("year", _YEAR.pattern))
+        years = Counter(int(m.group(1)) for line in lines[:40] for m in year_mark.finditer(line))
     if not years:  # tables that print no year (北京's 报表): the year their text names most
         years = Counter(int(m.group(1)) for line in lines for m in _YEAR.finditer(line))
     year = years.most_common(1)[0][0] if years else 0

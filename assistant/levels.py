@@ -36,7 +36,7 @@ def name_levels(rows: list[Row], indents: list[float | None], classes: str = "")
     levels = [0 if _TOTAL.match(row.name) else 1 for row in rows]
     body = [r for r, level in enumerate(levels) if level]
     known = [indents[r] for r in body if indents[r] is not None]
-    if body and len(known) == len(body) and (len(_ranks(known)) > 1 or not classes):
+    if body and len(known) == len(body) and len(_ranks(known)) > 1:  # one indent alone tells no level
         ranks = _ranks(known)
         for r in body:
             levels[r] = ranks[_rank_key(indents[r] or 0.0, ranks)] + 1

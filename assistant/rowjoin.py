@@ -11,6 +11,8 @@ name lines below its figures as above them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from itertools import combinations
 
 from assistant.records import GridRow
 from assistant.tables import parse_number, split_code, split_figures
@@ -111,3 +113,81 @@ def join_wrapped(
                 "".join(p.replace(" ", "") for p in parts) + " " + " ".join(lines[i].split()[-len(figures) :])
             )
     return out, sorted(keep)
+
+
+def join_broken_figures(
+    lines: list[str], data: list[int], ncols: int, fits: Callable[[tuple[Decimal, ...]], bool]
+) -> tuple[list[str], list[int], list[str]]:
+    """Plain text of a table whose narrow figure cells wrap every figure too wide for them (`1682.7` /
+    `总计： 997.20 211.00 474.56 …` / `6`): the heads above and the tails below are joined (1682.76), and
+    the joined figures go among the row's own where the row's identities (`fits`, every cell printed) allow
+    exactly one reading; wrapped figures that are all 0.00 are read as the empty cells they stand for. A row
+    that allows no reading, or several with figures, is left as printed. Returns lines, data, notes."""
+    out, drop, notes = list(lines), set(), []
+    for n in range(1, len(data) - 1):
+        above, at, below = data[n - 1], data[n], data[n + 1]
+        if above in drop or not (at - above == 1 == below - at):
+            continue
+        joined = _joined_heads(lines[above], lines[below])
+        code, rest = split_code(lines[at])
+        name, own = split_figures(rest)
+        if joined is None or not own or len(joined) + len(own) != ncols:
+            continue
+        rows = {row for row in _interleavings(joined, tuple(own)) if fits(row)}
+        if len(rows) == 1:
+            figures = " ".join(str(v) for v in rows.pop())
+            out[at] = " ".join(part for part in (code, name, figures) if part)
+            notes.append(f"第{at + 1}行的数字在窄格中折行印出（上下两行），已按行内恒等式拼回")
+        elif rows and not any(joined):
+            notes.append(f"第{at + 1}行折行印出的数字均为0，按空格读")  # zeros read the same as empty cells
+        else:
+            continue
+        drop.update((above, below))
+    return out, [i for i in data if i not in drop], notes
+
+
+def _joined_heads(head: str, tail: str) -> tuple[Decimal, ...] | None:
+    """`1682.7 0.0` over `6 0` → (1682.76, 0.00): a line of figure heads and a line of their last digits."""
+    heads, tails = head.split(), tail.split()
+    if not heads or len(heads) != len(tails) or not all(t.isdigit() and len(t) <= 2 for t in tails):
+        return None
+    values = [parse_number(h + t) for h, t in zip(heads, tails, strict=True)]
+    if any(parse_number(h) is None or "." not in h for h in heads) or any(v is None for v in values):
+        return None
+    return tuple(v for v in values if v is not None)
+
+
+def _interleavings(first: tuple[Decimal, ...], second: tuple[Decimal, ...]) -> set[tuple[Decimal, ...]]:
+    """Every merge of two sequences keeping each one's order."""
+    size = len(first) + len(second)
+    out = set()
+    for slots in combinations(range(size), len(first)):
+        a, b = iter(first), iter(second)
+        out.add(tuple(next(a) if k in slots else next(b) for k in range(size)))
+    return out
+
+
+def join_centred_labels(lines: list[str], data: list[int]) -> tuple[list[str], list[int], list[str]]:
+    """Plain text of a two- or three-sided table whose narrow label cells wrap their labels around the
+    figures, centred: `一、财政 一、一般公共服务` / `13,649.07 10,528.33 一、基本支出 7,666.68` / `拨款 支出`.
+    A line opening with k figures between a line of k label heads and a line of k label tails (no figures on
+    either) is one line of k labels, each with its figure. Returns lines, data and notes."""
+    out, drop, notes = list(lines), set(), []
+    for n in range(1, len(data) - 1):
+        above, at, below = data[n - 1], data[n], data[n + 1]
+        if above in drop or not (at - above == 1 == below - at):
+            continue
+        tokens = lines[at].split()
+        figures = next((k for k, t in enumerate(tokens) if parse_number(t) is None), len(tokens))
+        heads, tails = lines[above].split(), lines[below].split()
+        if not figures or not len(heads) == len(tails) == figures:
+            continue
+        if any(parse_number(t) is not None for t in heads + tails):
+            continue
+        labels = [h + t for h, t in zip(heads, tails, strict=True)]
+        out[at] = " ".join(
+            [f"{label} {v}" for label, v in zip(labels, tokens, strict=False)] + tokens[figures:]
+        )
+        drop.update((above, below))
+        notes.append(f"第{at + 1}行的项目名称在数字上下折行印出，已拼回：{'、'.join(labels)}")
+    return out, [i for i in data if i not in drop], notes

@@ -22,7 +22,7 @@ from assistant.stacked import read_stacked
 if TYPE_CHECKING:
     from assistant.documents import Block
 
-_NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?$")
+_NUMBER = re.compile(r"^-?(\d+(,\d{3})+|\d+)(\.\d+)?%?$")
 _CODE = re.compile(r"^\[?(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?\]?(?=\s|[^\d,.\s\]]|$)")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _SUBITEM = re.compile(r"^\d+[、.．]")
@@ -30,16 +30,17 @@ _SKIP = re.compile(
     r"^(注[:：]|无$|(单位|部门)预算\d+表$|(单位|部门)预算表\d+$|编制(单位|部门)|预算(单位|部门)|单位[:：]"
     r"|--\s*PAGE|第\s*\d+\s*页|-\s*\d+\s*-$)"
 )
-_UNIT = re.compile(r"单位[:：]\s*(万元|元)")
+_UNIT = re.compile(r"单位[:：]\s*(万元|元|万(?=$))")  # `单位：万` / `元`: 万元 broken over two lines
 _TOTAL = re.compile(r"^(合计|总计)$")
 
 
 def parse_number(token: str) -> Decimal | None:
-    """`10,555,000` → Decimal('10555000'); `0.00` → Decimal('0.00'); anything else → None."""
+    """`10,555,000` → Decimal('10555000'); `0.00` → Decimal('0.00'); a rate `-60.86%` → Decimal('-60.86')
+    (a column of changes in percent); anything else → None."""
     if not _NUMBER.match(token):
         return None
     try:
-        return Decimal(token.replace(",", ""))
+        return Decimal(token.replace(",", "").removesuffix("%"))
     except InvalidOperation:
         return None
 
@@ -195,6 +196,7 @@ def parse_table(
     layout = next(lay for lay in template["layouts"] if all(w in header_text for w in lay["requires"]))
     template = {**template, "hierarchy": layout.get("hierarchy", template["hierarchy"])}  # a layout's own
     unit = next((m.group(1) for i in body[:8] if (m := _UNIT.search(lines[i]))), "元")
+    unit = "万元" if unit == "万" else unit
     words = _header_words(template, set(spec["header"]["words"]))
     wrong = next(
         (t["name"] for t in spec["tables"] if t["name"] in block.title and t["key"] != template["key"]), None
@@ -258,9 +260,13 @@ def _read_body(
         table.rows, table.warnings = rows, table.warnings + notes
         return hierarchy, stacked
     if hierarchy == "sides":
+        if rules.get("centred_labels"):
+            lines, data = _centred_labels(table, lines, data)
         _read_sides(table, lines, data, words, spec["sides"], layout)
         _rebalance_sides(table, spec["sides"])
         return hierarchy, []
+    if rules.get("broken_figures") and not grid:
+        lines, data = _broken_figures(table, layout, lines, data)
     lines, data = _joined_rows(table, lines, data, grid, hierarchy, words, rules)
     codes = {**spec.get("codes", {}), "spaced": template.get("spaced_names", False)}
     wrapped_rows = {"wrapped": rules.get("wrapped"), **template}
@@ -332,6 +338,30 @@ def _joined_rows(
         table.warnings.extend(notes)
     if hierarchy == "names":
         lines, data = join_wrapped(lines, data, lambda line: _is_fragment(line, words))
+    return lines, data
+
+
+def _centred_labels(table: Table, lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
+    """`[lines] centred_labels`: in plain text, labels wrapped around their figures are joined (see rowjoin)."""
+    from assistant.rowjoin import join_centred_labels
+
+    lines, data, notes = join_centred_labels(lines, data)
+    table.warnings.extend(notes)
+    return lines, data
+
+
+def _broken_figures(
+    table: Table, layout: dict, lines: list[str], data: list[int]
+) -> tuple[list[str], list[int]]:
+    """`[lines] broken_figures`: in plain text, figures a narrow cell wrapped are joined back (see rowjoin)."""
+    from assistant.rowjoin import join_broken_figures
+
+    cols = layout["columns"]
+    identities = [(cols.index(t), tuple(cols.index(p) for p in parts)) for t, *parts in layout["identities"]]
+    lines, data, notes = join_broken_figures(
+        lines, data, len(cols), lambda row: bool(row_candidates(row, len(cols), identities))
+    )
+    table.warnings.extend(notes)
     return lines, data
 
 
@@ -890,7 +920,10 @@ def _rebalance_sides(table: Table, sides: dict[str, Any]) -> None:
 
 
 def _side_row(label: str, figures: list[Decimal], i: int, sides: dict[str, Any]) -> Row:
-    level = 1 if _ORDINAL.match(label) else (2 if _subitem(sides).match(label) else 0)
+    total = "numbered_total" in sides and re.match(
+        sides["numbered_total"], label
+    )  # 一、本年支出 over 一、… rows
+    level = 0 if total else 1 if _ORDINAL.match(label) else (2 if _subitem(sides).match(label) else 0)
     return Row("", label, level, i + 1, side_of(label, sides), tuple(figures))
 
 
@@ -924,10 +957,11 @@ def _split_left(
 
 
 def _sum_groups(
-    rows: list[Row], hierarchy: str, side: str = "", top_total: str = ""
+    rows: list[Row], hierarchy: str, side: str = "", top_total: str = "", numbered_total: str = ""
 ) -> list[tuple[int, tuple[int, ...]]]:
     """Row sums: 类 = Σ款, 款 = Σ项 (by code), and the total row = Σ top-level rows (`top_total`: the
-    total that sums them, where a table prints several: 本年支出合计 before 支出总计)."""
+    total that sums them, where a table prints several: 本年支出合计 before 支出总计; `numbered_total`: a
+    numbered total, 一、本年支出, that sums the numbered rows printed under it)."""
     idx = [r for r, row in enumerate(rows) if row.side == side]
     groups: list[tuple[int, tuple[int, ...]]] = []
     if hierarchy == "units":
@@ -977,7 +1011,8 @@ def _sum_groups(
         groups += [(p, tuple(ch)) for p, ch in children.items()]
         top = tuple(r for r in idx if rows[r].level == 1)
     tops = [r for r in idx if rows[r].level == 0 and top_total and re.search(top_total, rows[r].name)]
-    if tops:  # lines after it (结转下年, numbered like the classes) are not part of it
+    numbered = bool(tops) and bool(numbered_total) and re.match(numbered_total, rows[tops[-1]].name)
+    if tops and not numbered:  # lines after it (结转下年, numbered like the classes) are not part of it
         top = tuple(r for r in top if rows[r].line < rows[tops[-1]].line)
     totals = tops or [r for r in idx if rows[r].level == 0 and _TOTAL_NAME.search(rows[r].name)]
     if totals and top:
@@ -1025,7 +1060,9 @@ def _place(
     local = {r: n for n, r in enumerate(rows)}
     sums = [
         (local[p], tuple(local[c] for c in ch))
-        for p, ch in _sum_groups(table.rows, hierarchy, main_side, sides.get("top_total", ""))
+        for p, ch in _sum_groups(
+            table.rows, hierarchy, main_side, sides.get("top_total", ""), sides.get("numbered_total", "")
+        )
     ]
     anchors = _anchors(table, layout, local, sides) if hierarchy == "sides" else {}
     total_row = next((r for r in rows if table.rows[r].level == 0 and _TOTAL.match(table.rows[r].name)), None)
@@ -1036,6 +1073,7 @@ def _place(
         cells = vector(table.rows[r].numbers, placement, len(cols))
         anchors.update({(local[r], c): v for c, v in enumerate(cells)})
     least = {(local[r], cols.index(c)): v for (r, c), v in floors.items() if r in local and c in cols}
+    rates = frozenset(cols.index(c) for c in layout.get("rates", []))
     problem = Problem(
         [table.rows[r].numbers for r in rows],
         len(cols),
@@ -1046,6 +1084,7 @@ def _place(
         rounding=rounding,
         rounded=rounded,
         partial=partial,
+        rates=rates,
     )
     solution = solve(problem)
     if not solution.consistent:
@@ -1067,9 +1106,13 @@ def _place(
                 )
             else:
                 table.cells.append(Cell(r, cols[col], value))
-    for r, row in enumerate(table.rows):  # the income side (and a third side) has a single column
+    left_columns = layout.get("left", ["预算数"])
+    for r, row in enumerate(table.rows):  # the income side (and a third side): one column, or each printed
         if row.side and row.side != main_side:
-            left = layout.get("left", ["预算数"])[0]
+            left = left_columns[0]
+            if len(row.numbers) == len(left_columns) > 1:  # every cell printed (0.00 where empty): in order
+                table.cells.extend(Cell(r, c, v) for c, v in zip(left_columns, row.numbers, strict=True))
+                continue
             table.cells.extend(Cell(r, left, v) for v in row.numbers[:1])
             if len(row.numbers) > 1:
                 table.unplaced.append(f"第{row.line}行「{row.name}」{row.side}方有多个数字")
@@ -1131,6 +1174,11 @@ def row_keys(table: Table) -> dict[str, int]:
             keys["类:" + _ORDINAL.sub("", row.name)] = r
         if row.level == 0 and re.search(r"(合计|总计)$", row.name):
             keys[TOTAL_KEY] = r
+    rows = [r for r, row in enumerate(table.rows) if row.side == main]
+    if TOTAL_KEY not in keys and len(rows) == 1 and table.rows[rows[0]].code:
+        keys[TOTAL_KEY] = rows[
+            0
+        ]  # one coded row and no 合计 (a department of one unit): the row is the total
     return keys
 
 

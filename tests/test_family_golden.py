@@ -71,6 +71,7 @@ PARSED = [
     ("other/js_jianchayuan_2017.txt", 0),
     ("other/js_jianchayuan_2018.txt", 0),
     ("other/js_jianchayuan_2019.txt", 0),
+    ("other/js_rendabangongting_2017.txt", 0),
     ("other/js_rendabangongting_2018.txt", 0),
     ("other/js_renda_changweihui_bangongting_2019_biao.txt", 0),
     ("other/js_shengweibangongting_2017_biao.txt", 0),

@@ -100,6 +100,9 @@ def test_an_extending_family_replaces_the_tables_it_redefines() -> None:
         ("other", "yantai_*.txt", "zongti"),
         ("other", "beijing_*.txt", "beijing"),
         ("other", "xian_*.txt", "xian"),
+        ("other", "js_rendabangongting_*.txt", "jiangsu"),
+        ("other", "zhongyang_*.txt", "central"),
+        ("other", "changchun_*.txt", "changchun"),
     ],
 )
 def test_documents_are_detected_as_their_family(folder: str, pattern: str, expected: str) -> None:

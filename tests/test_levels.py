@@ -48,6 +48,14 @@ def test_indents_that_do_not_differ_leave_the_levels_to_the_names():
     assert levels == [0, 1, 2, 3, 1, 2, 3, 3, 3] and warning == ""
 
 
+def test_one_indent_alone_leaves_the_levels_to_the_figures():
+    # projects printed in a column of their own under their 一级项目, every name at the same indent in its cell
+    rows = _rows(
+        ("合计", "474.56"), ("综合管理", "474.56"), ("信访专项经费", "30.00"), ("驻京经费", "444.56")
+    )
+    assert name_levels(rows, [3.0] * 4) == ([0, 1, 2, 2], "")
+
+
 def test_economic_rows_are_two_levels():
     rows = _rows(
         ("合计", "3745.07"), ("工资福利支出", "2709.90"), ("基本工资", "98.00"), ("商品和服务支出", "760.37")

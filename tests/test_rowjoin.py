@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from assistant.align import row_candidates
 from assistant.records import GridRow
-from assistant.rowjoin import join_ruled, join_wrapped
+from assistant.rowjoin import join_broken_figures, join_centred_labels, join_ruled, join_wrapped
 from assistant.tables import split_figures
 
 D = Decimal
@@ -108,3 +109,56 @@ def test_a_figure_broken_in_its_narrow_cell_is_read_from_the_ruled_cells():
         "第2行的数字在窄格中折行印出，按表格线内的数字读取",
         "第4行的数字在窄格中折行印出，按表格线内的数字读取",
     ]
+
+
+# 合计 | 小计 | 基本支出 | 人员经费 | 公用经费 | 项目支出 | 结转小计 | 结转基本 | 结转人员 | 结转公用 | 结转项目
+ELEVEN = [(0, (1, 6)), (1, (2, 5)), (2, (3, 4)), (6, (7, 10)), (7, (8, 9))]
+
+
+def _fits(row: tuple[Decimal, ...]) -> bool:
+    return bool(row_candidates(row, 11, ELEVEN))
+
+
+@pytest.mark.parametrize(
+    ("printed", "joined", "notes"),
+    [
+        (  # narrow cells wrapped 1682.76, 1682.76, 1208.20 and two zeros above and below the row
+            ["1682.7 1682.7 1208.2 0.0 0.0", "总计： 997.20 211.00 474.56 0.00 0.00 0.00", "6 6 0 0 0"],
+            ["总计： 1682.76 1682.76 1208.20 997.20 211.00 474.56 0.00 0.00 0.00 0.00 0.00"],
+            ["第2行的数字在窄格中折行印出（上下两行），已按行内恒等式拼回"],
+        ),
+        (  # only zeros wrapped, and 178.42 fits 人员经费 or 公用经费: the zeros read as empty cells
+            ["0.0 0.0", "208 社会保障和就业支出 178.42 178.42 178.42 178.42 0.00 0.00 0.00 0.00 0.00", "0 0"],
+            ["208 社会保障和就业支出 178.42 178.42 178.42 178.42 0.00 0.00 0.00 0.00 0.00"],
+            ["第2行折行印出的数字均为0，按空格读"],
+        ),
+        (  # the lines around the row are names, not figure heads and tails: left as printed
+            ["一般", "2014002 458.00 458.00", "行政管理事务"],
+            ["一般", "2014002 458.00 458.00", "行政管理事务"],
+            [],
+        ),
+    ],
+)
+def test_figures_wrapped_in_narrow_cells_are_joined_back(printed, joined, notes):
+    lines, data, found = join_broken_figures(printed, list(range(len(printed))), 11, _fits)
+    assert [lines[i] for i in data] == joined
+    assert found == notes
+
+
+@pytest.mark.parametrize(
+    ("printed", "joined"),
+    [
+        (
+            ["一、财政 一、一般公共服务", "13,649.07 10,528.33 一、基本支出 7,666.68", "拨款 支出"],
+            ["一、财政拨款 13,649.07 一、一般公共服务支出 10,528.33 一、基本支出 7,666.68"],
+        ),
+        (["收入合", "13,649.07 支出合计 13,649.07", "计"], ["收入合计 13,649.07 支出合计 13,649.07"]),
+        (  # two heads over one figure: not a centred label
+            ["2.政府性 三、单位预留机", "三、国防支出 128.43", "基金预算 动经费"],
+            ["2.政府性 三、单位预留机", "三、国防支出 128.43", "基金预算 动经费"],
+        ),
+    ],
+)
+def test_labels_wrapped_around_their_figures_are_joined_back(printed, joined):
+    lines, data, _ = join_centred_labels(printed, list(range(len(printed))))
+    assert [lines[i] for i in data] == joined

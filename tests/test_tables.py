@@ -56,8 +56,11 @@ def test_seed_cells_match_the_hand_checked_golden_file():
         ("0.00", D("0.00")),
         ("125360,898", D("125360898")),
         ("86,959,408.34", D("86959408.34")),
+        ("-60.86%", D("-60.86")),  # a change in percent
+        ("1009.71%", D("1009.71")),
         ("合计", None),
         ("1,2", None),
+        ("%", None),
         ("", None),
     ],
 )
@@ -708,3 +711,52 @@ def test_a_code_without_its_parent_row_sums_into_the_nearest_printed_ancestor():
     assert _sum_groups(table.rows, "code") == [(1, (2, 3)), (0, (1,))]
     assert [r.detail for r in table.rows[2:]] == ["50101 工资奖金津补贴"] * 2
     assert table.unplaced == []
+
+
+CHANGCHUN_FISCAL = [
+    "财政拨款收支总表(预算表4)",
+    "预算单位：长春市某局 单位：万",
+    "元",
+    "收 入 支 出",
+    "项 目 本年预算 编制预算 上年结转 项 目 本年预算 编制预算 上年结转",
+    "一、本年收入 100.00 90.00 10.00 一、本年支出 100.00 90.00 10.00",
+    "一般公共预算拨款 100.00 90.00 10.00 一、一般公共服务支出 60.00 60.00 0.00",
+    "政府性基金预算拨款 0.00 0.00 0.00 二、住房保障支出 40.00 30.00 10.00",
+    "二、结转下年支出",
+    "收 入 总 计 100.00 90.00 10.00 支 出 总 计 100.00 90.00 10.00",
+]
+
+
+def test_a_two_sided_table_with_every_column_on_both_sides():
+    block = Block("table", "fiscal_summary", CHANGCHUN_FISCAL[0], 0, len(CHANGCHUN_FISCAL), "changchun")
+    table = parse_table(block, CHANGCHUN_FISCAL, 2026)
+    assert table.unit == "万元"  # `单位：万` / `元` broken over two lines
+    placed = {(table.rows[c.row].name, c.column): format_decimal(c.value) for c in table.cells}
+    assert [placed[("一、本年收入", c)] for c in ("本年预算", "编制预算", "上年结转")] == [
+        "100.00",
+        "90.00",
+        "10.00",
+    ]
+    assert [placed[("二、住房保障支出", c)] for c in ("本年预算", "编制预算", "上年结转")] == [
+        "40.00",
+        "30.00",
+        "10.00",
+    ]
+    # 一、本年支出 totals the functions numbered 一、二、 again under it
+    levels = {row.name: (row.side, row.level) for row in table.rows}
+    assert levels["一、本年支出"] == ("支出", 0) and levels["一、一般公共服务支出"] == ("支出", 1)
+    assert levels["一般公共预算拨款"] == ("收入", 2)
+    assert not table.unplaced and not table.warnings
+
+
+@pytest.mark.parametrize(
+    ("rows", "total"),
+    [
+        ([Row("105001", "长春市某局", 2, 5, "", (D(1),))], 0),  # a department of one unit, no 合计 printed
+        ([Row("105001", "长春市某局", 2, 5, "", (D(1),)), Row("105002", "某中心", 2, 6, "", (D(1),))], None),
+        ([Row("", "某局", 1, 5, "", (D(1),))], None),  # a row without a code is not taken for the total
+    ],
+)
+def test_a_table_of_one_coded_row_is_its_own_total(rows, total):
+    table = Table("income_summary", "", "", "万元", ["合计"], rows)
+    assert row_keys(table).get("总计") == total

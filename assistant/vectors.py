@@ -167,6 +167,7 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
         "line_start": chunk.line_start,
         "line_end": chunk.line_end,
         "page": chunk.page,
+        "path": chunk.path,
     }
 
 
@@ -184,6 +185,7 @@ def chunk_from_metadata(chunk_id: str, metadata: dict[str, Any]) -> Chunk:
         line_start=int(metadata.get("line_start", 0)),
         line_end=int(metadata.get("line_end", 0)),
         page=int(metadata.get("page", 0)),
+        path=str(metadata.get("path", "")),
     )
 
 

@@ -49,6 +49,27 @@ def test_a_narrative_file_pairs_with_the_table_file_of_its_unit_and_year() -> No
     }
 
 
+@pytest.mark.parametrize(
+    ("narrative", "tables"),
+    [
+        ("js_zhengxiebangongting_2017", "js_zhengxiebangongting_2017_biao"),
+        ("js_shengweibangongting_2017", "js_shengweibangongting_2017_biao"),
+        ("js_zhengxiebangongting_2018", "js_zhengxiebangongting_2018_biao"),
+        ("js_shengweibangongting_2018_wenjian", "js_shengweibangongting_2018_biao"),
+        ("js_renda_changweihui_2019", "js_renda_changweihui_bangongting_2019_biao"),
+    ],
+)
+def test_every_jiangsu_narrative_file_is_read_as_narrative_and_finds_its_tables(
+    narrative: str, tables: str
+) -> None:
+    """A Jiangsu narrative file lists the tables in its contents and prints their part as a bare title: it is a
+    budget's narrative (not refused for having no table), and it pairs with the table file of its unit and year."""
+    text, table_file = read_document(OTHER / f"{narrative}.txt"), read_document(OTHER / f"{tables}.txt")
+    assert is_narrative_only(text) and not is_narrative_only(table_file)
+    assert text.section("主要职能") is not None
+    assert [(p.tables, p.narrative) for p in find_pairs([table_file, text])] == [(tables, narrative)]
+
+
 @pytest.mark.parametrize("unit", ["caizhengju", "sifaju"])
 def test_a_beijing_narrative_is_joined_to_its_tables(unit: str) -> None:
     """北京 publishes the 情况说明 (narrative only) and the 报表 apart: the two are one budget."""

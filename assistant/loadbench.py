@@ -347,6 +347,13 @@ def question_scopes(index: Path, questions: list[LoadQuestion]) -> dict[str, tup
     return out
 
 
+def about_unchanged(before: dict[str, tuple[str, ...]], after: dict[str, tuple[str, ...]]) -> set[str]:
+    """The questions about documents a rebuild leaves as they were: about some documents (not the corpus, the
+    catalogue, a refusal) and about the same ones over the old build and the new (a question also naming the
+    added unit rightly changes its answer)."""
+    return {q for q, docs in before.items() if docs and after.get(q) == docs}
+
+
 async def _reindex(
     url: str,
     questions: list[LoadQuestion],
@@ -357,7 +364,8 @@ async def _reindex(
     plan: LoadPlan,
 ) -> dict[str, Any]:
     """Answers before; then the load, the rebuild in another process and the probe for the new document;
-    degraded: an answer about documents the rebuild leaves as they were that differs from before."""
+    degraded: an answer about documents the rebuild leaves as they were (the same scope over the old build
+    and the new) that differs from before."""
     folder, index, new = paths
     # each question in a session of its own, before and during: no earlier turn changes its answer
     before = await run_stage(url, questions, 8, len(questions), plan.max_stage_s, turns=1)
@@ -377,7 +385,8 @@ async def _reindex(
     await asyncio.sleep(5)  # answers after the swap too
     stop.set()
     replies = await load
-    unchanged = [r for r in replies if r.question.id in baseline and scopes.get(r.question.id)]
+    same = about_unchanged(scopes, question_scopes(index, questions))
+    unchanged = [r for r in replies if r.question.id in baseline and r.question.id in same]
     degraded = [r for r in unchanged if r.status == "ok" and r.answer != baseline[r.question.id]]
     return {
         "clients": plan.flood_clients,

@@ -13,7 +13,14 @@ import pytest
 from assistant.cli import main
 from assistant.index import build_index
 from assistant.load import LoadQuestion, Reply, StageResult, load_mix, run_stage, text_of
-from assistant.loadbench import NEW_DOCUMENT, probe_question, question_scopes, scratch_corpus, targets
+from assistant.loadbench import (
+    NEW_DOCUMENT,
+    about_unchanged,
+    probe_question,
+    question_scopes,
+    scratch_corpus,
+    targets,
+)
 from tests.conftest import OTHER_ID, SEED, SEED_ID
 from tests.servers import start_with_staff
 
@@ -150,6 +157,24 @@ def test_the_probe_asks_about_the_new_document_alone() -> None:
 )
 def test_question_scopes(two_doc_index: Path, question: str, document: str, scope: tuple[str, ...]) -> None:
     assert question_scopes(two_doc_index, [LoadQuestion("q", question, (), document)]) == {"q": scope}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "same"),
+    [
+        ({"a": ("x",), "b": ("x", "y")}, {"a": ("x",), "b": ("x", "y")}, {"a", "b"}),
+        (
+            {"a": ("x",), "b": ("x", "y")},
+            {"a": ("x",), "b": ("x", "y", "new")},
+            {"a"},
+        ),  # names the added unit
+        ({"a": (), "b": ("x",)}, {"a": (), "b": ("new",)}, set()),  # the corpus; now about the added unit
+    ],
+)
+def test_only_questions_whose_scope_the_rebuild_keeps_are_about_unchanged_documents(
+    before: dict, after: dict, same: set
+) -> None:
+    assert about_unchanged(before, after) == same
 
 
 def _stage(clients: int, pause: float, p95: float, busy: int = 0) -> dict[str, Any]:

@@ -640,7 +640,7 @@ def _login(app: Any, users: dict[str, bytes], db: Any) -> Any:
     gate = LoginGate(users, DatabaseLoginAttempts(db), settings)
     # in the app database, so every server of that database knows every session
     sessions = DatabaseSessions(db, settings.idle, settings.lifetime)
-    add_login_routes(app, gate, LoginPool(settings.workers, settings.queue), sessions)
+    add_login_routes(app, gate, LoginPool(settings.workers, settings.queue, settings.nice), sessions)
     app.add_middleware(LoginRedirect, sessions=sessions)
     app.state.sessions = sessions
     return session_user(sessions)

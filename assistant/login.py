@@ -5,18 +5,21 @@ must wait or is locked out is refused without looking at the password; `precheck
 queueing for a password check), checks it with bcrypt (an unknown
 name costs one bcrypt of the accounts' own cost, like a known one), records a failure under the account and
 the address, and logs one line when a failure locks either. `LoginPool` runs those checks on a thread of
-their own with a bounded queue, so a flood of logins can neither stall the server's event loop nor take
-every core from the public chat.
+their own with a bounded queue and a lower CPU priority, so a flood of logins can neither stall the
+server's event loop nor take a core from the public chat. One check at a time per account and per address:
+a try arriving while one is being checked is refused at once (it would only queue behind a slow bcrypt).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,6 +41,7 @@ class LoginSettings:
     lifetime: float = 24 * HOUR  # and this long after its login, whatever happens
     workers: int = 1  # threads checking passwords
     queue: int = 8  # logins waiting for them before more are turned away
+    nice: int = 10  # how much lower those threads' CPU priority is than the answers' (Linux nice, 0-19)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LoginSettings:
@@ -61,6 +65,7 @@ class LoginSettings:
             address=address,
             idle=_number(environ, "BUDGET_QA_SESSION_IDLE", 8 * HOUR, least=1),
             lifetime=_number(environ, "BUDGET_QA_SESSION_MAX", 24 * HOUR, least=1),
+            nice=int(min(19, _number(environ, "BUDGET_QA_LOGIN_NICE", 10))),
         )
 
 
@@ -96,6 +101,8 @@ class LoginGate:
     ):
         self.users, self.attempts, self.settings, self.clock = users, attempts, settings, clock
         self.dummy = dummy_hash(users)
+        self._checking: set[str] = set()  # account and address keys with a password check under way
+        self._lock = threading.Lock()
 
     def verdicts(self, user: str, address: str, now: float) -> tuple[Verdict, Verdict]:
         """(the account's verdict, the address's verdict) at `now`."""
@@ -112,10 +119,32 @@ class LoginGate:
         verdict = stricter(*self.verdicts(user, address, self.clock()))
         return None if verdict.allowed else Outcome(False, False, verdict)
 
+    @contextmanager
+    def checking(self, user: str, address: str) -> Iterator[Outcome | None]:
+        """Claim the one check the account and the address may have under way: yields None when claimed
+        (released on exit), else the refusal of a try made while another is being checked."""
+        keys = {account_key(user), address_key(address)}
+        with self._lock:
+            busy = bool(self._checking & keys)
+            if not busy:
+                self._checking |= keys
+        if busy:
+            yield Outcome(False, False, Verdict("wait", self.clock() + 1))
+            return
+        try:
+            yield None
+        finally:
+            with self._lock:
+                self._checking -= keys
+
     def attempt(self, user: str, password: str, address: str) -> Outcome:
         refused = self.precheck(user, address)  # again: a failure may have been recorded meanwhile
         if refused is not None:
             return refused
+        return self._check(user, password, address)
+
+    def _check(self, user: str, password: str, address: str) -> Outcome:
+        """The bcrypt check, then the failure recorded and a lockout logged."""
         now = self.clock()
         if verify(self.users, self.dummy, user, password):
             self.attempts.clear(account_key(user))
@@ -140,10 +169,16 @@ class Busy(Exception):
 
 
 class LoginPool:
-    """A few threads for password checks, and at most `queue` logins waiting for them."""
+    """A few threads for password checks, at a lower CPU priority (`nice`), and at most `queue` logins
+    waiting for them."""
 
-    def __init__(self, workers: int = 1, queue: int = 8):
-        self.executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="login")
+    def __init__(self, workers: int = 1, queue: int = 8, nice: int = 0):
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(1, workers),
+            thread_name_prefix="login",
+            initializer=lower_priority,
+            initargs=(nice,),
+        )
         self.limit = max(1, workers) + max(0, queue)
         self.pending = 0
         self._lock = threading.Lock()
@@ -162,3 +197,14 @@ class LoginPool:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def lower_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by `nice` (Linux sets it per thread; elsewhere a no-op)."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:  # not permitted here: the checks run at the normal priority
+        log.warning("helpdesk login: could not lower the password checks' CPU priority")

@@ -113,10 +113,8 @@ class LoginRoutes:
         if not user or not password:
             return answer(browser, 400, BAD_FORM, user)
         address = request.client.host if request.client else "unknown"
-        try:  # a try that may not be checked is refused at once, not queued behind password checks
-            outcome = await asyncio.to_thread(self.gate.precheck, user, address) or await self.pool.run(
-                self.gate.attempt, user, password, address
-            )
+        try:
+            outcome = await self.decide(user, password, address)
         except Busy:
             return answer(browser, 503, BUSY, user, retry=1)
         if outcome.ok:
@@ -124,6 +122,15 @@ class LoginRoutes:
         now = self.gate.clock()
         status, message = refusal(outcome, now)
         return answer(browser, status, message, user, retry=outcome.verdict.seconds(now))
+
+    async def decide(self, user: str, password: str, address: str) -> Outcome:
+        """A try that may not be checked now (throttled, or its account or address already being checked)
+        is refused at once; only the others queue for a password check."""
+        refused = await asyncio.to_thread(self.gate.precheck, user, address)
+        if refused is not None:
+            return refused
+        with self.gate.checking(user, address) as refused:
+            return refused or await self.pool.run(self.gate.attempt, user, password, address)
 
     def opened(self, request: Request, browser: bool, user: str) -> Response:
         """The answer to a right password: a new session in the cookie, then the helpdesk."""

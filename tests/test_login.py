@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -114,12 +115,14 @@ def test_each_lockout_is_one_log_line_without_the_password(
                 "BUDGET_QA_LOGIN_LOCK_SECONDS": "120",
                 "BUDGET_QA_SESSION_IDLE": "600",
                 "BUDGET_QA_SESSION_MAX": "3600",
+                "BUDGET_QA_LOGIN_NICE": "30",
             },
             LoginSettings(
                 account=Policy(free=1, delay=0.5, lock_after=5, lockout=120),
                 address=Policy(free=4, delay=0.5, lock_after=12, lockout=120),
                 idle=600,
                 lifetime=3600,
+                nice=19,
             ),
         ),
     ],
@@ -133,6 +136,7 @@ def test_default_settings() -> None:
     assert (defaults.account.free, defaults.account.lock_after, defaults.account.lockout) == (3, 10, 900)
     assert (defaults.address.free, defaults.address.lock_after) == (10, 30)
     assert (defaults.idle, defaults.lifetime) == (8 * 3600, 24 * 3600)
+    assert (defaults.workers, defaults.queue, defaults.nice) == (1, 8, 10)
 
 
 @pytest.mark.parametrize(
@@ -187,3 +191,48 @@ def test_the_pool_runs_checks_off_the_event_loop_and_turns_a_flood_away() -> Non
 
     assert asyncio.run(main()) == (["busy", True], 0)
     pool.close()
+
+
+@pytest.mark.parametrize(
+    ("second", "claimed"),
+    [
+        (("staff", "10.0.0.1"), False),  # the same account from the same address
+        (("staff", "10.0.0.2"), False),  # the same account from elsewhere
+        (("other", "10.0.0.1"), False),  # another name from the same address
+        (("other", "10.0.0.2"), True),  # neither: checked side by side
+    ],
+)
+def test_one_check_at_a_time_per_account_and_per_address(
+    gate: LoginGate, second: tuple[str, str], claimed: bool
+) -> None:
+    with gate.checking("staff", "10.0.0.1") as first:
+        assert first is None
+        with gate.checking(*second) as refused:
+            if claimed:
+                assert refused is None
+            else:
+                assert refused is not None
+                assert (refused.ok, refused.checked, refused.verdict) == (
+                    False,
+                    False,
+                    Verdict("wait", gate.clock() + 1),
+                )
+    with gate.checking(*second) as again:  # both released
+        assert again is None
+    assert gate.attempts.failures(account_key("staff"), 0) == []  # a refusal is not a failure
+
+
+def test_the_pool_checks_passwords_at_a_lower_cpu_priority() -> None:
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priority on this system")
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    pool = LoginPool(workers=1, queue=1, nice=5)
+
+    def own_priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    try:
+        assert asyncio.run(pool.run(own_priority)) == min(19, base + 5)
+        assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the serving threads keep theirs
+    finally:
+        pool.close()

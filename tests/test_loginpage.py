@@ -242,8 +242,9 @@ def test_the_chat_keeps_answering_through_a_flood_of_logins(index_dir: Path, tmp
         chat = Client(running.url, verbose=False)
         statuses: list[int] = []
 
-        def wrong(n: int) -> None:
-            statuses.append(login(running.url, f"wrong-{n}", address=f"10.3.0.{n % 8}").status_code)
+        def wrong(n: int) -> None:  # eight names from eight addresses: eight checks side by side
+            sent = login(running.url, f"wrong-{n}", user=f"guess{n % 8}", address=f"10.3.0.{n % 8}")
+            statuses.append(sent.status_code)
 
         answers: list[str] = []
         with ThreadPoolExecutor(8) as flood:
@@ -252,8 +253,23 @@ def test_the_chat_keeps_answering_through_a_flood_of_logins(index_dir: Path, tmp
                 messages, *_ = chat.predict("物业管理费是多少？", api_name="/chat")
                 answers.append(str(messages[-1]["content"]))
             finished_during = len(answers)
-        assert set(statuses) <= {400, 503} and statuses.count(400) >= 8
+        assert set(statuses) <= {400, 429, 503} and statuses.count(400) >= 8
         assert finished_during >= 5 and all("850,000元" in a for a in answers)
+    finally:
+        running.close()
+
+
+def test_a_try_while_its_account_is_being_checked_is_refused_at_once(index_dir: Path, tmp_path: Path) -> None:
+    running = serving(index_dir, tmp_path, LENIENT, rounds=13)  # each check takes a while
+    try:
+        with ThreadPoolExecutor(4) as tries:
+            sent = list(
+                tries.map(lambda n: login(running.url, f"wrong-{n}", address=f"10.4.0.{n}"), range(4))
+            )
+        statuses = sorted(r.status_code for r in sent)
+        assert statuses == [400, 429, 429, 429], [r.text for r in sent]
+        refused = next(r for r in sent if r.status_code == 429)
+        assert refused.json() == {"error": "尝试过于频繁，请 1 秒后再试。", "retry_after": 1}
     finally:
         running.close()
 

@@ -407,13 +407,15 @@ async def _reindex(
 
 
 async def _swapped(index: Path, rebuild: Any) -> float | None:
-    """When CURRENT named another build (polled every 0.1 s while the rebuild runs), or None."""
+    """When CURRENT named another build, or None: polled every 0.1 s while the rebuild runs, and dated by
+    the file's own time (a busy event loop may notice the change late)."""
     pointer = index / "CURRENT"
     first = pointer.read_text(encoding="utf-8")
     while True:
         try:
             if pointer.read_text(encoding="utf-8") != first:
-                return time.monotonic()
+                late = max(0.0, time.time() - pointer.stat().st_mtime)
+                return time.monotonic() - late
         except OSError:
             pass
         if rebuild.returncode is not None:

@@ -16,6 +16,7 @@ serving process holds a fresh lease on it, so a server never loses the folder it
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -385,7 +386,7 @@ def _parse_all(
         report(f"parsed {f.name}", n, len(files))
         if isinstance(read, BudgetQAError):
             if not skip_bad:
-                raise read
+                raise _stopped(read, len(files))
             result.skipped.append(str(read))
             continue
         parsed.append((f, read))
@@ -399,6 +400,16 @@ def _parse_all(
     if not docs:
         raise InputError("no document could be indexed")
     return docs, result
+
+
+def _stopped(err: BudgetQAError, files: int) -> BudgetQAError:
+    """A file that cannot be read stops the build; with others beside it, say that nothing changed and how
+    to index the rest."""
+    if files < 2:
+        return err
+    stopped = copy.copy(err)
+    stopped.args = (f"{err}; nothing was indexed (--skip-bad indexes the other files)",)
+    return stopped
 
 
 def _joined_companions(

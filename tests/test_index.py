@@ -155,9 +155,11 @@ def test_skip_bad_with_nothing_good_fails_and_builds_nothing(tmp_path: Path) -> 
 
 def test_without_skip_bad_the_first_bad_file_stops_the_build(tmp_path: Path, corpus: Path) -> None:
     bad = _bad_files(tmp_path / "bad")["not-a-budget"]
-    with pytest.raises(NotABudgetError):
+    with pytest.raises(NotABudgetError) as err:
         build_index([corpus, bad], tmp_path / "index", with_vectors=False)
     assert not (tmp_path / "index" / "CURRENT").exists()
+    assert str(err.value).endswith("; nothing was indexed (--skip-bad indexes the other files)")
+    assert "\n" not in str(err.value)
 
 
 def test_corpus_files_expands_folders_sorted(tmp_path: Path) -> None:

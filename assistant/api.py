@@ -203,6 +203,9 @@ class UnitDocument(BaseModel):
     id: str
     year: int
     kind: str = Field(description="部门预算 | 单位预算")
+    budget_units: list[str] = Field(
+        default_factory=list, description="部门预算按单位列出的预算单位（本级在前）；可在问题中直接提及"
+    )
 
 
 class UnitOut(BaseModel):

@@ -328,14 +328,19 @@ class Catalog:
     def districts(self) -> set[str]:
         return {u.district for u in self.units.values() if u.district}
 
+    def _labels(self, document: str) -> list[str]:
+        """The budget units a department budget prints rows for (its own part first), as answers name them."""
+        return [m.label for m in sorted(self.members.get(document, []), key=lambda m: not m.own)]
+
     def listing(self) -> list[dict[str, Any]]:
-        """Units with their years and kinds, for `budget-qa units` and the app's coverage panel."""
+        """Units with their years and kinds (and a department budget's budget units), for `budget-qa units`,
+        the API, the MCP server and the app's coverage panel."""
         return [
             {
                 "unit": u.name,
                 "district": u.district,
                 "documents": [
-                    {"id": e.id, "year": e.key.year, "kind": e.key.kind}
+                    {"id": e.id, "year": e.key.year, "kind": e.key.kind, "budget_units": self._labels(e.id)}
                     for e in sorted(u.documents, key=lambda e: (e.key.year, e.key.kind))
                 ],
                 "names": sorted(u.names - {normalise(u.name)}, key=len),

@@ -265,7 +265,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     from assistant.index import open_live
 
     _, store = open_live(index_dir(args))
-    catalog = Catalog.from_rows(store.documents())
+    catalog = Catalog.from_rows(store.documents(), store.unit_table_rows())
     listing = catalog.listing()
     if args.json:
         for unit in listing:
@@ -277,6 +277,9 @@ def cmd_units(args: argparse.Namespace) -> int:
         held = "、".join(f"{d['year']}年{d['kind']}" for d in unit["documents"])
         names = "、".join(unit["names"][:4])
         print(f"  {unit['unit']}  {held}  ({names})")
+        for doc in unit["documents"]:
+            if doc["budget_units"]:
+                print(f"    {doc['year']}年{doc['kind']}含预算单位：{'、'.join(doc['budget_units'])}")
     for duplicate, kept in sorted(catalog.duplicates.items()):
         print(f"  note: {duplicate} is the same budget as {kept}; answers use {kept}")
     return 0

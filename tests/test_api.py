@@ -225,7 +225,9 @@ def test_units_lists_the_catalogue_as_the_command_line_does(
     assert got == list_units(engine.catalog)
     assert (got["documents"], got["years"], got["kinds"]) == (1, [2024], ["单位预算"])
     assert got["units"][0]["unit"] == SME
-    assert got["units"][0]["documents"] == [{"id": SEED_ID, "year": 2024, "kind": "单位预算"}]
+    assert got["units"][0]["documents"] == [
+        {"id": SEED_ID, "year": 2024, "kind": "单位预算", "budget_units": []}
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     printed = subprocess.run(
         [sys.executable, "-m", "assistant", "--index", str(seed_index), "units", "--json"],

@@ -248,4 +248,6 @@ def test_list_units_is_the_catalogue(seed: Assistant) -> None:
         "duplicates": {},
     }
     assert got["units"][0]["unit"] == SME
-    assert got["units"][0]["documents"] == [{"id": SEED_ID, "year": 2024, "kind": "单位预算"}]
+    assert got["units"][0]["documents"] == [
+        {"id": SEED_ID, "year": 2024, "kind": "单位预算", "budget_units": []}
+    ]

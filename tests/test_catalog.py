@@ -215,6 +215,23 @@ def test_members_of_each_document(departments: Catalog) -> None:
 
 
 @pytest.mark.parametrize(
+    ("unit", "budget_units"),
+    [
+        ("杭州市气象局", ["杭州市气象局（本级）", "杭州市气象服务中心（杭州市预警信息发布中心）"]),
+        ("无锡市信访局", ["无锡市信访局（本级）", "无锡市人民来访接待中心"]),
+        ("深圳市财政局", []),  # a budget of the department's own part alone lists none
+        ("上海市信访办公室", []),
+    ],
+)
+def test_the_listing_names_each_department_budgets_units(
+    departments: Catalog, unit: str, budget_units: list[str]
+) -> None:
+    listing = {u["unit"]: u for u in departments.listing()}
+    (document,) = listing[unit]["documents"]
+    assert document["budget_units"] == budget_units
+
+
+@pytest.mark.parametrize(
     ("question", "documents", "expected"),
     [
         ("杭州市气象服务中心的收入是多少", (), [("杭州市气象服务中心", "hz")]),

@@ -224,7 +224,9 @@ def test_passages_carry_their_section_and_citation(served: tuple[list[Any], list
 def test_list_units_names_the_seed(served: tuple[list[Any], list[Any], Any]) -> None:
     got = served[1][8].structured_content
     assert got["units"][0]["unit"] == SME
-    assert got["units"][0]["documents"] == [{"id": SEED_ID, "year": 2024, "kind": "单位预算"}]
+    assert got["units"][0]["documents"] == [
+        {"id": SEED_ID, "year": 2024, "kind": "单位预算", "budget_units": []}
+    ]
 
 
 def test_a_wrong_argument_is_a_tool_error(served: tuple[list[Any], list[Any], Any]) -> None:

@@ -583,11 +583,14 @@ def _part_and_whole(frame: Frame) -> None:
 
 
 def _locator_first(frame: Frame) -> None:
-    """一般公共预算支出里，委托业务费和差旅费哪个多: the first term only says where the ones reckoned with are."""
-    if frame.op not in ("sum", "difference", "multiple") or len(frame.mentions) < 3:
+    """一般公共预算支出里，委托业务费和差旅费哪个多 / 基本支出中的商品和服务支出各明细项: the first term only
+    says where the ones reckoned with or broken down are."""
+    least = {"sum": 3, "difference": 3, "multiple": 3, "breakdown": 2}.get(frame.op)
+    if least is None or len(frame.mentions) < least:
         return
     first, second = frame.mentions[:2]
-    if re.fullmatch(r"(中|里|当中|之中|里面)[，,]?的?", frame.question[first.end : second.start]):
+    gap = frame.question[first.end : second.start]
+    if re.fullmatch(r"(中|里|当中|之中|里面)[，,]?的?", gap) or locates(frame.question, first, second):
         frame.mentions = frame.mentions[1:]
 
 

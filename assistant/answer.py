@@ -14,6 +14,7 @@ from decimal import Decimal
 from assistant import across as ops
 from assistant.catalog import Entry, Member
 from assistant.compute import amount, exact_in, percent, plain, states, to_yuan, yuan
+from assistant.narrative import excerpt
 from assistant.records import Answer, Citation, Fact, Value, format_decimal
 from assistant.resolve import CellRef, Item
 
@@ -78,7 +79,7 @@ def where(item: Item) -> str:
     for other in item.differing[:2]:
         text += f"；另：{source(other)}为{yuan(other.yuan)}"
     for fact in item.stated:
-        text += f"；{fact.table}中也写明：“{fact.quote}”"
+        text += f"；{fact.table}中也写明：“{excerpt(fact.quote, fact.value, fact.unit)}”"
     return text
 
 

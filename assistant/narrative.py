@@ -129,6 +129,22 @@ def _sentence_facts(
     return facts
 
 
+def excerpt(quote: str, value: Decimal, unit: str) -> str:
+    """The clause of a sentence that states one figure (…培训费3.98万元…), so that a sentence listing many
+    figures does not crowd an answer citing one of them; the whole sentence when it states only that one."""
+    clauses = re.split(r"(?<=[，；;。])|(?<=,)(?!\d{3})", quote)
+    hits = [c for c in clauses if any(_states(m, value, unit) for m in _FIGURE.finditer(c))]
+    if len(_FIGURE.findall(quote)) <= 1 or len(hits) != 1:
+        return quote
+    at = quote.index(hits[0])
+    part = hits[0].rstrip("，,；;。").strip()
+    return ("…" if at else "") + part + ("…" if at + len(hits[0]) < len(quote.rstrip("。")) else "")
+
+
+def _states(m: re.Match[str], value: Decimal, unit: str) -> bool:
+    return m.group(2) == unit and Decimal(m.group(1).replace(",", "")) == value
+
+
 def _prior_year(named: str, year: int) -> str:
     """The year a change is stated against: 2023年 → 2023; 上年 / 上一年 → the budget's year before."""
     return named[:4] if named[:1].isdigit() else str(year - 1)

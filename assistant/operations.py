@@ -12,9 +12,12 @@ from assistant import answer as compose
 from assistant.compute import amount, percent, plain, ratio, total, yuan
 from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
-from assistant.records import Answer, Document, Fact, Value, format_decimal
+from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, Mention, normalise, wording
+
+# tables by economic class: of basic spending, of project spending, of all general spending
+ECONOMIC_TABLES = ("economic", "project_economic", "general_economic")
 
 
 def lookup(frame: Frame, doc: Document, items: list[Item]) -> Answer:
@@ -271,10 +274,13 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
     by_rows = (
         by_function or by_economic or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
     )
+    classes = bool(
+        re.search(r"大类|[哪几各按个]一?类|哪些类", q)
+    )  # 分成哪几大类: the classes, not their items
     cells = list(item.cells)
     if by_economic:  # 基本支出按经济分类: the classes of the economic table, wherever the item was found
         cells = [
-            c for c in [_economic_cell(doc, item)] + cells if c is not None and c.table.key == "economic"
+            c for c in [_economic_cell(doc, item)] + cells if c is not None and c.table.key in ECONOMIC_TABLES
         ]
         if not cells:
             return []  # no economic classes for this item: not its functional classes instead
@@ -298,10 +304,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             if c is None or (c.yuan == 0 and (len(rows) > 3 or column_total)):
                 continue
             out.append((0, Item(c.name, c.yuan, c)))
-            if depth:
-                out += _subtree(
-                    c, 1, full=column_total and not re.search(r"大类|[哪几各按个]一?类|哪些类", q)
-                )
+            if depth and not (classes and by_rows):
+                out += _subtree(c, 1, full=column_total and not classes)
         detail = bool(re.search(r"明细|详细|具体|全部|所有|各项|细分", q))
         if column_total and not detail and len(out) > 8:
             out = [(d, p) for d, p in out if d == 0]  # a column total's parts; the details only when asked
@@ -330,12 +334,17 @@ def _project_rows(doc: Document, item: Item) -> list[Item]:
 
 
 def _economic_cell(doc: Document, item: Item) -> CellRef | None:
-    """The item's total in the economic table: its column there (基本支出, 项目支出), else the table's 合计
-    when the item is what that table covers (a 基本支出 table's 合计)."""
-    table = doc.table("economic")
-    ref = item.primary
-    if table is None or ref is None or ref.table is table:
+    """The item's total in an economic table: its column there (基本支出, 项目支出), else the table's 合计
+    when the item is what that table covers (a 基本支出 table's 合计, a 项目支出 table's 合计)."""
+    if item.primary is None or item.primary.table.key in ECONOMIC_TABLES:
         return None
+    tables = [t for key in ECONOMIC_TABLES if (t := doc.table(key)) is not None]
+    return next((c for t in tables if (c := _economic_total(t, item)) is not None), None)
+
+
+def _economic_total(table: Table, item: Item) -> CellRef | None:
+    ref = item.primary
+    assert ref is not None
     total = next(
         (i for i, r in enumerate(table.rows) if r.level == 0 and re.search(r"合计|总计", r.name)), None
     )
@@ -534,6 +543,16 @@ def children_items(doc: Document, item: Item) -> list[Item]:
 
 
 def _identity_parts(ref: CellRef) -> list[Item]:
+    """The columns a cell's identity sums; when all but one subtotal are empty (合计 = 当年预算小计 + 上年结转
+    结余小计 0), that subtotal's own parts (人员经费, 公用经费), since the whole stands in it."""
+    parts = _identity_columns(ref)
+    filled = [p for p in parts if p.value != 0]
+    if len(filled) == 1 and filled[0].primary is not None and filled[0].label.endswith("小计"):
+        return _identity_columns(filled[0].primary) or parts
+    return parts
+
+
+def _identity_columns(ref: CellRef) -> list[Item]:
     from assistant.documents import layouts
 
     template = next((t for t in layouts(ref.table.family)["tables"] if t["key"] == ref.table.key), None)

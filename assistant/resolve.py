@@ -18,6 +18,7 @@ from assistant.understand import Frame, Mention, Target, normalise, row_key
 
 TABLE_ORDER = [
     "expenditure_summary",
+    "general_economic",  # all general spending by economic class, before its basic part (差旅费 with 项目支出)
     "economic",
     "three_public",
     "income_summary",

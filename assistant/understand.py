@@ -21,6 +21,7 @@ from assistant.recall import Remembered
 from assistant.records import Document
 
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
+_YEAR_LEAD = re.compile(r"^20\d\d年?度?")
 _FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项")
 GENERIC_WORDS = {
     "支出",
@@ -151,6 +152,9 @@ class Lexicon:
                 core = label.rsplit("的", 1)[-1]  # 纳入2026年部门预算的政府采购项目 → 政府采购项目
                 if core != label and len(core) >= 4:
                     self._add(core, Target("text", label))
+                bare = _YEAR_LEAD.sub("", core)  # 2026驻京经费: a project named with its year, asked without
+                if bare != core and len(bare) >= 3:
+                    self._add(bare, Target("text", label))
                 stem = re.sub(r"预算(支出|数)?$", "", core)
                 if stem != core and len(stem) >= 3:
                     stems.setdefault(stem, label)
@@ -457,6 +461,7 @@ def understand(
         frame.unknown = _unknown_term(_mask_tables(_mask_units(_mask_years(q), lexicon)), frame.mentions)
     _columns(frame)
     _part_and_whole(frame)
+    _locator_first(frame)
     if (
         frame.op == "breakdown"
         and len(frame.mentions) >= 2
@@ -575,6 +580,18 @@ def _part_and_whole(frame: Frame) -> None:
             part, whole = whole, part  # 公务接待费在三公经费中占多少 / “政协会议”这一项在政协事务中占多少
         rest = [m for m in frame.mentions if m not in (part, whole)]
         frame.mentions = [part, whole, *rest]
+
+
+def _locator_first(frame: Frame) -> None:
+    """一般公共预算支出里，委托业务费和差旅费哪个多 / 基本支出中的商品和服务支出各明细项: the first term only
+    says where the ones reckoned with or broken down are."""
+    least = {"sum": 3, "difference": 3, "multiple": 3, "breakdown": 2}.get(frame.op)
+    if least is None or len(frame.mentions) < least:
+        return
+    first, second = frame.mentions[:2]
+    gap = frame.question[first.end : second.start]
+    if re.fullmatch(r"(中|里|当中|之中|里面)[，,]?的?", gap) or locates(frame.question, first, second):
+        frame.mentions = frame.mentions[1:]
 
 
 def _total_then_parts(frame: Frame) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.documents import read_document
-from assistant.narrative import section_facts
+from assistant.narrative import excerpt, section_facts
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "shanghai-sme-office-2024.txt"
 
@@ -143,3 +143,31 @@ def test_a_reason_printed_after_a_colon_on_the_next_line_stays_in_the_quote() ->
     change = next(f for f in facts if f.column)
     assert change.quote.endswith("下降的主要原因是：统一调整公务用车支出标准；")
     assert change.line == 1
+
+
+LISTING = "机关运行经费预算总计211万元， 占基本支出经费的17.46%，其中主要支出为办公费34.82万元，培训费3.98万元，取暖费23.37万元。"
+
+
+@pytest.mark.parametrize(
+    ("quote", "value", "unit", "shown"),
+    [
+        # a sentence listing many figures: only the clause that states the one cited
+        (LISTING, "3.98", "万元", "…培训费3.98万元…"),
+        (LISTING, "211", "万元", "机关运行经费预算总计211万元…"),
+        (LISTING, "23.37", "万元", "…取暖费23.37万元"),
+        # the figure and its change against the prior year: the figure's clause
+        (
+            "6.职业年金缴费支出147.70万元，较上年增加11.12万元，增长8.14%；",
+            "147.70",
+            "万元",
+            "6.职业年金缴费支出147.70万元…",
+        ),
+        # one figure, or a figure not found as stated: the whole sentence
+        ("公务接待费3.00万元，主要用于接待。", "3.00", "万元", "公务接待费3.00万元，主要用于接待。"),
+        (LISTING, "5", "万元", LISTING),
+        # thousands separators do not split a clause
+        ("收入预算1,056万元，支出预算1,056万元。", "1056", "万元", "收入预算1,056万元，支出预算1,056万元。"),
+    ],
+)
+def test_excerpt_quotes_the_clause_stating_the_figure(quote: str, value: str, unit: str, shown: str) -> None:
+    assert excerpt(quote, Decimal(value), unit) == shown

@@ -211,3 +211,94 @@ def test_no_stated_change_is_refused() -> None:
 )
 def test_whether_the_figure_itself_is_asked(question: str, asked: bool) -> None:
     assert _asks_figure(normalise(question), 2026) is asked
+
+
+BASIC = _table(
+    "economic",
+    ["合计"],
+    [
+        ("合计", 0, ["300"]),
+        ("工资福利支出", 1, ["250"]),
+        ("基本工资", 2, ["150"]),
+        ("津贴补贴", 2, ["100"]),
+        ("商品和服务支出", 1, ["50"]),
+        ("办公费", 2, ["50"]),
+    ],
+)
+PROJECT_ECONOMIC = _table(
+    "project_economic",
+    ["预算数"],
+    [("合计", 0, ["200"]), ("商品和服务支出", 1, ["150"]), ("对企业补助", 1, ["50"])],
+)
+BY_CLASS = Document("ops", "", "某局", 2026, "部门预算", [], [SUMMARY, BASIC, PROJECT_ECONOMIC])
+
+
+@pytest.mark.parametrize(
+    ("question", "item", "expected"),
+    [
+        # 哪几大类: the classes only
+        (
+            "基本支出按经济分类分成哪几大类",
+            _item(SUMMARY, 0, "基本支出"),
+            [(0, "工资福利支出", 2500000), (0, "商品和服务支出", 500000)],
+        ),
+        # without asking for classes: each class with its items
+        (
+            "基本支出按经济分类怎么构成",
+            _item(SUMMARY, 0, "基本支出"),
+            [
+                (0, "工资福利支出", 2500000),
+                (1, "基本工资", 1500000),
+                (1, "津贴补贴", 1000000),
+                (0, "商品和服务支出", 500000),
+                (1, "办公费", 500000),
+            ],
+        ),
+        # 项目支出按经济分类: the table of project spending by economic class, whose total is the item's
+        (
+            "项目支出按经济分类怎么构成",
+            _item(SUMMARY, 0, "项目支出"),
+            [(0, "商品和服务支出", 1500000), (0, "对企业补助", 500000)],
+        ),
+    ],
+)
+def test_parts_by_economic_class(question: str, item: Item, expected: list[tuple[int, str, int]]) -> None:
+    parts = parts_of(BY_CLASS, item, Frame(question, op="breakdown"))
+    assert [(d, p.label, int(p.value)) for d, p in parts] == expected
+
+
+def _subtotals(carried: str) -> Table:
+    """A basic-spending table of the Changchun layout: 合计 = 当年预算小计 + 上年结转结余小计."""
+    table = _table(
+        "economic",
+        [
+            "合计",
+            "当年预算小计",
+            "人员经费",
+            "公用经费",
+            "上年结转结余小计",
+            "上年结转人员经费",
+            "上年结转公用经费",
+        ],
+        [("合计", 0, [str(300 + int(carried)), "300", "250", "50", carried, carried, "0"])],
+    )
+    table.family = "changchun"
+    return table
+
+
+@pytest.mark.parametrize(
+    ("carried", "expected"),
+    [
+        # nothing carried over: the whole stands in this year's subtotal, whose parts are the answer
+        ("0", [("人员经费", 2500000), ("公用经费", 500000)]),
+        # something carried over: the two subtotals
+        ("20", [("当年预算小计", 3000000), ("上年结转结余小计", 200000)]),
+    ],
+)
+def test_a_whole_that_stands_in_one_subtotal_breaks_down_by_its_parts(
+    carried: str, expected: list[tuple[str, int]]
+) -> None:
+    table = _subtotals(carried)
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("基本支出由哪几部分构成", op="breakdown"))
+    assert [(p.label, int(p.value)) for _, p in parts] == expected

@@ -12,7 +12,8 @@ import pytest
 from assistant.catalog import Member
 from assistant.documents import read_document
 from assistant.records import Cell, Document, Row, Table
-from assistant.resolve import CellRef, Item, cell, children, member_cell, qualified_rows, within
+from assistant.resolve import CellRef, Item, cell, children, member_cell, qualified_rows, resolve, within
+from assistant.understand import Lexicon, understand
 
 HANGZHOU = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other" / "hangzhou_qixiangju_2026.txt"
 CENTRE = Member("杭州市气象服务中心（杭州市预警信息发布中心）", "hangzhou_qixiangju_2026")
@@ -150,3 +151,39 @@ DOC = Document("projects", "", "珠海市商务局", 2026, "部门预算", [], [
 )
 def test_rows_named_by_their_qualifiers(question: str, expected: list[str]) -> None:
     assert [i.label for i in qualified_rows(DOC, question)] == expected
+
+
+def _economic_table(key: str, travel: str) -> Table:
+    return Table(
+        key, key, key, "元", ["合计"], [Row("302 11", "差旅费", 2, 1)], [Cell(0, "合计", Decimal(travel))]
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "table", "other"),
+    [
+        # all general spending by economic class answers an item not said to be basic spending
+        ("差旅费和办公费哪个多", "2800000", "general_economic", "350000"),
+        # 基本支出 in the question: the table of basic spending
+        ("基本支出中差旅费是多少", "350000", "economic", "2800000"),
+    ],
+)
+def test_the_economic_table_of_all_spending_before_its_basic_part(
+    question: str, value: str, table: str, other: str
+) -> None:
+    doc = Document(
+        "t",
+        "",
+        "某局",
+        2026,
+        "部门预算",
+        [],
+        [_economic_table("economic", "350000"), _economic_table("general_economic", "2800000")],
+    )
+    frame = understand(question, Lexicon(doc), doc)
+    item = resolve(doc, next(m for m in frame.mentions if m.surface == "差旅费"), frame)
+    assert (item.value, item.primary.table.key, [c.yuan for c in item.differing]) == (
+        Decimal(value),
+        table,
+        [Decimal(other)],
+    )

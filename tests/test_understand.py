@@ -8,9 +8,11 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 
+from assistant.records import Document, Fact
 from assistant.understand import (
     Lexicon,
     detect_op,
@@ -440,3 +442,41 @@ def test_each_figure_or_the_parts_of_a_total(lexicon: Lexicon, seed_doc, questio
     frame = _frame(question, lexicon, seed_doc)
     assert len(frame.mentions) >= 2
     assert frame.op == op
+
+
+@pytest.mark.parametrize(
+    ("question", "op", "mentions"),
+    [
+        # the first term only says where the others stand: not an operand, not the item broken down
+        ("一般公共预算支出里，办公费和印刷费哪个更多？相差多少？", "difference", ["办公费", "印刷费"]),
+        ("商品和服务支出中，办公费和印刷费一共多少", "sum", ["办公费", "印刷费"]),
+        ("基本支出中的商品和服务支出有多少？各明细项分别是多少？", "breakdown", ["商品和服务支出"]),
+        # terms side by side are all reckoned with
+        ("工资福利支出和商品和服务支出的差是多少", "difference", ["工资福利支出", "商品和服务支出"]),
+        ("基本支出和项目支出分别是多少", "list", ["基本支出", "项目支出"]),
+    ],
+)
+def test_a_term_that_locates_the_others_is_not_reckoned_with(
+    lexicon: Lexicon, seed_doc, question: str, op: str, mentions: list[str]
+) -> None:
+    frame = _frame(question, lexicon, seed_doc)
+    assert (frame.op, [m.surface for m in frame.mentions]) == (op, mentions)
+
+
+def _stated(label: str) -> Fact:
+    return Fact("t", "某局", 2026, "预算编制说明", "", label, 0, "", Decimal("312"), "万元", 1, "text", label)
+
+
+@pytest.mark.parametrize(
+    ("label", "question", "surface"),
+    [
+        # a project the text names with its year is asked without it
+        ("2026驻京经费", "驻京经费是多少", "驻京经费"),
+        ("2026年度信访专项经费", "信访专项经费是多少", "信访专项经费"),
+        ("2026驻京经费", "2026驻京经费是多少", "2026驻京经费"),
+    ],
+)
+def test_a_project_named_with_its_year_is_found_without_it(label: str, question: str, surface: str) -> None:
+    doc = Document("t", "", "某局", 2026, "部门预算", [], [], [_stated(label)])
+    mentions = Lexicon(doc).find(normalise(question))
+    assert [(m.surface, [t.key for t in m.targets]) for m in mentions] == [(surface, [normalise(label)])]

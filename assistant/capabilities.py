@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from assistant import headings
 from assistant.catalog import Catalog
 from assistant.engine import MAX_QUESTION
 from assistant.errors import ScopeError
@@ -183,6 +184,7 @@ def search_text(assistant: Any, query: str, k: int = 3, document: str | None = N
             "year": h.chunk.year,
             "section": h.chunk.section,
             "heading": h.chunk.heading,
+            "printed_headings": h.chunk.path.split(" · ") if h.chunk.path else [],
             "item": h.chunk.item,
             "text": h.chunk.text,
             "citation": _cite(h.chunk).to_dict(),
@@ -193,10 +195,11 @@ def search_text(assistant: Any, query: str, k: int = 3, document: str | None = N
 
 
 def _cite(chunk: Any) -> Citation:
+    """A passage cited as the answers cite it: its section with the headings its document printed."""
     return Citation(
         "text",
         chunk.document,
-        section=chunk.section,
+        section=headings.label(chunk.section, chunk.path.split(" · ")) if chunk.path else chunk.section,
         quote=chunk.text,
         line=chunk.line_start,
         page=chunk.page,

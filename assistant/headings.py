@@ -96,6 +96,8 @@ def label(section_name: str, printed: list[str]) -> str:
     shown = [p for p in printed if p]
     if all(_bare(p) == section_name for p in shown):
         return section_name  # the document printed the name itself (一、主要职能)
+    while _bare(shown[0]) == section_name:  # the section's own title above the sub-heading: said once
+        shown = shown[1:]
     return f"{section_name}（{' · '.join(shown)}）"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from assistant import capabilities as cap
+from assistant import headings
 from assistant.catalog import Catalog, DocKey, Entry
 from assistant.engine import Assistant
 from assistant.errors import ScopeError
@@ -211,10 +212,12 @@ def test_search_text_returns_the_retrievers_passages_with_citations(seed: Assist
     assert [p["text"] for p in got["passages"]] == [h.chunk.text for h in hits]
     for passage, hit in zip(got["passages"], hits, strict=True):
         assert passage["section"] == hit.chunk.section
+        printed = hit.chunk.path.split(" · ") if hit.chunk.path else []
+        assert passage["printed_headings"] == printed
         assert passage["citation"] == {
             "source": "text",
             "document": SEED_ID,
-            "section": hit.chunk.section,
+            "section": headings.label(hit.chunk.section, printed) if printed else hit.chunk.section,
             "quote": hit.chunk.text,
             "line": hit.chunk.line_start,
         }
@@ -251,3 +254,24 @@ def test_list_units_is_the_catalogue(seed: Assistant) -> None:
     assert got["units"][0]["documents"] == [
         {"id": SEED_ID, "year": 2024, "kind": "单位预算", "budget_units": []}
     ]
+
+
+CHANGSHA = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other" / "changsha_xinfangju_2026.txt"
+
+
+def test_search_text_cites_a_passage_by_the_headings_its_document_printed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    if not CHANGSHA.exists():
+        pytest.skip("shared corpus of other provinces not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("changsha")
+    build_index([CHANGSHA], index, with_vectors=False)
+    got = cap.search_text(Assistant.open(index), "长沙市信访局的职能职责", k=1)
+    (passage,) = got["passages"]
+    assert passage["section"] == "主要职能"
+    assert passage["printed_headings"] == ["第一部分 部门预算公开说明", "一、部门基本概况", "（一）职能职责"]
+    assert passage["citation"]["section"] == (
+        "主要职能（第一部分 部门预算公开说明 · 一、部门基本概况 · （一）职能职责）"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,12 @@ def app_db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     if request.param == "sqlite":
         return tmp_path / "app.sqlite"
     return request.getfixturevalue("postgres_cluster").database()
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    """A corpus folder of its own holding the seed, for tests that add to it or index it afresh."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder

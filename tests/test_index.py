@@ -34,14 +34,6 @@ def _builds(index: Path) -> list[str]:
 
 
 @pytest.fixture()
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
-
-
-@pytest.fixture()
 def built(tmp_path: Path, corpus: Path) -> Path:
     index = tmp_path / "index"
     result = build_index([corpus], index, with_vectors=False)

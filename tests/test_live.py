@@ -34,14 +34,6 @@ NEW_QUESTION = ("上海市审计局的培训费预算是多少？", "1,500,000")
 
 
 @pytest.fixture()
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
-
-
-@pytest.fixture()
 def index(tmp_path: Path, corpus: Path) -> Path:
     folder = tmp_path / "index"
     build_index([corpus], folder, with_vectors=False)

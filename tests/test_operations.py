@@ -8,29 +8,12 @@ from decimal import Decimal
 import pytest
 
 from assistant.operations import _asks_figure, parts_of, prior, shares
-from assistant.records import Cell, Document, Fact, Row, Table
+from assistant.records import Document, Fact, Table
 from assistant.resolve import CellRef, Item
 from assistant.understand import Frame, Mention, normalise
+from tests.tables import small_table
 
-
-def _table(key: str, columns: list[str], rows: list[tuple[str, int, list[str]]]) -> Table:
-    """rows: (name, level, one figure per column)."""
-    return Table(
-        key,
-        key,
-        key,
-        "万元",
-        columns,
-        [Row("", name, level, n + 1) for n, (name, level, _) in enumerate(rows)],
-        [
-            Cell(n, c, Decimal(v))
-            for n, (_, _, vs) in enumerate(rows)
-            for c, v in zip(columns, vs, strict=True)
-        ],
-    )
-
-
-SUMMARY = _table(
+SUMMARY = small_table(
     "expenditure_summary",
     ["合计", "基本支出", "项目支出"],
     [
@@ -42,7 +25,7 @@ SUMMARY = _table(
         ("一般公共服务支出", 1, ["200", "0", "200"]),
     ],
 )
-ECONOMIC = _table(
+ECONOMIC = small_table(
     "economic",
     ["合计", "基本支出", "项目支出"],
     [
@@ -51,7 +34,7 @@ ECONOMIC = _table(
         ("商品和服务支出", 1, ["250", "50", "200"]),
     ],
 )
-PROJECTS = _table(
+PROJECTS = small_table(
     "projects", ["合计"], [("合计", 0, ["200"]), ("预决算管理业务", 1, ["150"]), ("综合管理", 1, ["50"])]
 )
 DOC = Document("ops", "", "某局", 2026, "部门预算", [], [SUMMARY, ECONOMIC, PROJECTS])
@@ -106,7 +89,7 @@ def test_each_part_with_its_share_of_the_whole() -> None:
     assert [v.value for v in answer.values] == ["5000000", "3000000", "2000000"]
 
 
-THREE = _table(
+THREE = small_table(
     "three_public",
     ["合计", "因公出国(境)费", "公务接待费", "公务用车购置及运行费"],
     [("合计", 0, ["12", "0", "5", "7"])],
@@ -213,7 +196,7 @@ def test_whether_the_figure_itself_is_asked(question: str, asked: bool) -> None:
     assert _asks_figure(normalise(question), 2026) is asked
 
 
-BASIC = _table(
+BASIC = small_table(
     "economic",
     ["合计"],
     [
@@ -225,7 +208,7 @@ BASIC = _table(
         ("办公费", 2, ["50"]),
     ],
 )
-PROJECT_ECONOMIC = _table(
+PROJECT_ECONOMIC = small_table(
     "project_economic",
     ["预算数"],
     [("合计", 0, ["200"]), ("商品和服务支出", 1, ["150"]), ("对企业补助", 1, ["50"])],
@@ -269,7 +252,7 @@ def test_parts_by_economic_class(question: str, item: Item, expected: list[tuple
 
 def _subtotals(carried: str) -> Table:
     """A basic-spending table of the Changchun layout: 合计 = 当年预算小计 + 上年结转结余小计."""
-    table = _table(
+    table = small_table(
         "economic",
         [
             "合计",

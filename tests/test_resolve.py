@@ -14,6 +14,7 @@ from assistant.documents import read_document
 from assistant.records import Cell, Document, Row, Table
 from assistant.resolve import CellRef, Item, cell, children, member_cell, qualified_rows, resolve, within
 from assistant.understand import Lexicon, understand
+from tests.tables import small_table
 
 HANGZHOU = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other" / "hangzhou_qixiangju_2026.txt"
 CENTRE = Member("杭州市气象服务中心（杭州市预警信息发布中心）", "hangzhou_qixiangju_2026")
@@ -80,20 +81,7 @@ def test_member_cell_cites_the_first_table_of_units(doc, member, table, value) -
     assert (ref.table.key, str(ref.value)) == (table, value) if ref else (table, value) == (None, None)
 
 
-def _table(key: str, columns: list[str], rows: list[tuple[str, int, str]]) -> Table:
-    """rows: (name, level, figure of the first column)."""
-    return Table(
-        key,
-        key,
-        key,
-        "万元",
-        columns,
-        [Row("", name, level, n + 1) for n, (name, level, _) in enumerate(rows)],
-        [Cell(n, columns[0], Decimal(v)) for n, (_, _, v) in enumerate(rows)],
-    )
-
-
-UNCODED = _table(
+UNCODED = small_table(
     "expenditure_summary",
     ["合计"],
     [
@@ -122,7 +110,7 @@ def test_children_of_rows_printed_without_codes(row: int, expected: list[str]) -
     assert [UNCODED.rows[i].name for i in children(ref)] == expected
 
 
-PROJECTS = _table(
+PROJECTS = small_table(
     "projects",
     ["总计"],
     [
@@ -153,7 +141,7 @@ def test_rows_named_by_their_qualifiers(question: str, expected: list[str]) -> N
     assert [i.label for i in qualified_rows(DOC, question)] == expected
 
 
-def _economic_table(key: str, travel: str) -> Table:
+def _economicsmall_table(key: str, travel: str) -> Table:
     return Table(
         key, key, key, "元", ["合计"], [Row("302 11", "差旅费", 2, 1)], [Cell(0, "合计", Decimal(travel))]
     )
@@ -178,7 +166,7 @@ def test_the_economic_table_of_all_spending_before_its_basic_part(
         2026,
         "部门预算",
         [],
-        [_economic_table("economic", "350000"), _economic_table("general_economic", "2800000")],
+        [_economicsmall_table("economic", "350000"), _economicsmall_table("general_economic", "2800000")],
     )
     frame = understand(question, Lexicon(doc), doc)
     item = resolve(doc, next(m for m in frame.mentions if m.surface == "差旅费"), frame)

@@ -288,7 +288,7 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         for ref in cells:
             top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
             if top and (parts := _identity_parts(ref)):
-                return [(0, p) for p in parts]
+                return _identity_tree(parts)
     for ref in cells:
         rows = children(ref)
         column_total = ref.column not in ("合计", "预算数")
@@ -542,6 +542,21 @@ def _identity_parts(ref: CellRef) -> list[Item]:
             if target == ref.column and all(p in ref.table.columns for p in parts):
                 return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
     return []
+
+
+def _identity_tree(parts: list[Item]) -> list[tuple[int, Item]]:
+    """The parts an identity sums, each printed 小计 (本年收入小计, 上年结转结余小计) with its own nonzero parts
+    when every one of them is placed (they add up to it): 收入总计 is 一般公共预算, 其他收入 … through the
+    subtotal the table prints for them."""
+    out: list[tuple[int, Item]] = []
+    for part in parts:
+        out.append((0, part))
+        if part.primary is None or not part.primary.column.endswith("小计") or not part.value:
+            continue
+        inner = [p for p in _identity_parts(part.primary) if p.value]
+        if total([p.value for p in inner]) == part.value:
+            out += [(1, p) for p in inner]
+    return out
 
 
 def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:

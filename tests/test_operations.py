@@ -211,3 +211,48 @@ def test_no_stated_change_is_refused() -> None:
 )
 def test_whether_the_figure_itself_is_asked(question: str, asked: bool) -> None:
     assert _asks_figure(normalise(question), 2026) is asked
+
+
+BEIJING_INCOME = [
+    "合计", "本年收入小计", "一般公共预算", "政府性基金预算", "国有资本经营预算", "财政专户管理资金收入",
+    "事业收入", "事业单位经营收入", "上级补助收入", "附属单位上缴收入", "其他收入", "上年结转结余小计",
+    "上年结转一般公共预算", "上年结转政府性基金预算", "上年结转国有资本经营预算", "上年结转财政专户管理资金",
+    "上年结转单位资金",
+]  # fmt: skip
+
+
+def _income(figures: dict[str, str]) -> Table:
+    """A 收入总表 of the beijing family: one row, the columns given their figure, the others empty."""
+    table = _table(
+        "income_summary", BEIJING_INCOME, [("合计", 0, [figures.get(c, "0") for c in BEIJING_INCOME])]
+    )
+    table.family = "beijing"
+    table.cells = [c for c in table.cells if c.column in figures]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        # each printed 小计 with its own parts
+        (
+            {"合计": "110", "本年收入小计": "100", "一般公共预算": "90", "其他收入": "10", "上年结转结余小计": "10",
+             "上年结转一般公共预算": "6", "上年结转单位资金": "4"},
+            [(0, "本年收入小计", 1000000), (1, "一般公共预算", 900000), (1, "其他收入", 100000),
+             (0, "上年结转结余小计", 100000), (1, "上年结转一般公共预算", 60000), (1, "上年结转单位资金", 40000)],
+        ),
+        # a subtotal whose parts are not all placed (上年结转单位资金 unknown): the subtotal alone
+        (
+            {"合计": "110", "本年收入小计": "100", "一般公共预算": "100", "上年结转结余小计": "10",
+             "上年结转一般公共预算": "6"},
+            [(0, "本年收入小计", 1000000), (1, "一般公共预算", 1000000), (0, "上年结转结余小计", 100000)],
+        ),
+    ],
+)  # fmt: skip
+def test_an_income_total_through_its_subtotals(
+    figures: dict[str, str], expected: list[tuple[int, str, int]]
+) -> None:
+    table = _income(figures)
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("收入总计由哪几部分组成，各多少", op="breakdown"))
+    assert [(d, p.label, int(p.value)) for d, p in parts] == expected

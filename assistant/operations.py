@@ -249,6 +249,7 @@ def breakdown(frame: Frame, doc: Document, items: list[Item], counted: bool = Fa
         + "\n".join(lines)
         + f"\n\n核对：{formula}\n\n"
         + _origin([p for _, p in parts])
+        + ("（各项为表中同一科目各行之和）" if any(_summed(p) for _, p in parts) else "")
     )
     cites = compose.citations(doc.id, [item] + [p for _, p in parts])
     return Answer(text, "table" if item.primary else "text", cites, compose.values([item]), formula)
@@ -311,7 +312,46 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             return parts_of(doc, top[0], frame, depth) or out
         if out:
             return out
+    return [(0, p) for p in _items_by_code(doc, item)]
+
+
+def _items_by_code(doc: Document, item: Item) -> list[Item]:
+    """A class whose rows a table prints only as its 项, once per budget unit in turn (北京's 一般公共预算支出表
+    lists each unit's functions): the 项 of the one class whose rows add up to the item, each summed by code."""
+    for rows in sorted(_class_groups(doc), key=lambda g: (any(_paired(c) for c in g), len(g))):
+        if total([c.yuan for c in rows]) != item.value:
+            continue
+        by_code: dict[str, list[CellRef]] = {}
+        for c in rows:
+            by_code.setdefault(c.table.rows[c.row].code, []).append(c)
+        return [Item(c[0].name, total([x.yuan for x in c]), c[0], c[1:]) for _, c in sorted(by_code.items())]
     return []
+
+
+def _summed(item: Item) -> bool:
+    """A part added up from several rows of one code (printed once per budget unit)."""
+    return item.primary is not None and bool(item.agreeing) and item.primary.yuan != item.value
+
+
+def _paired(ref: CellRef) -> bool:
+    """A row printed with another classification beside its name (2080501-行政单位离退休 50299-… 30299-…)."""
+    return bool(re.search(r"\d", ref.table.rows[ref.row].name))
+
+
+def _class_groups(doc: Document) -> list[list[CellRef]]:
+    """The 合计 cells of each table's coded 项 rows printed without their 类 row, grouped by 类 code."""
+    groups: list[list[CellRef]] = []
+    for table in doc.tables:
+        if "合计" not in table.columns:
+            continue
+        classes: dict[str, list[CellRef]] = {}
+        printed = {r.code for r in table.rows if r.code and r.level == 1}
+        for i, r in enumerate(table.rows):
+            head = r.code.split(" ")[0]
+            if r.level == 3 and head not in printed and (c := cell(table, i, "合计")) and not c.empty:
+                classes.setdefault(head, []).append(c)
+        groups += classes.values()
+    return groups
 
 
 def _project_rows(doc: Document, item: Item) -> list[Item]:

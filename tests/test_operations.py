@@ -256,3 +256,53 @@ def test_an_income_total_through_its_subtotals(
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
     parts = parts_of(doc, _item(table, 0, "合计"), Frame("收入总计由哪几部分组成，各多少", op="breakdown"))
     assert [(d, p.label, int(p.value)) for d, p in parts] == expected
+
+
+def _coded(key: str, rows: list[tuple[str, str, str]]) -> Table:
+    """A function table printing only 项 rows (code, name, 合计), each unit's in turn, then 合计."""
+    table = _table(key, ["合计"], [(name, 3, [v]) for _, name, v in rows] + [("合计", 0, ["0"])])
+    table.rows = [
+        Row(code, r.name, r.level, r.line)
+        for r, code in zip(table.rows, [c for c, _, _ in rows] + [""], strict=True)
+    ]
+    return table
+
+
+PER_UNIT = _coded(
+    "general_function",
+    [
+        ("201 40 01", "行政运行", "50"),
+        ("208 05 01", "行政单位离退休", "30"),
+        ("208 05 05", "机关事业单位基本养老保险缴费支出", "20"),
+        ("201 40 01", "行政运行", "40"),
+        ("208 05 05", "机关事业单位基本养老保险缴费支出", "5"),
+        ("208 05 02", "事业单位离退休", "2"),
+    ],
+)
+PAIRED = _coded(
+    "expenditure_summary",
+    [("208 05 01", "行政单位离退休 50299-其他商品和服务支出 30299-其他商品和服务支出", "30"),
+     ("208 05 02", "事业单位离退休 50905-离退休费 30302-退休费", "2"),
+     ("208 05 05", "机关事业单位基本养老保险缴费支出 50102-社会保障缴费 30108-机关事业单位基本养老保险缴费", "25")],
+)  # fmt: skip
+TOTALS = _table(
+    "income_expenditure", ["预算数"], [("社会保障和就业支出", 1, ["57"]), ("卫生健康支出", 1, ["9"])]
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # the 项 of the class whose rows add up to it, summed by code, from the table printing the names alone
+        (0, [("行政单位离退休", 300000, 1), ("事业单位离退休", 20000, 1), ("机关事业单位基本养老保险缴费支出", 250000, 2)]),
+        # no class of that figure: no parts
+        (1, []),
+    ],
+)  # fmt: skip
+def test_a_class_printed_only_as_its_items_unit_by_unit(
+    row: int, expected: list[tuple[str, int, int]]
+) -> None:
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [TOTALS, PAIRED, PER_UNIT])
+    parts = parts_of(doc, _item(TOTALS, row, "预算数"), Frame("分成哪几项", op="breakdown"))
+    assert [(p.label, int(p.value), len(p.cells)) for _, p in parts] == expected
+    assert all(p.primary.table is PER_UNIT for _, p in parts if p.primary)

@@ -289,7 +289,7 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         for ref in cells:
             top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
             if top and (parts := _identity_parts(ref)):
-                return _identity_tree(parts)
+                return _identity_tree(doc, parts)
     for ref in cells:
         rows = children(ref)
         column_total = ref.column not in ("合计", "预算数")
@@ -584,18 +584,33 @@ def _identity_parts(ref: CellRef) -> list[Item]:
     return []
 
 
-def _identity_tree(parts: list[Item]) -> list[tuple[int, Item]]:
+def _as_listed(doc: Document, part: Item) -> Item:
+    """A source of funds by the name the income side of a summary lists it under with the same figure
+    (the column 一般公共预算 is the row (1)一般公共预算拨款), that row cited beside the column."""
+    if part.primary is None or not part.value:
+        return part
+    for table in doc.tables:
+        for i, r in enumerate(table.rows):
+            name = re.sub(r"^([一二三四五六七八九十]+、|\d+[、.．]|[(（]\d+[)）])", "", r.name)
+            if r.side != "收入" or name == part.label or not name.startswith(part.label):
+                continue
+            if (c := cell(table, i, table.columns[0])) is not None and c.yuan == part.value:
+                return Item(name, part.value, part.primary, part.agreeing + [c])
+    return part
+
+
+def _identity_tree(doc: Document, parts: list[Item]) -> list[tuple[int, Item]]:
     """The parts an identity sums, each printed 小计 (本年收入小计, 上年结转结余小计) with its own nonzero parts
     when every one of them is placed (they add up to it): 收入总计 is 一般公共预算, 其他收入 … through the
     subtotal the table prints for them."""
     out: list[tuple[int, Item]] = []
-    for part in parts:
+    for part in [_as_listed(doc, p) for p in parts]:
         out.append((0, part))
         if part.primary is None or not part.primary.column.endswith("小计") or not part.value:
             continue
         inner = [p for p in _identity_parts(part.primary) if p.value]
         if total([p.value for p in inner]) == part.value:
-            out += [(1, p) for p in inner]
+            out += [(1, _as_listed(doc, p)) for p in inner]
     return out
 
 

@@ -306,3 +306,30 @@ def test_a_class_printed_only_as_its_items_unit_by_unit(
     parts = parts_of(doc, _item(TOTALS, row, "预算数"), Frame("分成哪几项", op="breakdown"))
     assert [(p.label, int(p.value), len(p.cells)) for _, p in parts] == expected
     assert all(p.primary.table is PER_UNIT for _, p in parts if p.primary)
+
+
+def _listed(rows: list[tuple[str, str, str]]) -> Table:
+    """A two-sided summary: (side, name, 预算数)."""
+    table = _table("income_expenditure", ["预算数"], [(name, 1, [v]) for _, name, v in rows])
+    table.rows = [Row("", r.name, 1, r.line, side) for r, (side, _, _) in zip(table.rows, rows, strict=True)]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # the income side lists the column's source by a longer name, with the same figure
+        ([("收入", "(1)一般公共预算拨款", "90"), ("收入", "6、其他收入", "10")],
+         [("本年收入小计", 1), ("一般公共预算拨款", 2), ("其他收入", 1), ("上年结转结余小计", 1)]),
+        # another figure, or the expenditure side: the column's own name
+        ([("收入", "一、一般公共预算拨款收入", "91"), ("支出", "一般公共预算拨款支出", "90")],
+         [("本年收入小计", 1), ("一般公共预算", 1), ("其他收入", 1), ("上年结转结余小计", 1)]),
+    ],
+)  # fmt: skip
+def test_a_source_of_funds_by_the_name_the_income_side_lists(
+    rows: list[tuple[str, str, str]], expected: list[tuple[str, int]]
+) -> None:
+    income = _income({"合计": "100", "本年收入小计": "100", "一般公共预算": "90", "其他收入": "10"})
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [_listed(rows), income])
+    parts = parts_of(doc, _item(income, 0, "合计"), Frame("收入总计由哪几部分组成", op="breakdown"))
+    assert [(p.label, len(p.cells)) for _, p in parts] == expected

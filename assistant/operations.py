@@ -12,7 +12,8 @@ from assistant import answer as compose
 from assistant.compute import amount, percent, plain, ratio, total, yuan
 from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
-from assistant.records import Answer, Document, Fact, Value, format_decimal
+from assistant.groups import leaves
+from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, Mention, normalise, wording
 
@@ -366,7 +367,25 @@ def _project_rows(doc: Document, item: Item) -> list[Item]:
         return []
     deepest = max((r.level for r in table.rows), default=0)
     rows = [i for i, r in enumerate(table.rows) if r.level == deepest and r.level > 0]
-    return [Item(c.name, c.yuan, c) for i in rows if (c := cell(table, i, column)) is not None]
+    found = [cell(table, j, column) for i in rows for j in _projects_under(table, i, column)]
+    return [Item(c.name, c.yuan, c) for c in found if c is not None]
+
+
+def _projects_under(table: Table, row: int, column: str) -> list[int]:
+    """A unit's row, or the projects printed under it without codes or levels (their groups told by their
+    running sums: 通用项目 → 大型活动 → 审计培训), when one reading of those rows alone adds up to the unit."""
+    under = []
+    for j in range(row + 1, len(table.rows)):
+        r = table.rows[j]
+        if r.level or r.code or r.name in ("合计", "总计"):
+            break
+        under.append(j)
+    head = cell(table, row, column)
+    figures = [cell(table, j, column) for j in under]
+    if not under or head is None or any(c is None for c in figures):
+        return [row]
+    read = leaves([c.yuan for c in figures if c is not None], head.yuan)
+    return [under[k] for k in read] if read is not None else [row]
 
 
 def _economic_cell(doc: Document, item: Item) -> CellRef | None:

@@ -333,3 +333,29 @@ def test_a_source_of_funds_by_the_name_the_income_side_lists(
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [_listed(rows), income])
     parts = parts_of(doc, _item(income, 0, "合计"), Frame("收入总计由哪几部分组成", op="breakdown"))
     assert [(p.label, len(p.cells)) for _, p in parts] == expected
+
+
+@pytest.mark.parametrize(
+    ("under", "expected"),
+    [
+        # projects printed under the unit in groups without codes: the rows that head no group
+        ([("通用项目", "365"), ("大型活动", "15"), ("审计培训", "15"), ("购买服务", "350"),
+          ("购买中介机构审计服务", "350"), ("审计事务", "100")],
+         [("审计培训", 150000), ("购买中介机构审计服务", 3500000), ("审计事务", 1000000)]),
+        # rows that no reading adds up to the unit: the unit's row, as before
+        ([("通用项目", "300"), ("审计培训", "15")], [("某局", 4650000)]),
+        # nothing under the unit: the unit's row
+        ([], [("某局", 4650000)]),
+    ],
+)  # fmt: skip
+def test_projects_printed_under_their_unit_in_groups(
+    under: list[tuple[str, str]], expected: list[tuple[str, int]]
+) -> None:
+    rows = [("合计", 0, ["465"]), ("某局", 1, ["465"]), ("某局", 2, ["465"])]
+    table = _table("projects", ["项目金额"], rows + [(name, 0, [v]) for name, v in under])
+    table.rows[1:3] = [Row("117", "某局", 1, 2), Row("117001", "某局", 2, 3)]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(
+        doc, _item(table, 0, "项目金额"), Frame("专项业务经费都安排了哪些项目", op="breakdown"), depth=False
+    )
+    assert [(p.label, int(p.value)) for _, p in parts] == expected

@@ -373,6 +373,9 @@ def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(
         ("三公经费共计多少？公务接待费、公务用车各是多少？", "breakdown"),
         ("公务接待费和公务用车一共多少？", "sum"),
         ("公务接待费和公务用车一共多少，各多少？", "sum"),
+        # one term in total, then its projects each: its breakdown by project
+        ("项目支出总共多少？都安排了哪些项目，各是多少？", "breakdown"),
+        ("项目支出总共多少？都安排了哪些项目？", "sum"),
     ],
 )
 def test_a_total_asked_with_its_parts_each_is_a_breakdown(

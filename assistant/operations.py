@@ -299,7 +299,7 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             c = cell(ref.table, i, ref.column)
             if c is None or (c.yuan == 0 and (len(rows) > 3 or column_total)):
                 continue
-            out.append((0, Item(c.name, c.yuan, c)))
+            out.append((0, Item(_whole_name(doc, c), c.yuan, c)))
             if depth:
                 out += _subtree(
                     c, 1, full=column_total and not re.search(r"大类|[哪几各按个]一?类|哪些类", q)
@@ -314,6 +314,27 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         if out:
             return out
     return [(0, p) for p in _items_by_code(doc, item)]
+
+
+def _whole_name(doc: Document, ref: CellRef) -> str:
+    """A coded row's name as another table of the document prints it in full, where this table's is that
+    name with characters left out in order (a name wrapped around its figures and read short: 事业单位基本支出
+    for 2080505 机关事业单位基本养老保险缴费支出)."""
+    code, name = ref.table.rows[ref.row].code, ref.name
+    longer = {
+        r.name
+        for t in doc.tables
+        for r in t.rows
+        if code and r.code == code and len(r.name) > len(name) and not re.search(r"\d", r.name)
+    }
+    whole = [n for n in longer if _in_order(name, n)]
+    return whole[0] if len(whole) == 1 else name
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Every character of `short` in `long`, in order."""
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def _items_by_code(doc: Document, item: Item) -> list[Item]:
@@ -651,6 +672,8 @@ def _shown(item: Item) -> str:
 
 def _row_title(item: Item) -> str:
     if item.primary is not None and item.primary.table.rows[item.primary.row].code:
+        if item.label != item.primary.name and item.primary.column in ("合计", "预算数"):
+            return f"{item.primary.table.rows[item.primary.row].code} {item.label}"  # its whole name
         return item.primary.row_label if item.primary.column in ("合计", "预算数") else item.label
     return item.label
 

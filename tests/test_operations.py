@@ -3,6 +3,7 @@ part's share of a whole."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -359,3 +360,33 @@ def test_projects_printed_under_their_unit_in_groups(
         doc, _item(table, 0, "项目金额"), Frame("专项业务经费都安排了哪些项目", op="breakdown"), depth=False
     )
     assert [(p.label, int(p.value)) for _, p in parts] == expected
+
+
+def _class(key: str, names: list[str]) -> Table:
+    """社会保障和就业支出 208 with its 款 20805 and two 项 named as given."""
+    table = _coded(key, [("208 05 01", names[0], "72"), ("208 05 05", names[1], "106")])
+    table.rows = [
+        Row("208", "社会保障和就业支出", 1, 0),
+        Row("208 05", "行政事业单位养老支出", 2, 0),
+    ] + table.rows[:2]
+    table.cells = [Cell(0, "合计", Decimal(178)), Cell(1, "合计", Decimal(178))] + [
+        replace(c, row=c.row + 2) for c in table.cells if c.row < 2
+    ]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        # another table prints the name in full, this one with characters left out in order: the full name
+        (["行政单位离退休", "机关事业单位基本养老保险缴费支出"], ["行政单位离退休", "机关事业单位基本养老保险缴费支出"]),
+        # a longer name that is not this one in full, or one printed with a second classification: as printed
+        (["离退休（行政单位）", "机关事业单位养老保险缴费支出"], ["行政单位离退休", "事业单位基本支出"]),
+        (["行政单位离退休", "机关事业单位基本养老保险缴费支出 50102-社会保障缴费"], ["行政单位离退休", "事业单位基本支出"]),
+    ],
+)  # fmt: skip
+def test_a_name_read_short_is_named_as_another_table_prints_it(other: list[str], expected: list[str]) -> None:
+    short = _class("expenditure_summary", ["行政单位离退休", "事业单位基本支出"])
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [short, _class("general_function", other)])
+    parts = parts_of(doc, _item(short, 0, "合计"), Frame("包括什么", op="breakdown"), depth=False)
+    assert [p.label for _, p in parts] == expected

@@ -12,6 +12,7 @@ from assistant import answer as compose
 from assistant.compute import amount, percent, plain, ratio, total, yuan
 from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
+from assistant.groups import leaves
 from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, Mention, normalise, wording
@@ -252,6 +253,7 @@ def breakdown(frame: Frame, doc: Document, items: list[Item], counted: bool = Fa
         + "\n".join(lines)
         + f"\n\n核对：{formula}\n\n"
         + _origin([p for _, p in parts])
+        + ("（各项为表中同一科目各行之和）" if any(_summed(p) for _, p in parts) else "")
     )
     cites = compose.citations(doc.id, [item] + [p for _, p in parts])
     return Answer(text, "table" if item.primary else "text", cites, compose.values([item]), formula)
@@ -294,7 +296,7 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         for ref in cells:
             top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
             if top and (parts := _identity_parts(ref)):
-                return [(0, p) for p in parts]
+                return _identity_tree(doc, parts)
     for ref in cells:
         rows = children(ref)
         column_total = ref.column not in ("合计", "预算数")
@@ -303,7 +305,7 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             c = cell(ref.table, i, ref.column)
             if c is None or (c.yuan == 0 and (len(rows) > 3 or column_total)):
                 continue
-            out.append((0, Item(c.name, c.yuan, c)))
+            out.append((0, Item(_whole_name(doc, c), c.yuan, c)))
             if depth and not (classes and by_rows):
                 out += _subtree(c, 1, full=column_total and not classes)
         detail = bool(re.search(r"明细|详细|具体|全部|所有|各项|细分", q))
@@ -315,7 +317,67 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             return parts_of(doc, top[0], frame, depth) or out
         if out:
             return out
+    return [(0, p) for p in _items_by_code(doc, item)]
+
+
+def _whole_name(doc: Document, ref: CellRef) -> str:
+    """A coded row's name as another table of the document prints it in full, where this table's is that
+    name with characters left out in order (a name wrapped around its figures and read short: 事业单位基本支出
+    for 2080505 机关事业单位基本养老保险缴费支出)."""
+    code, name = ref.table.rows[ref.row].code, ref.name
+    longer = {
+        r.name
+        for t in doc.tables
+        for r in t.rows
+        if code and r.code == code and len(r.name) > len(name) and not re.search(r"\d", r.name)
+    }
+    whole = [n for n in longer if _in_order(name, n)]
+    return whole[0] if len(whole) == 1 else name
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Every character of `short` in `long`, in order."""
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
+def _items_by_code(doc: Document, item: Item) -> list[Item]:
+    """A class whose rows a table prints only as its 项, once per budget unit in turn (北京's 一般公共预算支出表
+    lists each unit's functions): the 项 of the one class whose rows add up to the item, each summed by code."""
+    for rows in sorted(_class_groups(doc), key=lambda g: (any(_paired(c) for c in g), len(g))):
+        if total([c.yuan for c in rows]) != item.value:
+            continue
+        by_code: dict[str, list[CellRef]] = {}
+        for c in rows:
+            by_code.setdefault(c.table.rows[c.row].code, []).append(c)
+        return [Item(c[0].name, total([x.yuan for x in c]), c[0], c[1:]) for _, c in sorted(by_code.items())]
     return []
+
+
+def _summed(item: Item) -> bool:
+    """A part added up from several rows of one code (printed once per budget unit)."""
+    return item.primary is not None and bool(item.agreeing) and item.primary.yuan != item.value
+
+
+def _paired(ref: CellRef) -> bool:
+    """A row printed with another classification beside its name (2080501-行政单位离退休 50299-… 30299-…)."""
+    return bool(re.search(r"\d", ref.table.rows[ref.row].name))
+
+
+def _class_groups(doc: Document) -> list[list[CellRef]]:
+    """The 合计 cells of each table's coded 项 rows printed without their 类 row, grouped by 类 code."""
+    groups: list[list[CellRef]] = []
+    for table in doc.tables:
+        if "合计" not in table.columns:
+            continue
+        classes: dict[str, list[CellRef]] = {}
+        printed = {r.code for r in table.rows if r.code and r.level == 1}
+        for i, r in enumerate(table.rows):
+            head = r.code.split(" ")[0]
+            if r.level == 3 and head not in printed and (c := cell(table, i, "合计")) and not c.empty:
+                classes.setdefault(head, []).append(c)
+        groups += classes.values()
+    return groups
 
 
 def _project_rows(doc: Document, item: Item) -> list[Item]:
@@ -330,7 +392,25 @@ def _project_rows(doc: Document, item: Item) -> list[Item]:
         return []
     deepest = max((r.level for r in table.rows), default=0)
     rows = [i for i, r in enumerate(table.rows) if r.level == deepest and r.level > 0]
-    return [Item(c.name, c.yuan, c) for i in rows if (c := cell(table, i, column)) is not None]
+    found = [cell(table, j, column) for i in rows for j in _projects_under(table, i, column)]
+    return [Item(c.name, c.yuan, c) for c in found if c is not None]
+
+
+def _projects_under(table: Table, row: int, column: str) -> list[int]:
+    """A unit's row, or the projects printed under it without codes or levels (their groups told by their
+    running sums: 通用项目 → 大型活动 → 审计培训), when one reading of those rows alone adds up to the unit."""
+    under = []
+    for j in range(row + 1, len(table.rows)):
+        r = table.rows[j]
+        if r.level or r.code or r.name in ("合计", "总计"):
+            break
+        under.append(j)
+    head = cell(table, row, column)
+    figures = [cell(table, j, column) for j in under]
+    if not under or head is None or any(c is None for c in figures):
+        return [row]
+    read = leaves([c.yuan for c in figures if c is not None], head.yuan)
+    return [under[k] for k in read] if read is not None else [row]
 
 
 def _economic_cell(doc: Document, item: Item) -> CellRef | None:
@@ -543,16 +623,7 @@ def children_items(doc: Document, item: Item) -> list[Item]:
 
 
 def _identity_parts(ref: CellRef) -> list[Item]:
-    """The columns a cell's identity sums; when all but one subtotal are empty (合计 = 当年预算小计 + 上年结转
-    结余小计 0), that subtotal's own parts (人员经费, 公用经费), since the whole stands in it."""
-    parts = _identity_columns(ref)
-    filled = [p for p in parts if p.value != 0]
-    if len(filled) == 1 and filled[0].primary is not None and filled[0].label.endswith("小计"):
-        return _identity_columns(filled[0].primary) or parts
-    return parts
-
-
-def _identity_columns(ref: CellRef) -> list[Item]:
+    """The columns a cell's identity sums (合计 = 当年预算小计 + 上年结转结余小计), as its layout states it."""
     from assistant.documents import layouts
 
     template = next((t for t in layouts(ref.table.family)["tables"] if t["key"] == ref.table.key), None)
@@ -561,6 +632,36 @@ def _identity_columns(ref: CellRef) -> list[Item]:
             if target == ref.column and all(p in ref.table.columns for p in parts):
                 return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
     return []
+
+
+def _as_listed(doc: Document, part: Item) -> Item:
+    """A source of funds by the name the income side of a summary lists it under with the same figure
+    (the column 一般公共预算 is the row (1)一般公共预算拨款), that row cited beside the column."""
+    if part.primary is None or not part.value:
+        return part
+    for table in doc.tables:
+        for i, r in enumerate(table.rows):
+            name = re.sub(r"^([一二三四五六七八九十]+、|\d+[、.．]|[(（]\d+[)）])", "", r.name)
+            if r.side != "收入" or name == part.label or not name.startswith(part.label):
+                continue
+            if (c := cell(table, i, table.columns[0])) is not None and c.yuan == part.value:
+                return Item(name, part.value, part.primary, part.agreeing + [c])
+    return part
+
+
+def _identity_tree(doc: Document, parts: list[Item]) -> list[tuple[int, Item]]:
+    """The parts an identity sums, each printed 小计 (本年收入小计, 上年结转结余小计) with its own nonzero parts
+    when every one of them is placed (they add up to it): 收入总计 is 一般公共预算, 其他收入 … through the
+    subtotal the table prints for them."""
+    out: list[tuple[int, Item]] = []
+    for part in [_as_listed(doc, p) for p in parts]:
+        out.append((0, part))
+        if part.primary is None or not part.primary.column.endswith("小计") or not part.value:
+            continue
+        inner = [p for p in _identity_parts(part.primary) if p.value]
+        if total([p.value for p in inner]) == part.value:
+            out += [(1, _as_listed(doc, p)) for p in inner]
+    return out
 
 
 def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:
@@ -581,6 +682,8 @@ def _shown(item: Item) -> str:
 
 def _row_title(item: Item) -> str:
     if item.primary is not None and item.primary.table.rows[item.primary.row].code:
+        if item.label != item.primary.name and item.primary.column in ("合计", "预算数"):
+            return f"{item.primary.table.rows[item.primary.row].code} {item.label}"  # its whole name
         return item.primary.row_label if item.primary.column in ("合计", "预算数") else item.label
     return item.label
 

@@ -191,3 +191,19 @@ def join_centred_labels(lines: list[str], data: list[int]) -> tuple[list[str], l
         drop.update((above, below))
         notes.append(f"第{at + 1}行的项目名称在数字上下折行印出，已拼回：{'、'.join(labels)}")
     return out, [i for i in data if i not in drop], notes
+
+
+def drop_vertical_text(lines: list[str], data: list[int]) -> tuple[list[str], list[int]]:
+    """Columns printed one character a line beside a wrapped name (a 项目类型 or 单位 cell written down:
+    `长` / `春` / `2026信 市` / `访专项 30.00 …`), which plain text interleaves with the name's own lines: a
+    line of one character and no figures is left out, and a single character after a name fragment dropped."""
+    out, keep = list(lines), []
+    for i in data:
+        name, figures = split_figures(lines[i])
+        tokens = lines[i].split()
+        if not figures and len(tokens) == 1 and len(tokens[0]) == 1:
+            continue
+        if not figures and len(tokens) == 2 and len(tokens[1]) == 1 and len(tokens[0]) > 1:
+            out[i] = tokens[0]
+        keep.append(i)
+    return out, keep

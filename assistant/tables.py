@@ -249,6 +249,10 @@ def _read_body(
     the figures of side-by-side lists that could not be read (`stacked`)."""
     rules = spec.get("lines", {})
     lines, data = _join_total_figures(lines, data)
+    if template.get("vertical_text") and not grid:
+        from assistant.rowjoin import drop_vertical_text
+
+        lines, data = drop_vertical_text(lines, data)
     lines, data = _wrapped_lines(lines, data, template, words)
     hierarchy = _hierarchy(template, lines, data)
     if grid and hierarchy in ("code", "units") and rules.get("wrapped"):

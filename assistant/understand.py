@@ -469,7 +469,7 @@ def understand(
         and not re.search(r"(花|用)在哪|哪几(方面|项|块)|哪些方面|各项分别", q)
     ):
         frame.op = "list"  # 人员经费和公用经费分别是多少: each figure, not the parts of the first
-    if frame.op == "sum" and _total_then_parts(frame):
+    if frame.op == "sum" and (_total_then_parts(frame) or _total_then_projects(frame)):
         frame.op = "breakdown"  # 三公经费一共多少？出国、公车、接待各多少: the total and its parts
     _ranking(frame, q)
     _hints(frame, q)
@@ -600,6 +600,13 @@ def _total_then_parts(frame: Frame) -> bool:
     if first is None or len(frame.mentions) < 2 or not re.search(r"各(是|为|有|自)?多少|分别", q):
         return False
     return bool(re.match(r"(的|是)?(一共|总共|合计|共计?)(是|有|为)?多少", q[first.end :]))
+
+
+def _total_then_projects(frame: Frame) -> bool:
+    """One term asked in total, then its projects each (专项业务经费总共多少？都安排了哪些项目，各是多少): its
+    breakdown by project, not a sum of one."""
+    q = frame.question
+    return len(frame.mentions) == 1 and bool(re.search(wording()["projects"], q) and re.search(r"各|分别", q))
 
 
 def _ranking(frame: Frame, q: str) -> None:

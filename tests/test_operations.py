@@ -3,12 +3,13 @@ part's share of a whole."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from assistant.operations import _asks_figure, parts_of, prior, shares
-from assistant.records import Document, Fact, Table
+from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item
 from assistant.understand import Frame, Mention, normalise
 from tests.tables import small_table
@@ -269,19 +270,199 @@ def _subtotals(carried: str) -> Table:
     return table
 
 
+BEIJING_INCOME = [
+    "合计", "本年收入小计", "一般公共预算", "政府性基金预算", "国有资本经营预算", "财政专户管理资金收入",
+    "事业收入", "事业单位经营收入", "上级补助收入", "附属单位上缴收入", "其他收入", "上年结转结余小计",
+    "上年结转一般公共预算", "上年结转政府性基金预算", "上年结转国有资本经营预算", "上年结转财政专户管理资金",
+    "上年结转单位资金",
+]  # fmt: skip
+
+
+def _income(figures: dict[str, str]) -> Table:
+    """A 收入总表 of the beijing family: one row, the columns given their figure, the others empty."""
+    table = small_table(
+        "income_summary", BEIJING_INCOME, [("合计", 0, [figures.get(c, "0") for c in BEIJING_INCOME])]
+    )
+    table.family = "beijing"
+    table.cells = [c for c in table.cells if c.column in figures]
+    return table
+
+
 @pytest.mark.parametrize(
     ("carried", "expected"),
     [
-        # nothing carried over: the whole stands in this year's subtotal, whose parts are the answer
-        ("0", [("人员经费", 2500000), ("公用经费", 500000)]),
-        # something carried over: the two subtotals
-        ("20", [("当年预算小计", 3000000), ("上年结转结余小计", 200000)]),
+        # nothing carried over: this year's subtotal with its parts (人员经费, 公用经费), the other subtotal 0
+        ("0", [(0, "当年预算小计", 3000000), (1, "人员经费", 2500000), (1, "公用经费", 500000),
+               (0, "上年结转结余小计", 0)]),
+        # something carried over: each subtotal with its own nonzero parts
+        ("20", [(0, "当年预算小计", 3000000), (1, "人员经费", 2500000), (1, "公用经费", 500000),
+                (0, "上年结转结余小计", 200000), (1, "上年结转人员经费", 200000)]),
     ],
-)
-def test_a_whole_that_stands_in_one_subtotal_breaks_down_by_its_parts(
-    carried: str, expected: list[tuple[str, int]]
+)  # fmt: skip
+def test_a_whole_of_two_subtotals_breaks_down_through_them(
+    carried: str, expected: list[tuple[int, str, int]]
 ) -> None:
     table = _subtotals(carried)
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
     parts = parts_of(doc, _item(table, 0, "合计"), Frame("基本支出由哪几部分构成", op="breakdown"))
+    assert [(d, p.label, int(p.value)) for d, p in parts] == expected
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        # each printed 小计 with its own parts
+        (
+            {"合计": "110", "本年收入小计": "100", "一般公共预算": "90", "其他收入": "10", "上年结转结余小计": "10",
+             "上年结转一般公共预算": "6", "上年结转单位资金": "4"},
+            [(0, "本年收入小计", 1000000), (1, "一般公共预算", 900000), (1, "其他收入", 100000),
+             (0, "上年结转结余小计", 100000), (1, "上年结转一般公共预算", 60000), (1, "上年结转单位资金", 40000)],
+        ),
+        # a subtotal whose parts are not all placed (上年结转单位资金 unknown): the subtotal alone
+        (
+            {"合计": "110", "本年收入小计": "100", "一般公共预算": "100", "上年结转结余小计": "10",
+             "上年结转一般公共预算": "6"},
+            [(0, "本年收入小计", 1000000), (1, "一般公共预算", 1000000), (0, "上年结转结余小计", 100000)],
+        ),
+    ],
+)  # fmt: skip
+def test_an_income_total_through_its_subtotals(
+    figures: dict[str, str], expected: list[tuple[int, str, int]]
+) -> None:
+    table = _income(figures)
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("收入总计由哪几部分组成，各多少", op="breakdown"))
+    assert [(d, p.label, int(p.value)) for d, p in parts] == expected
+
+
+def _coded(key: str, rows: list[tuple[str, str, str]]) -> Table:
+    """A function table printing only 项 rows (code, name, 合计), each unit's in turn, then 合计."""
+    table = small_table(key, ["合计"], [(name, 3, [v]) for _, name, v in rows] + [("合计", 0, ["0"])])
+    table.rows = [
+        Row(code, r.name, r.level, r.line)
+        for r, code in zip(table.rows, [c for c, _, _ in rows] + [""], strict=True)
+    ]
+    return table
+
+
+PER_UNIT = _coded(
+    "general_function",
+    [
+        ("201 40 01", "行政运行", "50"),
+        ("208 05 01", "行政单位离退休", "30"),
+        ("208 05 05", "机关事业单位基本养老保险缴费支出", "20"),
+        ("201 40 01", "行政运行", "40"),
+        ("208 05 05", "机关事业单位基本养老保险缴费支出", "5"),
+        ("208 05 02", "事业单位离退休", "2"),
+    ],
+)
+PAIRED = _coded(
+    "expenditure_summary",
+    [("208 05 01", "行政单位离退休 50299-其他商品和服务支出 30299-其他商品和服务支出", "30"),
+     ("208 05 02", "事业单位离退休 50905-离退休费 30302-退休费", "2"),
+     ("208 05 05", "机关事业单位基本养老保险缴费支出 50102-社会保障缴费 30108-机关事业单位基本养老保险缴费", "25")],
+)  # fmt: skip
+TOTALS = small_table(
+    "income_expenditure", ["预算数"], [("社会保障和就业支出", 1, ["57"]), ("卫生健康支出", 1, ["9"])]
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # the 项 of the class whose rows add up to it, summed by code, from the table printing the names alone
+        (0, [("行政单位离退休", 300000, 1), ("事业单位离退休", 20000, 1), ("机关事业单位基本养老保险缴费支出", 250000, 2)]),
+        # no class of that figure: no parts
+        (1, []),
+    ],
+)  # fmt: skip
+def test_a_class_printed_only_as_its_items_unit_by_unit(
+    row: int, expected: list[tuple[str, int, int]]
+) -> None:
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [TOTALS, PAIRED, PER_UNIT])
+    parts = parts_of(doc, _item(TOTALS, row, "预算数"), Frame("分成哪几项", op="breakdown"))
+    assert [(p.label, int(p.value), len(p.cells)) for _, p in parts] == expected
+    assert all(p.primary.table is PER_UNIT for _, p in parts if p.primary)
+
+
+def _listed(rows: list[tuple[str, str, str]]) -> Table:
+    """A two-sided summary: (side, name, 预算数)."""
+    table = small_table("income_expenditure", ["预算数"], [(name, 1, [v]) for _, name, v in rows])
+    table.rows = [Row("", r.name, 1, r.line, side) for r, (side, _, _) in zip(table.rows, rows, strict=True)]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # the income side lists the column's source by a longer name, with the same figure
+        ([("收入", "(1)一般公共预算拨款", "90"), ("收入", "6、其他收入", "10")],
+         [("本年收入小计", 1), ("一般公共预算拨款", 2), ("其他收入", 1), ("上年结转结余小计", 1)]),
+        # another figure, or the expenditure side: the column's own name
+        ([("收入", "一、一般公共预算拨款收入", "91"), ("支出", "一般公共预算拨款支出", "90")],
+         [("本年收入小计", 1), ("一般公共预算", 1), ("其他收入", 1), ("上年结转结余小计", 1)]),
+    ],
+)  # fmt: skip
+def test_a_source_of_funds_by_the_name_the_income_side_lists(
+    rows: list[tuple[str, str, str]], expected: list[tuple[str, int]]
+) -> None:
+    income = _income({"合计": "100", "本年收入小计": "100", "一般公共预算": "90", "其他收入": "10"})
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [_listed(rows), income])
+    parts = parts_of(doc, _item(income, 0, "合计"), Frame("收入总计由哪几部分组成", op="breakdown"))
+    assert [(p.label, len(p.cells)) for _, p in parts] == expected
+
+
+@pytest.mark.parametrize(
+    ("under", "expected"),
+    [
+        # projects printed under the unit in groups without codes: the rows that head no group
+        ([("通用项目", "365"), ("大型活动", "15"), ("审计培训", "15"), ("购买服务", "350"),
+          ("购买中介机构审计服务", "350"), ("审计事务", "100")],
+         [("审计培训", 150000), ("购买中介机构审计服务", 3500000), ("审计事务", 1000000)]),
+        # rows that no reading adds up to the unit: the unit's row, as before
+        ([("通用项目", "300"), ("审计培训", "15")], [("某局", 4650000)]),
+        # nothing under the unit: the unit's row
+        ([], [("某局", 4650000)]),
+    ],
+)  # fmt: skip
+def test_projects_printed_under_their_unit_in_groups(
+    under: list[tuple[str, str]], expected: list[tuple[str, int]]
+) -> None:
+    rows = [("合计", 0, ["465"]), ("某局", 1, ["465"]), ("某局", 2, ["465"])]
+    table = small_table("projects", ["项目金额"], rows + [(name, 0, [v]) for name, v in under])
+    table.rows[1:3] = [Row("117", "某局", 1, 2), Row("117001", "某局", 2, 3)]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(
+        doc, _item(table, 0, "项目金额"), Frame("专项业务经费都安排了哪些项目", op="breakdown"), depth=False
+    )
     assert [(p.label, int(p.value)) for _, p in parts] == expected
+
+
+def _class(key: str, names: list[str]) -> Table:
+    """社会保障和就业支出 208 with its 款 20805 and two 项 named as given."""
+    table = _coded(key, [("208 05 01", names[0], "72"), ("208 05 05", names[1], "106")])
+    table.rows = [
+        Row("208", "社会保障和就业支出", 1, 0),
+        Row("208 05", "行政事业单位养老支出", 2, 0),
+    ] + table.rows[:2]
+    table.cells = [Cell(0, "合计", Decimal(178)), Cell(1, "合计", Decimal(178))] + [
+        replace(c, row=c.row + 2) for c in table.cells if c.row < 2
+    ]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        # another table prints the name in full, this one with characters left out in order: the full name
+        (["行政单位离退休", "机关事业单位基本养老保险缴费支出"], ["行政单位离退休", "机关事业单位基本养老保险缴费支出"]),
+        # a longer name that is not this one in full, or one printed with a second classification: as printed
+        (["离退休（行政单位）", "机关事业单位养老保险缴费支出"], ["行政单位离退休", "事业单位基本支出"]),
+        (["行政单位离退休", "机关事业单位基本养老保险缴费支出 50102-社会保障缴费"], ["行政单位离退休", "事业单位基本支出"]),
+    ],
+)  # fmt: skip
+def test_a_name_read_short_is_named_as_another_table_prints_it(other: list[str], expected: list[str]) -> None:
+    short = _class("expenditure_summary", ["行政单位离退休", "事业单位基本支出"])
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [short, _class("general_function", other)])
+    parts = parts_of(doc, _item(short, 0, "合计"), Frame("包括什么", op="breakdown"), depth=False)
+    assert [p.label for _, p in parts] == expected

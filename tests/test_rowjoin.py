@@ -9,7 +9,13 @@ import pytest
 
 from assistant.align import row_candidates
 from assistant.records import GridRow
-from assistant.rowjoin import join_broken_figures, join_centred_labels, join_ruled, join_wrapped
+from assistant.rowjoin import (
+    drop_vertical_text,
+    join_broken_figures,
+    join_centred_labels,
+    join_ruled,
+    join_wrapped,
+)
 from assistant.tables import split_figures
 
 D = Decimal
@@ -162,3 +168,21 @@ def test_figures_wrapped_in_narrow_cells_are_joined_back(printed, joined, notes)
 def test_labels_wrapped_around_their_figures_are_joined_back(printed, joined):
     lines, data, _ = join_centred_labels(printed, list(range(len(printed))))
     assert [lines[i] for i in data] == joined
+
+
+@pytest.mark.parametrize(
+    ("printed", "kept"),
+    [
+        # the unit written down its cell around a wrapped project name: its characters left out
+        (["长", "春", "2026信", "市", "访专项 30.00 30.00", "信", "经费", "访", "局"],
+         ["2026信", "访专项 30.00 30.00", "经费"]),
+        # a character printed after a fragment on its line: dropped, the fragment kept
+        (["2026信 春", "访接待 市", "116.00 116.00", "中心运 信", "行费 访"],
+         ["2026信", "访接待", "116.00 116.00", "中心运", "行费"]),
+        # a figure line named by one character, and fragments of two characters or more: as printed
+        (["目 474.56 474.56", "综合", "信访局", "员经费 信访"], ["目 474.56 474.56", "综合", "信访局", "员经费 信访"]),
+    ],
+)  # fmt: skip
+def test_text_written_down_its_cell_is_left_out_of_the_names(printed: list[str], kept: list[str]) -> None:
+    lines, data = drop_vertical_text(printed, list(range(len(printed))))
+    assert [lines[i] for i in data] == kept

@@ -209,6 +209,8 @@ OPS = [
     ("code", "中小企业发展专项的科目编码是什么"),
     ("rank", "商品和服务支出中倒数第一的是哪项"),
     ("breakdown", "把功能分类的大类逐一列出来"),
+    ("breakdown", "一般公共服务支出分到哪些科目上了"),
+    ("breakdown", "卫生健康支出包括哪几个科目"),
 ]
 
 
@@ -373,6 +375,9 @@ def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(
         ("三公经费共计多少？公务接待费、公务用车各是多少？", "breakdown"),
         ("公务接待费和公务用车一共多少？", "sum"),
         ("公务接待费和公务用车一共多少，各多少？", "sum"),
+        # one term in total, then its projects each: its breakdown by project
+        ("项目支出总共多少？都安排了哪些项目，各是多少？", "breakdown"),
+        ("项目支出总共多少？都安排了哪些项目？", "sum"),
     ],
 )
 def test_a_total_asked_with_its_parts_each_is_a_breakdown(

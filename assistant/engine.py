@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant import across, conversation, headings, operations
 from assistant import answer as compose
-from assistant.catalog import Catalog, Entry
+from assistant.catalog import Catalog, Entry, Member
 from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.glossary import definitions
 from assistant.index import open_live
@@ -291,18 +291,20 @@ class Assistant:
             return compose.refusal(reason, self._named(doc.id, operations.suggestions(doc)))
         state.last = Last((doc.id,), (entry.key.unit,), entry.key.year)
         state.question = frame.question
+        pair: list[Item] | None = None
         if len(scope.members) > 1:
             parts = [(m, within(doc, items[0], m)) for m in scope.members]
-            if any(item is not None for _, item in parts):
+            pair = _compared_members(frame, parts)
+            if pair is None and any(item is not None for _, item in parts):
                 return compose.by_member(entry.key.label(), doc.id, items[0], parts)
-        mapped = [within(doc, i, scope.members[0]) for i in items]
-        missing = next((i for i, m in zip(items, mapped, strict=True) if m is None), None)
+        mapped = pair or [within(doc, i, scope.members[0]) for i in items]
+        missing = next((i for i, m in zip(items, mapped, strict=False) if m is None), None)
         if missing is not None:
             return compose.refusal(
                 f"{entry.key.label()}没有按单位列出「{missing.label}」，无法给出{names}的数字",
                 self._named(doc.id, operations.suggestions(doc)),
             )
-        found = _member_operands(frame, items, [m for m in mapped if m is not None], entry.key.unit)
+        found = pair or _member_operands(frame, items, [m for m in mapped if m is not None], entry.key.unit)
         if found is None:
             return compose.refusal(f"没有找到{names}的合计", self._named(doc.id, operations.suggestions(doc)))
         result = self._execute(frame, doc, found, state.context)
@@ -1045,6 +1047,14 @@ def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
     if first is None or first == scope.documents[0]:
         return scope
     return replace(scope, documents=(first, *(d for d in scope.documents if d != first)))
+
+
+def _compared_members(frame: Frame, parts: list[tuple[Member, Item | None]]) -> list[Item] | None:
+    """Two budget units compared (谁的收入预算多？多多少？): their figures, the larger first, each from its
+    own row; None for any other question or when a unit's row does not list the figure."""
+    if frame.op != "difference" or len(parts) != 2 or any(item is None for _, item in parts):
+        return None
+    return sorted((item for _, item in parts if item is not None), key=lambda i: i.value, reverse=True)
 
 
 def _member_operands(

@@ -409,8 +409,9 @@ def _own_asked(mentions: list[UnitMention], years: list[int], last: Last, catalo
 
 
 def _own_part(scope: Scope | Clarify | Refusal, ask: _Ask, catalog: Catalog) -> Scope | Clarify | Refusal:
-    """A scope of one department budget narrowed to its own part: the 本级 row, or the whole budget when the
-    budget is its own part alone."""
+    """A scope of one department budget narrowed to its own part: the 本级 row (with every subordinate unit's
+    row when those are asked too: 局本级和两个下属单位各是多少), or the whole budget when the budget is its own
+    part alone."""
     if not isinstance(scope, Scope) or len(scope.documents) != 1:
         return scope
     entry = catalog.entries[scope.documents[0]]
@@ -419,7 +420,9 @@ def _own_part(scope: Scope | Clarify | Refusal, ask: _Ask, catalog: Catalog) -> 
     own = catalog.own_member(entry.id)
     if own is None:
         return Refusal(f"{entry.key.label()}没有单列{entry.key.unit}本级的数字")
-    return replace(scope, members=(own,))
+    others = [m for m in catalog.members[entry.id] if not m.own]
+    every = bool(others) and bool(re.search(ask.words["every_member"], ask.q))
+    return replace(scope, members=(own, *others) if every else (own,))
 
 
 def _in_department(

@@ -53,6 +53,7 @@ from assistant.understand import (
 )
 
 MAX_QUESTION = 500
+_BRACKETED = re.compile(r"[(（][^()（）]*[)）]")  # a bracketed alternative name: （杭州市预警信息发布中心）
 SECTION_NAMES = ("主要职能", "机构设置", "名词解释", "预算编制说明", "其他相关情况说明")
 
 
@@ -243,8 +244,8 @@ class Assistant:
             return self._agreeing(scope, state) or compose.clarify(scope.reason, scope.candidates)
         if scope.catalog_question:
             return self._catalogue(scope)
-        if scope.member_listing:
-            return self._member_listing(scope, state)
+        if scope.member_listing and (listing := self._member_listing(scope, state)) is not None:
+            return listing
         if scope.members:
             return self._in_members(scope, state)
         pair = _pair_documents(scope, state, self.catalog)
@@ -267,13 +268,24 @@ class Assistant:
         filtered = len(held) < len(self.catalog.entries)
         return compose.catalogue(listing, years, scope.units, filtered)
 
-    def _member_listing(self, scope: Scope, state: Conversation) -> Answer:
-        """The budget units a department budget lists, each cited by its row of a table of units."""
+    def _member_listing(self, scope: Scope, state: Conversation) -> Answer | None:
+        """The budget units a department budget lists, each cited by its row of a table of units, with the
+        passage of its 机构设置 that names them; the passage alone when no table lists them by unit; None
+        when neither does."""
         entry = self.catalog.entries[scope.documents[0]]
-        members = self.catalog.members[entry.id]
+        members = self.catalog.members.get(entry.id, [])
+        passage = _units_passage(self._passages().get(entry.id, []), members)
+        if not members and passage is None:
+            return None
         rows = [(m, member_cell(self.doc(entry.id), m)) for m in members]
         state.last = Last((entry.id,), (entry.key.unit,), entry.key.year)
-        return compose.member_listing(entry, rows)
+        if passage is None:
+            return compose.member_listing(entry, rows)
+        section = headings.label(passage.section, passage.path.split(" · "))
+        cite = Citation(
+            "text", entry.id, section=section, quote=passage.text, line=passage.line_start, page=passage.page
+        )
+        return compose.member_listing(entry, rows, cite)
 
     def _in_members(self, scope: Scope, state: Conversation) -> Answer:
         """A question about budget units inside one department budget: the department's items, each taken
@@ -1047,6 +1059,17 @@ def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
     if first is None or first == scope.documents[0]:
         return scope
     return replace(scope, documents=(first, *(d for d in scope.documents if d != first)))
+
+
+def _units_passage(passages: list[Any], members: list[Member]) -> Any | None:
+    """The passage of a document's 机构设置 that states its budget units: the one naming the most of the units
+    its tables list (by their names without brackets), else the first that speaks of 预算单位 / 下属单位."""
+    named = [
+        (sum(normalise(_BRACKETED.sub("", m.name)) in normalise(p.text) for m in members), -n, p)
+        for n, p in enumerate(passages)
+        if p.section == "机构设置" and re.search(wording()["units_passage"], normalise(p.text))
+    ]
+    return max(named, key=lambda t: t[:2])[2] if named else None
 
 
 def _compared_members(frame: Frame, parts: list[tuple[Member, Item | None]]) -> list[Item] | None:

@@ -91,10 +91,9 @@ def choose(
     conversation is about mention an organisation (重点企业服务办公室 is an office inside the seed's unit)."""
     ask = _read(q, last, catalog)
     rest = _without(ask)
-    if catalog.members:
-        listing = _member_listing(ask, last, catalog, rest)
-        if listing is not None:
-            return listing
+    listing = _member_listing(ask, last, catalog, rest)
+    if listing is not None:
+        return listing
     if re.search(ask.words["catalog"], rest) and not re.search(ask.words["budget_term"], rest):
         held = [
             e.id
@@ -464,7 +463,8 @@ def _in_department(
 
 
 def _member_listing(ask: _Ask, last: Last, catalog: Catalog, rest: str) -> Scope | None:
-    """包括哪些预算单位 / 下属单位有几个 about one department budget that lists its budget units."""
+    """包括哪些预算单位 / 下属单位有几个 about one department budget (its tables of units or its 机构设置
+    passage answer; the engine answers as for any question when neither does)."""
     if not re.search(ask.words["member_listing"], rest):
         return None
     units = [u for m in ask.mentions for u in m.units] or list(last.units)
@@ -473,7 +473,7 @@ def _member_listing(ask: _Ask, last: Last, catalog: Catalog, rest: str) -> Scope
         for u in units
         if u in catalog.units
         for e in catalog.documents(u)
-        if (not ask.years or e.key.year in ask.years) and e.id in catalog.members
+        if (not ask.years or e.key.year in ask.years) and _kind_ok(e, ask)
     ]
     if len(docs) != 1:
         return None

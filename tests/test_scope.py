@@ -285,6 +285,9 @@ def test_a_shortened_budget_unit_without_its_department_is_asked_about(
     [
         ("杭州市气象局2026年部门预算包括哪些预算单位？", ("hz",)),
         ("无锡市信访局下属单位有几个？", ("wx",)),
+        ("杭州市气象局2026年部门预算包括哪些下属预算单位？", ("hz",)),  # two words before 单位
+        # a budget whose tables list no unit: its 机构设置 passage may (the engine decides)
+        ("深圳市财政局（本级）2026年部门预算包括哪些下属预算单位？", ("sz",)),
         # each unit's figure is asked, not the listing
         ("杭州市气象局局本级和下属单位的收入各是多少？", None),
         ("收录了哪些单位？", None),  # the catalogue itself
@@ -295,3 +298,17 @@ def test_listing_budget_units(departments: Catalog, question: str, listing) -> N
     scope = scope_of(departments, question)
     assert isinstance(scope, Scope)
     assert (scope.documents if scope.member_listing else None) == listing
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [
+        # the kind named picks one of the unit's documents; its 机构设置 passage may list the units
+        ("普陀区司法局部门预算里包括哪几个单位？", ("sh_sifaju_dept",)),
+        ("普陀区司法局单位预算包括哪些下属单位？", ("sh_sifaju_unit",)),
+        ("普陀区司法局包括哪几个单位？", None),  # two documents: asked which, as for any question
+    ],
+)
+def test_listing_units_of_one_document_of_the_kind_named(catalog: Catalog, question: str, listing) -> None:
+    scope = scope_of(catalog, question)
+    assert (scope.documents if isinstance(scope, Scope) and scope.member_listing else None) == listing

@@ -392,20 +392,32 @@ def by_member(document: str, doc_id: str, whole: Item, parts: list[tuple[Member,
     )
 
 
-def member_listing(entry: Entry, rows: list[tuple[Member, CellRef | None]]) -> Answer:
-    """The budget units a department budget lists, the department's own part first."""
+def member_listing(
+    entry: Entry, rows: list[tuple[Member, CellRef | None]], passage: Citation | None = None
+) -> Answer:
+    """The budget units a department budget lists, the department's own part first, each cited by its row;
+    with the passage of the budget that states them (机构设置), quoted and cited, when there is one."""
     ordered = sorted(rows, key=lambda mr: not mr[0].own)
     subordinate = sum(1 for m, _ in ordered if not m.own)
     lines = [
         f"{n}. {m.label}" + ("（本级）" if m.own and "本级" not in m.label else "")
         for n, (m, _) in enumerate(ordered, 1)
     ]
-    text = (
-        f"{entry.key.label()}包括 **{len(ordered)}** 个预算单位（其中下属单位 **{subordinate}** 个）：\n"
-        + "\n".join(lines)
+    parts = (
+        [
+            f"{entry.key.label()}包括 **{len(ordered)}** 个预算单位（其中下属单位 **{subordinate}** 个）：\n"
+            + "\n".join(lines)
+        ]
+        if ordered
+        else []
     )
     cites = [cite_cell(entry.id, ref) for _, ref in ordered if ref is not None]
     tables = sorted({ref.table.name for _, ref in ordered if ref is not None})
-    if tables:
-        text += "\n\n来源：" + "、".join(f"《{t}》" for t in tables) + "中按单位列出的行"
-    return Answer(text, "table", cites, document=entry.id)
+    sources = [f"{'、'.join(f'《{t}》' for t in tables)}中按单位列出的行"] if tables else []
+    if passage is not None:
+        parts.append(f"{entry.key.label()}「{passage.section}」写明：\n\n{quote_block(passage.quote)}")
+        cites.append(passage)
+        sources.append(f"「{passage.section}」")
+    text = "\n\n".join(parts) + ("\n\n来源：" + "；".join(sources) if sources else "")
+    route = "hybrid" if ordered and passage is not None else "text" if passage is not None else "table"
+    return Answer(text, route, cites, document=entry.id)

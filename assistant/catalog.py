@@ -58,27 +58,50 @@ class Member:
 def unit_roles(rows: list[tuple[str, int]], department: str) -> dict[int, Member] | None:
     """The budget units of one table, from its rows' (name, level): None when the table has no row under
     the department's own name (not a table of units). A row under the department's name is its total when
-    rows of units follow below it (or the name again), else its own part (本级), as is a row marked （本级）;
-    every other row named like an organisation is a subordinate unit. Totals (合计) and unnamed rows are
-    no unit."""
+    the first named row below it is a unit (the name again, a row marked （本级）, a name like an
+    organisation) or the name is printed again further down, else its own part (本级), as is a row marked
+    （本级）; every other row named like an organisation is a subordinate unit. Units listed by name alone
+    (level 0) stand at the first level. A row under a unit's own part or a subordinate unit is that unit's
+    item (a class, a project), never a unit; totals (合计) and unnamed rows are no unit."""
     own = normalise(unit_identity(department))
     names = [normalise(unit_identity(name)) for name, _ in rows]
-    if not any(n == own and level > 0 for n, (_, level) in zip(names, rows, strict=True)):
+    levels = [_unit_level(name, level) for name, level in rows]
+    if not any(n == own and level > 0 for n, level in zip(names, levels, strict=True)):
         return None
     roles: dict[int, Member] = {}
-    for i, (name, level) in enumerate(rows):
+    totals: set[int] = set()
+    for i, (name, _) in enumerate(rows):
+        level = levels[i]
         if level <= 0 or not name:
             continue
+        parent = next((j for j in range(i - 1, -1, -1) if levels[j] < level), None)
+        if parent is not None and levels[parent] > 0 and parent not in totals:
+            continue  # an item of the unit above it
         if names[i] == own:
-            later = rows[i + 1 :]
-            heads = any(lv > level for _, lv in later[:1]) or own in names[i + 1 :]
-            if not heads:
+            if _heads_units(rows, levels, i, own) or own in names[i + 1 :]:
+                totals.add(i)
+            else:
                 roles[i] = Member(name, "", own=True)
         elif _KIND_MARK_RE.search(name):
             roles[i] = Member(name, "", own=True)
         elif _organisation(name):
             roles[i] = Member(name, "")
     return roles
+
+
+def _unit_level(name: str, level: int) -> int:
+    """A row's level in a table of units: a row printed without one (units listed by name only) is at the
+    first level unless it is the total."""
+    return level if level > 0 or re.fullmatch(r"合计|总计|", name.strip()) else 1
+
+
+def _heads_units(rows: list[tuple[str, int]], levels: list[int], i: int, own: str) -> bool:
+    """Whether the first named row below row i (one level or more under it) is a unit."""
+    below = next((j for j in range(i + 1, len(rows)) if rows[j][0] or levels[j] <= levels[i]), None)
+    if below is None or levels[below] <= levels[i]:
+        return False
+    name = rows[below][0]
+    return normalise(unit_identity(name)) == own or bool(_KIND_MARK_RE.search(name)) or _organisation(name)
 
 
 def _organisation(name: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant import across, conversation, headings, operations
 from assistant import answer as compose
-from assistant.catalog import Catalog, Entry
+from assistant.catalog import Catalog, Entry, Member
 from assistant.errors import IndexDamagedError, IndexMissingError
 from assistant.glossary import definitions
 from assistant.index import open_live
@@ -53,6 +53,7 @@ from assistant.understand import (
 )
 
 MAX_QUESTION = 500
+_BRACKETED = re.compile(r"[(（][^()（）]*[)）]")  # a bracketed alternative name: （杭州市预警信息发布中心）
 SECTION_NAMES = ("主要职能", "机构设置", "名词解释", "预算编制说明", "其他相关情况说明")
 
 
@@ -243,8 +244,8 @@ class Assistant:
             return self._agreeing(scope, state) or compose.clarify(scope.reason, scope.candidates)
         if scope.catalog_question:
             return self._catalogue(scope)
-        if scope.member_listing:
-            return self._member_listing(scope, state)
+        if scope.member_listing and (listing := self._member_listing(scope, state)) is not None:
+            return listing
         if scope.members:
             return self._in_members(scope, state)
         pair = _pair_documents(scope, state, self.catalog)
@@ -267,13 +268,24 @@ class Assistant:
         filtered = len(held) < len(self.catalog.entries)
         return compose.catalogue(listing, years, scope.units, filtered)
 
-    def _member_listing(self, scope: Scope, state: Conversation) -> Answer:
-        """The budget units a department budget lists, each cited by its row of a table of units."""
+    def _member_listing(self, scope: Scope, state: Conversation) -> Answer | None:
+        """The budget units a department budget lists, each cited by its row of a table of units, with the
+        passage of its 机构设置 that names them; the passage alone when no table lists them by unit; None
+        when neither does."""
         entry = self.catalog.entries[scope.documents[0]]
-        members = self.catalog.members[entry.id]
+        members = self.catalog.members.get(entry.id, [])
+        passage = _units_passage(self._passages().get(entry.id, []), members)
+        if not members and passage is None:
+            return None
         rows = [(m, member_cell(self.doc(entry.id), m)) for m in members]
         state.last = Last((entry.id,), (entry.key.unit,), entry.key.year)
-        return compose.member_listing(entry, rows)
+        if passage is None:
+            return compose.member_listing(entry, rows)
+        section = headings.label(passage.section, passage.path.split(" · "))
+        cite = Citation(
+            "text", entry.id, section=section, quote=passage.text, line=passage.line_start, page=passage.page
+        )
+        return compose.member_listing(entry, rows, cite)
 
     def _in_members(self, scope: Scope, state: Conversation) -> Answer:
         """A question about budget units inside one department budget: the department's items, each taken
@@ -291,18 +303,20 @@ class Assistant:
             return compose.refusal(reason, self._named(doc.id, operations.suggestions(doc)))
         state.last = Last((doc.id,), (entry.key.unit,), entry.key.year)
         state.question = frame.question
+        pair: list[Item] | None = None
         if len(scope.members) > 1:
             parts = [(m, within(doc, items[0], m)) for m in scope.members]
-            if any(item is not None for _, item in parts):
+            pair = _compared_members(frame, parts)
+            if pair is None and any(item is not None for _, item in parts):
                 return compose.by_member(entry.key.label(), doc.id, items[0], parts)
-        mapped = [within(doc, i, scope.members[0]) for i in items]
-        missing = next((i for i, m in zip(items, mapped, strict=True) if m is None), None)
+        mapped = pair or [within(doc, i, scope.members[0]) for i in items]
+        missing = next((i for i, m in zip(items, mapped, strict=False) if m is None), None)
         if missing is not None:
             return compose.refusal(
                 f"{entry.key.label()}没有按单位列出「{missing.label}」，无法给出{names}的数字",
                 self._named(doc.id, operations.suggestions(doc)),
             )
-        found = _member_operands(frame, items, [m for m in mapped if m is not None], entry.key.unit)
+        found = pair or _member_operands(frame, items, [m for m in mapped if m is not None], entry.key.unit)
         if found is None:
             return compose.refusal(f"没有找到{names}的合计", self._named(doc.id, operations.suggestions(doc)))
         result = self._execute(frame, doc, found, state.context)
@@ -1045,6 +1059,25 @@ def _numerator_first(scope: Scope, q: str, catalog: Catalog) -> Scope:
     if first is None or first == scope.documents[0]:
         return scope
     return replace(scope, documents=(first, *(d for d in scope.documents if d != first)))
+
+
+def _units_passage(passages: list[Any], members: list[Member]) -> Any | None:
+    """The passage of a document's 机构设置 that states its budget units: the one naming the most of the units
+    its tables list (by their names without brackets), else the first that speaks of 预算单位 / 下属单位."""
+    named = [
+        (sum(normalise(_BRACKETED.sub("", m.name)) in normalise(p.text) for m in members), -n, p)
+        for n, p in enumerate(passages)
+        if p.section == "机构设置" and re.search(wording()["units_passage"], normalise(p.text))
+    ]
+    return max(named, key=lambda t: t[:2])[2] if named else None
+
+
+def _compared_members(frame: Frame, parts: list[tuple[Member, Item | None]]) -> list[Item] | None:
+    """Two budget units compared (谁的收入预算多？多多少？): their figures, the larger first, each from its
+    own row; None for any other question or when a unit's row does not list the figure."""
+    if frame.op != "difference" or len(parts) != 2 or any(item is None for _, item in parts):
+        return None
+    return sorted((item for _, item in parts if item is not None), key=lambda i: i.value, reverse=True)
 
 
 def _member_operands(

@@ -287,7 +287,8 @@ def same_item(doc: Document, other: Item) -> Item | None:
 def within(doc: Document, item: Item, member: Member) -> Item | None:
     """The item's figure in one budget unit's row (杭州市气象服务中心, 本级): the same column of a table of units
     whose total row gives the department's figure, or a column of a table of units named as the item's row
-    (一般公共预算 for 一般公共预算拨款收入, 其他收入) whose total is the same figure. None when no table lists the figure by unit: a
+    (一般公共预算 for 一般公共预算拨款收入, 其他收入) or the first column of a table titled by the item (基本支出 in
+    部门预算基本支出预算表) whose total is the same figure. None when no table lists the figure by unit: a
     department's figure is never a unit's."""
     refs = [*item.cells, *item.differing]
     for ref in refs:
@@ -305,11 +306,20 @@ def within(doc: Document, item: Item, member: Member) -> Item | None:
             continue
         for column in sorted(table.columns, key=len, reverse=True):
             whole = cell(table, total, column)
-            if whole is not None and any(column in name and whole.yuan == v for name, v in named):
+            if whole is not None and any(
+                _names_column(table, column, name) and whole.yuan == v for name, v in named
+            ):
                 found = _member_row_cell(table, roles, member, column)
                 if found is not None:
                     return Item(f"{member.label}{item.label}", found.yuan, found)
     return None
+
+
+def _names_column(table: Table, column: str, name: str) -> bool:
+    """Whether an item named `name` is this column of a table of units: the column is named in it (一般公共预算
+    in 一般公共预算拨款收入), or the table is titled by it (基本支出 for 部门预算基本支出预算表) and the column
+    is the table's first, its total."""
+    return column in name or (bool(name) and name in normalise(table.name) and column == table.columns[0])
 
 
 def _is_total(ref: CellRef) -> bool:

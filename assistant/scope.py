@@ -91,10 +91,9 @@ def choose(
     conversation is about mention an organisation (重点企业服务办公室 is an office inside the seed's unit)."""
     ask = _read(q, last, catalog)
     rest = _without(ask)
-    if catalog.members:
-        listing = _member_listing(ask, last, catalog, rest)
-        if listing is not None:
-            return listing
+    listing = _member_listing(ask, last, catalog, rest)
+    if listing is not None:
+        return listing
     if re.search(ask.words["catalog"], rest) and not re.search(ask.words["budget_term"], rest):
         held = [
             e.id
@@ -409,8 +408,9 @@ def _own_asked(mentions: list[UnitMention], years: list[int], last: Last, catalo
 
 
 def _own_part(scope: Scope | Clarify | Refusal, ask: _Ask, catalog: Catalog) -> Scope | Clarify | Refusal:
-    """A scope of one department budget narrowed to its own part: the 本级 row, or the whole budget when the
-    budget is its own part alone."""
+    """A scope of one department budget narrowed to its own part: the 本级 row (with every subordinate unit's
+    row when those are asked too: 局本级和两个下属单位各是多少), or the whole budget when the budget is its own
+    part alone."""
     if not isinstance(scope, Scope) or len(scope.documents) != 1:
         return scope
     entry = catalog.entries[scope.documents[0]]
@@ -419,7 +419,9 @@ def _own_part(scope: Scope | Clarify | Refusal, ask: _Ask, catalog: Catalog) -> 
     own = catalog.own_member(entry.id)
     if own is None:
         return Refusal(f"{entry.key.label()}没有单列{entry.key.unit}本级的数字")
-    return replace(scope, members=(own,))
+    others = [m for m in catalog.members[entry.id] if not m.own]
+    every = bool(others) and bool(re.search(ask.words["every_member"], ask.q))
+    return replace(scope, members=(own, *others) if every else (own,))
 
 
 def _in_department(
@@ -461,7 +463,8 @@ def _in_department(
 
 
 def _member_listing(ask: _Ask, last: Last, catalog: Catalog, rest: str) -> Scope | None:
-    """包括哪些预算单位 / 下属单位有几个 about one department budget that lists its budget units."""
+    """包括哪些预算单位 / 下属单位有几个 about one department budget (its tables of units or its 机构设置
+    passage answer; the engine answers as for any question when neither does)."""
     if not re.search(ask.words["member_listing"], rest):
         return None
     units = [u for m in ask.mentions for u in m.units] or list(last.units)
@@ -470,7 +473,7 @@ def _member_listing(ask: _Ask, last: Last, catalog: Catalog, rest: str) -> Scope
         for u in units
         if u in catalog.units
         for e in catalog.documents(u)
-        if (not ask.years or e.key.year in ask.years) and e.id in catalog.members
+        if (not ask.years or e.key.year in ask.years) and _kind_ok(e, ask)
     ]
     if len(docs) != 1:
         return None

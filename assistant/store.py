@@ -241,10 +241,11 @@ class Store:
 
     def unit_table_rows(self) -> list[dict[str, Any]]:
         """The rows of every table that prints a row under its document's own unit name (收入总表, “三公”
-        table …: one row per budget unit), in table order; the catalogue reads the budget units from them."""
+        table …: one row per budget unit; units listed by name alone carry no level), in table order; the
+        catalogue reads the budget units from them."""
         tables = self.conn.execute(
             "SELECT DISTINCT d.document, d.table_key FROM rows d JOIN documents doc ON doc.id = d.document"
-            " WHERE d.side = '' AND d.level > 0 AND d.code NOT LIKE '% %' AND d.name LIKE"
+            " WHERE d.side = '' AND (d.level > 0 OR d.code = '') AND d.code NOT LIKE '% %' AND d.name LIKE"
             " replace(replace(doc.unit_name, '（本级）', ''), '(本级)', '') || '%'"
         ).fetchall()
         out: list[dict[str, Any]] = []

@@ -133,6 +133,24 @@ PROJECTS = [
     ("杭州市气象服务中心（杭州市预警专业系统维护及科普）", 1),
 ]
 FUNCTION = [("合计", 0), ("科学技术支出", 1), ("技术研究与开发", 2)]
+# units listed by name alone carry no level; the department's own part among them
+BY_NAME = [
+    ("合计", 0),
+    ("福州市医疗保障基金中心", 0),
+    ("福州市医疗保障局", 0),
+    ("福州市医疗保障数据技术中心", 0),
+]
+# each unit's row heads its own classes: the department's row is its own part, the classes no unit
+CLASSES = [
+    ("合计", 0),
+    ("珠海市商务局", 1),
+    ("工资和福利支出", 2),
+    ("商品和服务支出", 2),
+    ("珠海市贸易服务中心", 1),
+    ("工资和福利支出", 2),
+]
+# a project under the department's own part named like an organisation is still the department's project
+OWN_PROJECTS = [("合计", 0), ("珠海市商务局", 1), ("党建经费", 2), ("辅助人员补助经费-珠海边检总站", 2)]
 
 
 @pytest.mark.parametrize(
@@ -159,6 +177,17 @@ FUNCTION = [("合计", 0), ("科学技术支出", 1), ("技术研究与开发", 
             "无锡市信访局（本级）",
             {2: ("无锡市信访局（本级）", True), 3: ("无锡市人民来访接待中心", False)},
         ),
+        (
+            BY_NAME,
+            "福州市医疗保障局",
+            {
+                1: ("福州市医疗保障基金中心", False),
+                2: ("福州市医疗保障局", True),
+                3: ("福州市医疗保障数据技术中心", False),
+            },
+        ),
+        (CLASSES, "珠海市商务局", {1: ("珠海市商务局", True), 4: ("珠海市贸易服务中心", False)}),
+        (OWN_PROJECTS, "珠海市商务局", {1: ("珠海市商务局", True)}),
         # tables with no row under the department's own name are no tables of units
         (PROJECTS, "杭州市气象局", None),
         (FUNCTION, "杭州市气象局", None),

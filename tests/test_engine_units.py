@@ -115,13 +115,22 @@ CASES = [
     ),
     (
         "杭州市气象局2026年部门预算包括哪些预算单位？",
-        "table",
+        "hybrid",
         [],
         [],
         CENTRE,
         "1. 杭州市气象局（本级）\n2. " + CENTRE,
     ),
-    ("无锡市信访局下属单位有几个？", "table", [], [], "无锡市人民来访接待中心", "其中下属单位 **1** 个"),
+    # two units compared: each from its own row, the larger first
+    (
+        "杭州市气象局2026年局本级和杭州市气象服务中心，谁的收入预算多？多多少？",
+        "table",
+        ["41,454,300元（4,145.43万元）"],
+        ["5,876.67"],
+        CENTRE,
+        f"杭州市气象局（本级）收入预算比{CENTRE}收入预算多",
+    ),
+    ("无锡市信访局下属单位有几个？", "hybrid", [], [], "无锡市人民来访接待中心", "其中下属单位 **1** 个"),
 ]
 
 
@@ -169,3 +178,23 @@ def test_a_shortened_unit_without_its_department_gets_a_question_back(assistant)
     assert answer.route == "clarify"
     assert f"杭州市气象局2026年部门预算中的「{CENTRE}」" in answer.text
     assert not answer.values and "865.62" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "section", "quoted"),
+    [
+        (
+            "杭州市气象局2026年部门预算包括哪些预算单位？",
+            "机构设置（一、部门概况 · （二）机构设置情况）",
+            "杭州市气象服务中心",
+        ),
+        ("无锡市信访局下属单位有几个？", "机构设置", "本部门下属单位包括：无锡市人民来访接待中心"),
+    ],
+)
+def test_a_listing_of_units_quotes_the_passage_that_states_them(
+    assistant, question: str, section: str, quoted: str
+) -> None:
+    answer = assistant.ask(question)
+    passages = [c for c in answer.citations if c.source == "text"]
+    assert [c.section.startswith(section) for c in passages] == [True], [c.section for c in passages]
+    assert quoted in passages[0].quote and quoted in answer.text

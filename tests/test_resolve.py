@@ -4,6 +4,7 @@ department's figure (杭州市气象局 2026, a department budget with one subor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,6 +80,41 @@ def test_the_departments_row_is_never_a_unit_row(doc) -> None:
 def test_member_cell_cites_the_first_table_of_units(doc, member, table, value) -> None:
     ref = member_cell(doc, member)
     assert (ref.table.key, str(ref.value)) == (table, value) if ref else (table, value) == (None, None)
+
+
+BASIC = small_table(
+    "basic_units",
+    ["总计", "一般公共预算"],
+    [
+        ("合计", 0, "7519.44"),
+        ("珠海市商务局", 1, "6258.73"),
+        ("工资和福利支出", 2, "4250.28"),
+        ("珠海市贸易服务中心", 1, "1069.53"),
+        ("工资和福利支出", 2, "703.41"),
+    ],
+)
+BASIC = replace(BASIC, name="部门预算基本支出预算表")
+TRADE = Member("珠海市贸易服务中心", "basic")
+ZHUHAI_OWN = Member("珠海市商务局", "basic", own=True)
+BASIC_DOC = Document("basic", "", "珠海市商务局", 2026, "部门预算", [], [BASIC])
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "member", "expected"),
+    [
+        # the item the table is titled by, with the table's total: the unit's row in the first column
+        ("基本支出", "75194400", TRADE, ("珠海市贸易服务中心", "总计", Decimal("10695300"))),
+        ("基本支出", "75194400", ZHUHAI_OWN, ("珠海市商务局", "总计", Decimal("62587300"))),
+        # another figure, or an item the table is not titled by: not listed by unit
+        ("基本支出", "75194401", TRADE, None),
+        ("项目支出", "75194400", TRADE, None),
+    ],
+)
+def test_within_a_table_titled_by_the_item(label: str, value: str, member: Member, expected) -> None:
+    found = within(BASIC_DOC, Item(label, Decimal(value)), member)
+    ref = found.primary if found is not None else None
+    got = (BASIC.rows[ref.row].name, ref.column, found.value) if ref is not None else None
+    assert got == expected
 
 
 UNCODED = small_table(

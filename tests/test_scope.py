@@ -214,6 +214,21 @@ HZ_CENTRE = "杭州市气象服务中心（杭州市预警信息发布中心）"
             True,
         ),
         ("无锡市信访局本级的收入预算是多少？", None, "wx", [("无锡市信访局（本级）", True)], False),
+        # the own part with every subordinate unit, however many there are
+        (
+            "无锡市信访局本级和各下属单位的收入预算各是多少？",
+            None,
+            "wx",
+            [("无锡市信访局（本级）", True), ("无锡市人民来访接待中心", False)],
+            False,
+        ),
+        (
+            "杭州市气象局2026年一般公共预算拨款收入共有多少？局本级和一个下属单位各是多少？",
+            None,
+            "hz",
+            [("杭州市气象局", True), (HZ_CENTRE, False)],
+            False,
+        ),
         # in a conversation about the department, its units by a shortening
         ("那气象服务中心呢？", Last(("hz",), ("杭州市气象局",), 2026), "hz", [(HZ_CENTRE, False)], False),
         # a budget that is the department's own part alone: the whole document, no row
@@ -270,6 +285,11 @@ def test_a_shortened_budget_unit_without_its_department_is_asked_about(
     [
         ("杭州市气象局2026年部门预算包括哪些预算单位？", ("hz",)),
         ("无锡市信访局下属单位有几个？", ("wx",)),
+        ("杭州市气象局2026年部门预算包括哪些下属预算单位？", ("hz",)),  # two words before 单位
+        # a budget whose tables list no unit: its 机构设置 passage may (the engine decides)
+        ("深圳市财政局（本级）2026年部门预算包括哪些下属预算单位？", ("sz",)),
+        # each unit's figure is asked, not the listing
+        ("杭州市气象局局本级和下属单位的收入各是多少？", None),
         ("收录了哪些单位？", None),  # the catalogue itself
         ("上海市信访办公室本级的收入", None),  # a 单位预算: 本级 names it, as before
     ],
@@ -278,3 +298,17 @@ def test_listing_budget_units(departments: Catalog, question: str, listing) -> N
     scope = scope_of(departments, question)
     assert isinstance(scope, Scope)
     assert (scope.documents if scope.member_listing else None) == listing
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [
+        # the kind named picks one of the unit's documents; its 机构设置 passage may list the units
+        ("普陀区司法局部门预算里包括哪几个单位？", ("sh_sifaju_dept",)),
+        ("普陀区司法局单位预算包括哪些下属单位？", ("sh_sifaju_unit",)),
+        ("普陀区司法局包括哪几个单位？", None),  # two documents: asked which, as for any question
+    ],
+)
+def test_listing_units_of_one_document_of_the_kind_named(catalog: Catalog, question: str, listing) -> None:
+    scope = scope_of(catalog, question)
+    assert (scope.documents if isinstance(scope, Scope) and scope.member_listing else None) == listing

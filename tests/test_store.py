@@ -10,6 +10,7 @@ import pytest
 
 from assistant.documents import read_document
 from assistant.errors import IndexMissingError
+from assistant.records import Cell, Document, Row, Table
 from assistant.store import MIGRATIONS, Store, fact_rows, migrate, table_facts
 
 from .conftest import OTHER, OTHER_ID, SEED_ID
@@ -242,3 +243,33 @@ def test_a_rows_detail_round_trips(tmp_path: Path, seed_doc) -> None:
         assert store.tables(SEED_ID)[0].rows[2].detail == ""
     finally:
         table.rows[:] = original
+
+
+def _units_table(key: str, rows: list[tuple[str, str, int]]) -> Table:
+    return Table(
+        key,
+        key,
+        key,
+        "万元",
+        ["合计"],
+        [Row(code, name, level, n + 1) for n, (code, name, level) in enumerate(rows)],
+        [Cell(n, "合计", Decimal(n + 1)) for n in range(len(rows))],
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "listed"),
+    [
+        # units listed by name alone carry no level: still a table of units
+        ([("", "合计", 0), ("", "某市某局", 0), ("", "某市某中心", 0)], ["合计", "某市某局", "某市某中心"]),
+        ([("", "合计", 0), ("", "某市某局", 1), ("", "某市某中心", 1)], ["合计", "某市某局", "某市某中心"]),
+        # no row under the department's own name, or the name only as a coded 类 row: not a table of units
+        ([("", "合计", 0), ("", "某市某中心", 0)], []),
+        ([("", "合计", 0), ("201 01", "某市某局", 2)], []),
+    ],
+)
+def test_unit_table_rows(tmp_path: Path, rows: list, listed: list[str]) -> None:
+    doc = Document("units", "", "某市某局", 2026, "部门预算", [], [_units_table("income_summary", rows)])
+    store = Store.open(tmp_path / "facts.sqlite", create=True)
+    store.add_document(doc, "x")
+    assert [r["name"] for r in store.unit_table_rows()] == listed

@@ -652,7 +652,13 @@ def _as_listed(doc: Document, part: Item) -> Item:
 def _identity_tree(doc: Document, parts: list[Item]) -> list[tuple[int, Item]]:
     """The parts an identity sums, each printed 小计 (本年收入小计, 上年结转结余小计) with its own nonzero parts
     when every one of them is placed (they add up to it): 收入总计 is 一般公共预算, 其他收入 … through the
-    subtotal the table prints for them."""
+    subtotal the table prints for them. A whole that stands in one subtotal (the other 0) is that subtotal's
+    parts."""
+    filled = [p for p in parts if p.value != 0]
+    if len(filled) == 1 and filled[0].primary is not None and filled[0].label.endswith("小计"):
+        # the whole stands in one subtotal (上年结转结余小计 0): that subtotal's parts, zeros included
+        parts = _identity_parts(filled[0].primary) or parts
+        return [(0, _as_listed(doc, p)) for p in parts]
     out: list[tuple[int, Item]] = []
     for part in [_as_listed(doc, p) for p in parts]:
         out.append((0, part))

@@ -291,9 +291,8 @@ def _income(figures: dict[str, str]) -> Table:
 @pytest.mark.parametrize(
     ("carried", "expected"),
     [
-        # nothing carried over: this year's subtotal with its parts (人员经费, 公用经费), the other subtotal 0
-        ("0", [(0, "当年预算小计", 3000000), (1, "人员经费", 2500000), (1, "公用经费", 500000),
-               (0, "上年结转结余小计", 0)]),
+        # nothing carried over: the whole stands in this year's subtotal, whose parts are the answer
+        ("0", [(0, "人员经费", 2500000), (0, "公用经费", 500000)]),
         # something carried over: each subtotal with its own nonzero parts
         ("20", [(0, "当年预算小计", 3000000), (1, "人员经费", 2500000), (1, "公用经费", 500000),
                 (0, "上年结转结余小计", 200000), (1, "上年结转人员经费", 200000)]),
@@ -397,16 +396,21 @@ def _listed(rows: list[tuple[str, str, str]]) -> Table:
     [
         # the income side lists the column's source by a longer name, with the same figure
         ([("收入", "(1)一般公共预算拨款", "90"), ("收入", "6、其他收入", "10")],
-         [("本年收入小计", 1), ("一般公共预算拨款", 2), ("其他收入", 1), ("上年结转结余小计", 1)]),
+         [("本年收入小计", 1), ("一般公共预算拨款", 2), ("其他收入", 1), ("上年结转结余小计", 1),
+          ("上年结转单位资金", 1)]),
         # another figure, or the expenditure side: the column's own name
         ([("收入", "一、一般公共预算拨款收入", "91"), ("支出", "一般公共预算拨款支出", "90")],
-         [("本年收入小计", 1), ("一般公共预算", 1), ("其他收入", 1), ("上年结转结余小计", 1)]),
+         [("本年收入小计", 1), ("一般公共预算", 1), ("其他收入", 1), ("上年结转结余小计", 1),
+          ("上年结转单位资金", 1)]),
     ],
 )  # fmt: skip
 def test_a_source_of_funds_by_the_name_the_income_side_lists(
     rows: list[tuple[str, str, str]], expected: list[tuple[str, int]]
 ) -> None:
-    income = _income({"合计": "100", "本年收入小计": "100", "一般公共预算": "90", "其他收入": "10"})
+    income = _income(
+        {"合计": "110", "本年收入小计": "100", "一般公共预算": "90", "其他收入": "10", "上年结转结余小计": "10",
+         "上年结转单位资金": "10"}
+    )  # fmt: skip
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [_listed(rows), income])
     parts = parts_of(doc, _item(income, 0, "合计"), Frame("收入总计由哪几部分组成", op="breakdown"))
     assert [(p.label, len(p.cells)) for _, p in parts] == expected

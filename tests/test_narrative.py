@@ -67,6 +67,14 @@ def test_text_fact_lines_are_real_source_lines(doc):
         ("1.因公出国（境）费预算支出 106 万元，与上年数一致。", "因公出国（境）费预算支出", "0"),
         ("（2）政府性基金预算拨款收入 0 万元，与上年预算数相同。", "政府性基金预算拨款收入", "0"),
         ("财政拨款支出预算 1,056 万元，比2023年预算增加11万元。", "财政拨款支出预算", "11"),
+        # 和…相比, and the verbs 减低 / 降低
+        (
+            "2026年公务接待费为0.86万元，和2025年相比预算减低0.27万元，主要原因是过紧日子。",
+            "公务接待费",
+            "-0.27",
+        ),
+        ("培训费预算支出 5 万元，和上年相比降低 1 万元。", "培训费预算支出", "-1"),
+        ("差旅费预算支出 8 万元，和上年相比持平。", "差旅费预算支出", "0"),
     ],
 )
 def test_a_change_against_the_prior_year_is_a_fact_about_the_item_just_named(sentence, label, value):
@@ -143,3 +151,33 @@ def test_a_reason_printed_after_a_colon_on_the_next_line_stays_in_the_quote() ->
     change = next(f for f in facts if f.column)
     assert change.quote.endswith("下降的主要原因是：统一调整公务用车支出标准；")
     assert change.line == 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "facts"),
+    [
+        # last year's figure is not a fact of this year, so the change is still about 三公经费预算数
+        (
+            "2026年“三公经费”预算数为7.61万元，2025年预算数为9.23万元，和2025年相比预算减少1.62万元。",
+            [("三公经费预算数", "", "7.61"), ("三公经费预算数", "比2025年预算增减", "-1.62")],
+        ),
+        ("2025年公务接待费为1.13万元，2026年公务接待费为0.86万元。", [("公务接待费", "", "0.86")]),
+        # 和 joining two items is not a comparison
+        ("办公费和2025年度结转资金共计5万元。", [("办公费和2025年度结转资金", "", "5")]),
+    ],
+)
+def test_a_figure_of_another_year_is_not_stated_under_this_years_name(sentence, facts) -> None:
+    found = section_facts("d", "长春市信访局", 2026, "预算编制说明", [(0, sentence)])
+    assert [(f.row_name, f.column, f.value) for f in found] == [(a, b, Decimal(c)) for a, b, c in facts]
+
+
+def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
+    body = "公务用车购置及运行维护费0万元（公务用车购置费0万元，比上年增加0万元；公务用车运行维护费0万元，比上年增加0万元）；公务接待费6.64万元。"
+    facts = section_facts("d", "珠海市商务局", 2026, "预算编制说明", [(0, body)])
+    quotes = {f.row_name: f.quote for f in facts if not f.column}
+    assert quotes == {
+        "公务用车购置及运行维护费": body[: body.index("；公务接待费") + 1],
+        "公务用车购置费": body[: body.index("；公务接待费") + 1],
+        "公务用车运行维护费": body[: body.index("；公务接待费") + 1],
+        "公务接待费": "公务接待费6.64万元。",
+    }

@@ -540,8 +540,18 @@ def _identity_parts(ref: CellRef) -> list[Item]:
     for layout in template["layouts"] if template else []:
         for target, *parts in layout["identities"]:
             if target == ref.column and all(p in ref.table.columns for p in parts):
-                return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+                found = [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+                return _whole_subtotal(ref, found) or found
     return []
+
+
+def _whole_subtotal(ref: CellRef, parts: list[Item]) -> list[Item]:
+    """A total that is one subtotal alone (合计 = 当年预算小计, nothing carried over) breaks down by that
+    subtotal's own parts (因公出国(境)费, 公务用车购置及运行费, 公务接待费), not by the empty split."""
+    full = [p for p in parts if p.value != 0]
+    if len(full) != 1 or full[0].value != ref.yuan or "小计" not in full[0].label:
+        return []
+    return _identity_parts(full[0].primary)
 
 
 def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:

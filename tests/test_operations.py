@@ -93,6 +93,45 @@ def test_parts(question: str, item: Item, expected: list[tuple[str, int]]) -> No
     assert [(p.label, int(p.value)) for p in parts] == expected
 
 
+THREE_COLUMNS = ["合计", "当年预算小计", "因公出国(境)费", "一般因公出国(境)费", "科研因公出国(境)费"]
+THREE_COLUMNS += ["公务用车购置及运行费", "购置费", "运行费", "公务接待费", "上年结转结余小计"]
+THREE_COLUMNS += ["上年结转因公出国(境)费", "上年结转一般因公出国(境)费", "上年结转科研因公出国(境)费"]
+THREE_COLUMNS += ["上年结转公务用车购置及运行费", "上年结转购置费", "上年结转运行费", "上年结转公务接待费"]
+
+
+def _three_public(this_year: list[str], carried: list[str]) -> Table:
+    """A 三公 table split into the year's own budget and what is carried over (the changchun layout)."""
+    table = _table("three_public", THREE_COLUMNS, [("合计", 0, this_year + carried)])
+    table.family = "changchun"
+    return table
+
+
+@pytest.mark.parametrize(
+    ("carried", "expected"),
+    [
+        # nothing carried over: the total is the year's subtotal alone, so its parts are the three items
+        (
+            ["0"] * 8,
+            [("因公出国(境)费", 0), ("公务用车购置及运行费", 67500), ("公务接待费", 8600)],
+        ),
+        # something carried over: the split by source of funds is the breakdown
+        (
+            ["1", "0", "0", "0", "1", "0", "1", "0"],
+            [("当年预算小计", 76100), ("上年结转结余小计", 10000)],
+        ),
+    ],
+)
+def test_a_total_that_is_one_subtotal_breaks_down_by_that_subtotals_parts(
+    carried: list[str], expected: list[tuple[str, int]]
+) -> None:
+    this_year = ["7.61", "0", "0", "0", "6.75", "0", "6.75", "0.86"]
+    total = str(Decimal("7.61") + Decimal(carried[0]))
+    table = _three_public([total] + this_year, carried)
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("三公经费各项分别是多少", op="breakdown"))
+    assert [(p.label, int(p.value)) for _, p in parts] == expected
+
+
 def test_no_economic_classes_means_no_functional_ones_instead() -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [SUMMARY])
     assert parts_of(doc, _item(SUMMARY, 0, "项目支出"), Frame("项目支出按经济分类", op="breakdown")) == []

@@ -571,10 +571,17 @@ def _part_and_whole(frame: Frame) -> None:
     if len(before) >= 2:
         part, whole = before[-1], before[-2]
         gap = frame.question[whole.end : part.start]
-        if gap.startswith("在") or len(gap) <= 8 and gap.endswith("在"):
+        if gap.startswith("在") or len(gap) <= 8 and gap.endswith("在") or _within(frame.question, part, at):
             part, whole = whole, part  # 公务接待费在三公经费中占多少 / “政协会议”这一项在政协事务中占多少
         rest = [m for m in frame.mentions if m not in (part, whole)]
         frame.mentions = [part, whole, *rest]
+
+
+def _within(q: str, m: Mention, at: int) -> bool:
+    """Whether a term is where the share is taken (…有多少？在三公经费里占多大比例): 在X里占, 在X中所占."""
+    return q[m.start - 1 : m.start] == "在" and bool(
+        re.fullmatch(r"(中|里|当中|之中|里面)?所?", q[m.end : at])
+    )
 
 
 def _total_then_parts(frame: Frame) -> bool:

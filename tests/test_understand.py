@@ -355,6 +355,13 @@ def test_pair_order(lexicon: Lexicon, seed_doc, question: str, reverse: bool) ->
         ("“公务接待费”这一项在三公经费中占多大比重", "公务接待费", "三公经费"),
         ("三公经费中公务接待费占多少", "公务接待费", "三公经费"),
         ("公务接待费占三公经费的比重", "公务接待费", "三公经费"),
+        # the whole in a clause of its own: 在X里占
+        (
+            "公务用车购置及运行费有多少，主要用在哪里？在三公经费里占多大比例",
+            "公务用车购置及运行费",
+            "三公经费",
+        ),
+        ("公务接待费是多少？在三公经费中所占比例是多少", "公务接待费", "三公经费"),
     ],
 )
 def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(

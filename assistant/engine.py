@@ -503,7 +503,9 @@ class Assistant:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
-            return self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
+            counted = self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
+            figure = self._figure_beside_count(frame, doc, context)
+            return self._hybrid(counted, figure) if figure is not None else counted
         if (
             frame.op == "breakdown"
             and frame.wants_text
@@ -545,6 +547,20 @@ class Assistant:
         return compose.refusal(
             "文件中没有找到与问题对应的数字或说明", self._named(doc.id, operations.suggestions(doc))
         )
+
+    def _figure_beside_count(self, frame: Frame, doc: Document, context: Context) -> Answer | None:
+        """公务用车运行费预算多少？有几辆公务车？: the clause asking an amount is answered from the tables too."""
+        counted = dict(wording()["ops"])["count"]
+        for clause in re.finditer(r"[^?？;；。，,]+", frame.question):
+            text = clause.group(0)
+            if re.search(counted, text) or not re.search(wording()["figure"], text):
+                continue
+            named = [m for m in frame.mentions if clause.start() <= m.start and m.end <= clause.end()]
+            asked = replace(frame, op="lookup", mentions=named)
+            money = [i for i in self._items(asked, doc, context) if i.unit == "元"] if named else []
+            if money:
+                return operations.lookup(asked, doc, money)
+        return None
 
     def _items(self, frame: Frame, doc: Document, context: Context) -> list[Item]:
         """Resolve mentions, filling in from the conversation where the question leans on it."""

@@ -119,6 +119,8 @@ CASES = [
     ("三公经费是多少亿元？", [], "table", ["0.0015亿元"], "三公", False),
     # counts and figures stated in the text
     ("有几辆车？", [], "text", ["0辆"], "其他相关情况说明", False),
+    # an amount and a count asked in one question: the figure from its table, then the count the text states
+    ("公务接待费预算多少？单位有几辆车？", [], "hybrid", ["30,000元", "0辆"], "三公", False),
     ("编报绩效目标的项目有几个？", [], "text", ["2个"], "其他相关情况说明", False),
     ("政府采购预算是多少？", [], "text", ["919,600元", "91.96万元"], "其他相关情况说明", False),
     # balance

@@ -150,3 +150,40 @@ DOC = Document("projects", "", "珠海市商务局", 2026, "部门预算", [], [
 )
 def test_rows_named_by_their_qualifiers(question: str, expected: list[str]) -> None:
     assert [i.label for i in qualified_rows(DOC, question)] == expected
+
+
+OTHER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other"
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "label", "column", "value"),
+    [
+        # the 三公 table's own item, also where an economic row or the text bears the same name; named as
+        # asked, not by the year row (2026年) or the column (运行费) that holds it
+        ("shenzhen_caizhengju_2026", "公务用车运行维护费预算多少", "公务用车运行维护费", "运行费", "74000"),
+        (
+            "zhuhai_shangwuju_2026",
+            "公务用车购置及运行维护费安排了多少钱",
+            "公务用车购置及运行维护费",
+            "公务用车购置及运行费",
+            "0",
+        ),
+        ("changsha_xinfangju_2026", "公务用车运行维护费是多少", "公务用车运行维护费", "运行费", "50000"),
+    ],
+)
+def test_a_three_public_item_is_named_as_asked(name, question, label, column, value) -> None:
+    from assistant.resolve import resolve
+    from assistant.understand import Lexicon, understand
+
+    path = OTHER / f"{name}.txt"
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    found = read_document(path)
+    frame = understand(question, Lexicon(found), found)
+    item = resolve(found, frame.mentions[0], frame)
+    assert (item.label, item.primary.table.key, item.primary.column, item.value) == (
+        label,
+        "three_public",
+        column,
+        Decimal(value),
+    )

@@ -137,6 +137,8 @@ class Lexicon:
                     self._add(
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
+        for surface, key in _paired_names(doc):
+            self._add(surface, Target("row", key))
         stems: dict[str, str] = {}  # 会议费预算 5.6 万元 answers 会议费, unless 会议费 names something else
         for fact in doc.text_facts:
             counted = fact.unit not in ("元", "万元", "亿元")
@@ -387,6 +389,20 @@ def wording() -> dict[str, Any]:
 
 _LEVELS = {"类": 1, "款": 2, "项": 3}
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _paired_names(doc: Document) -> list[tuple[str, str]]:
+    """A row printed with a second classification after the first (离退休费 30301-离休费) answers to that
+    class's name (离休费), where the name marks one row of its table; where it marks several (物业管理费 under
+    two government classes), no one row is that class."""
+    out: list[tuple[str, str]] = []
+    for table in doc.tables:
+        keys: dict[str, set[str]] = {}
+        for row in table.rows:
+            if m := re.search(r"\s\d{5,7}-(\S{2,})$", row.name):
+                keys.setdefault(normalise(m.group(1)), set()).add(row_key(row.name))
+        out += [(name, next(iter(found))) for name, found in keys.items() if len(found) == 1]
+    return out
 
 
 def expand(text: str) -> str:

@@ -447,3 +447,36 @@ def test_each_figure_or_the_parts_of_a_total(lexicon: Lexicon, seed_doc, questio
     frame = _frame(question, lexicon, seed_doc)
     assert len(frame.mentions) >= 2
     assert frame.op == op
+
+
+def _paired_doc():
+    from decimal import Decimal
+
+    from assistant.records import Cell, Document, Row, Table
+
+    names = [
+        ("509 05", "离退休费 30301-离休费"),
+        ("509 05", "离退休费 30302-退休费"),
+        ("502 01", "办公经费 30209-物业管理费"),
+        ("505 02", "商品和服务支出 30209-物业管理费"),
+    ]
+    rows = [Row(code, name, 2, n + 1) for n, (code, name) in enumerate(names)]
+    cells = [Cell(n, "合计", Decimal(10 + n)) for n in range(len(rows))]
+    table = Table("economic", "基本支出表", "基本支出表", "万元", ["合计"], rows, cells)
+    return Document("paired", "", "某局", 2026, "部门预算", [], [table])
+
+
+@pytest.mark.parametrize(
+    ("question", "surface", "row"),
+    [
+        # the second class's name answers for the one row that prints it
+        ("离休费是多少", "离休费", "离退休费30301-离休费"),
+        ("退休费是多少", "退休费", "离退休费30302-退休费"),
+        # a class printed under two government classes: no one row is that class
+        ("物业管理费是多少", None, None),
+    ],
+)
+def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row) -> None:
+    doc = _paired_doc()
+    exact = [m for m in understand(question, Lexicon(doc), doc).mentions if not m.fuzzy]
+    assert [(m.surface, [t.key for t in m.targets]) for m in exact] == ([(surface, [row])] if surface else [])

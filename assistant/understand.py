@@ -473,6 +473,7 @@ def understand(
         frame.unknown = _unknown_term(_mask_tables(_mask_units(_mask_years(q), lexicon)), frame.mentions)
     _columns(frame)
     _part_and_whole(frame)
+    _paid_from(frame)
     if (
         frame.op == "breakdown"
         and len(frame.mentions) >= 2
@@ -591,6 +592,16 @@ def _part_and_whole(frame: Frame) -> None:
             part, whole = whole, part  # 公务接待费在三公经费中占多少 / “政协会议”这一项在政协事务中占多少
         rest = [m for m in frame.mentions if m not in (part, whole)]
         frame.mentions = [part, whole, *rest]
+
+
+def _paid_from(frame: Frame) -> None:
+    """财政拨款用于政府购买服务的预算合计: the funds an item is paid from only qualify it; the item asked
+    is the one after 用于, not a sum of both."""
+    if frame.op not in ("lookup", "sum"):
+        return
+    q, pairs = frame.question, list(zip(frame.mentions, frame.mentions[1:], strict=False))
+    paying = [m for m, n in pairs if re.fullmatch(r"(安排)?用于|安排的", q[m.end : n.start])]
+    frame.mentions = [m for m in frame.mentions if m not in paying]
 
 
 def _within(q: str, m: Mention, at: int) -> bool:

@@ -480,3 +480,19 @@ def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row
     doc = _paired_doc()
     exact = [m for m in understand(question, Lexicon(doc), doc).mentions if not m.fuzzy]
     assert [(m.surface, [t.key for t in m.targets]) for m in exact] == ([(surface, [row])] if surface else [])
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # the funds an item is paid from only qualify it
+        ("财政拨款用于三公经费的预算合计是多少", ["三公经费"]),
+        ("财政拨款安排的三公经费是多少", ["三公经费"]),
+        # two items added up
+        ("财政拨款和三公经费一共多少", ["财政拨款", "三公经费"]),
+    ],
+)
+def test_the_funds_an_item_is_paid_from_are_not_an_item(
+    lexicon: Lexicon, seed_doc, question, surfaces
+) -> None:
+    assert [m.surface for m in _frame(question, lexicon, seed_doc).mentions] == surfaces

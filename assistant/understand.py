@@ -178,6 +178,7 @@ class Lexicon:
         self.partial_names = self.row_names | {
             t.key for ts in self.surfaces.values() for t in ts if t.kind == "text"
         }
+        self.kind = normalise(doc.kind)  # 部门预算 names the document, not an item partly
         self.units = {normalise(doc.unit_name)} if doc.unit_name else set()
         self.unit_names = [doc.unit_name] if doc.unit_name else []
         self.full_text = normalise(
@@ -341,7 +342,7 @@ class Lexicon:
         pieces: dict[int, set[str]] = {}
         for name in sorted(self.partial_names, key=lambda s: (len(s), s)):
             size, hit = _longest_common(name, free, pieces)
-            if size < 4:
+            if size < 4 or free[hit : hit + size] == self.kind:
                 continue
             score = (
                 size

@@ -496,3 +496,18 @@ def test_the_funds_an_item_is_paid_from_are_not_an_item(
     lexicon: Lexicon, seed_doc, question, surfaces
 ) -> None:
     assert [m.surface for m in _frame(question, lexicon, seed_doc).mentions] == surfaces
+
+
+def test_the_kind_of_budget_is_not_part_of_an_item() -> None:
+    """部门预算 names the document; it does not stand for a text label that contains it (纳入2026年部门预算的
+    政府采购项目)."""
+    from pathlib import Path
+
+    from assistant.documents import read_document
+
+    path = Path(__file__).resolve().parents[2] / "shared/corpus/other/shenzhen_caizhengju_2026.txt"
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    doc = read_document(path)
+    question = "深圳市财政局2026年部门预算为什么比2025年少了那么多"
+    assert understand(question, Lexicon(doc), doc).mentions == []

@@ -897,7 +897,10 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
             if f.quote == item.fact.quote and not f.column and f.unit == item.fact.unit
         ]
         labels = [normalise(f.row_name) for f in group]
-        head, tail = _common_prefix(labels), _common_prefix([x[::-1] for x in labels])
+        # the parts' own words: the whole the sentence opens with (预算总额) shares no ending with them
+        parts = [x for f, x in zip(group, labels, strict=True) if f is not item.fact]
+        affixed = parts if len(parts) >= 2 else labels
+        head, tail = _common_prefix(affixed), _common_prefix([x[::-1] for x in affixed])[::-1]
         for fact, label in zip(group, labels, strict=True):
             word = label[len(head) : len(label) - len(tail)]
             at = max(free_at(word), free_at(re.sub(r"类$", "", word)))  # 货物类项目 is named 货物

@@ -587,6 +587,20 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             ["37,907,500元", "2,428,000元", "35,479,500元", "6.41%", "93.59%"],
             [],
         ),
+        # one part named by its own word (服务类), the whole the sentence opens with
+        (
+            "深圳市财政局2026年政府采购预算里，服务类采购占采购总额的比例是多少？",
+            "text",
+            ["93.59%", "35,479,500", "37,907,500"],
+            [],
+        ),
+        # the 三公 table's item (cited from it, named as asked), then the change the text states
+        (
+            "深圳市财政局2026年公务用车运行维护费预算多少？跟去年比减少了多少？",
+            "hybrid",
+            ["**公务用车运行维护费**：74,000元", "“2026年”行“运行费”栏", "减少1.20万元"],
+            [],
+        ),
         (
             "杭州市气象局主要负责哪些工作？请根据2026年部门预算里的主要职能回答。",
             "text",

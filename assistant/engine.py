@@ -527,7 +527,8 @@ class Assistant:
                 text = self._text_answer(frame, doc, items, prefer=prefer)
                 return self._hybrid(text, result) if text is not None else result
             return result
-        if frame.op == "prior" and items and frame.mentions:
+        whole = not frame.mentions and not items  # the budget as a whole, when the text states its change
+        if frame.op == "prior" and (items and frame.mentions or whole and operations.budget_change(doc)):
             stated = self._execute(frame, doc, items, context)
             if stated.route != "refuse" and (_gives_reason(stated) or not re.search(_WHY, frame.question)):
                 return stated  # the figure and the sentence that states its change, not the whole passage

@@ -8,13 +8,14 @@ its clause, with the sentence kept as the quote. A change against the prior year
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from assistant.records import Fact
 
 _FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|亿元|元|个|辆|台（套）|台\(套\)|台|套|家|人)")
 # the prior year by number (比2023年) or by word (比上年, 与上年相比, 较上一年度); the word means the year before
-_PRIOR = r"(20\d\d年|上一?年)度?"
+_PRIOR = r"(20\d\d年|上一?年|去年)度?"
 # the item may be named again before the verb (比2025年财政拨款“三公”经费预算增加), or the year's first budget
 # (not an outturn, 比上年执行数增加, nor a loose 与上年基本持平)
 _AGAIN = r"(?:预算执行数|(?:(?!执行|决算|基本)[\u4e00-\u9fff“”\"]){0,14}?)"
@@ -65,13 +66,30 @@ def section_facts(
     """The figures stated in one narrative section's logical lines ((0-based line, text) pairs)."""
     facts: list[Fact] = []
     heading = ""
+    found: list[Fact] = []  # the last sentence's facts: a reason printed after them joins their quote
     for start, text in _continued(body):
         for sentence in _sentences(text):
+            if _REASON.match(sentence.strip()) and any(f.column for f in found):
+                facts[-len(found) :] = found = _with_reason(found, sentence.strip())
+                if not _FIGURE.search(sentence):
+                    continue  # 一是…；二是…: the next points of the reason join it too
             found = _sentence_facts(doc_id, unit_name, year, section, start + 1, sentence.strip(), heading)
             if not found and not _FIGURE.search(sentence):
                 heading = _heading(sentence, unit_name)
             facts += found
     return facts
+
+
+# a sentence that only gives the reason for the change stated just before it (主要是本年较上年增加两人)
+# (预算收支减少主要原因说明：一是…), or a further point of it (二是…)
+_REASON = re.compile(
+    r"^((这|其)?主要(原因)?(是|为|由于|系)|[^，。；]{0,10}?主要原因(说明)?(是|为)?[:：]|[二三四五六七八九十]是)"
+)
+
+
+def _with_reason(found: list[Fact], reason: str) -> list[Fact]:
+    """The change facts of a sentence quoted with the reason the next sentence gives."""
+    return [replace(f, quote=f.quote + reason) if f.column else f for f in found]
 
 
 def _continued(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -128,6 +146,8 @@ def _sentence_facts(
             named = _clean_label(squeezed[: change.start()], unit_name) if change else ""
             if change and named and not _GENERIC.fullmatch(named):
                 subject = named  # 2026年“三公”经费预算较2025年减少1.75万元: the item named in the clause
+            elif change and not subject and named == "预算":
+                subject = named  # 2026年预算比2025年预算增加50.32万元: the budget as a whole
             if change and subject:
                 sign = Decimal(-1) if change.group(2) in _FALL else Decimal(1)
                 add(subject, f"比{_prior_year(change.group(1), year)}年预算增减", sign * value, unit)

@@ -146,6 +146,7 @@ def text_facts(doc: Document, surface: str, change: bool = False) -> list[Fact]:
             label == surface
             or (len(surface) >= 2 and surface in label)
             or (len(label) >= 4 and label in surface)
+            or (change and label == re.sub(r"预算$", "", surface))  # 收入较去年增加 answers 收入预算
         ):
             hits.append(fact)
     hits.sort(key=lambda f: (normalise(f.row_name) != surface, len(f.row_name)))

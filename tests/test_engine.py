@@ -594,6 +594,13 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             ["93.59%", "35,479,500", "37,907,500"],
             [],
         ),
+        # the budget as a whole: its stated change with the reason printed after it, not an item's change
+        (
+            "深圳市财政局2026年部门预算为什么比2025年少了那么多？文件里是怎么说明原因的？",
+            "text",
+            ["减少16640.31万元", "融资担保基金注资", "不再安排"],
+            ["纳入"],
+        ),
         # the 三公 table's item (cited from it, named as asked), then the change the text states
         (
             "深圳市财政局2026年公务用车运行维护费预算多少？跟去年比减少了多少？",

@@ -75,6 +75,9 @@ def test_text_fact_lines_are_real_source_lines(doc):
         ),
         ("培训费预算支出 5 万元，和上年相比降低 1 万元。", "培训费预算支出", "-1"),
         ("差旅费预算支出 8 万元，和上年相比持平。", "差旅费预算支出", "0"),
+        # 较去年; the budget as a whole (预算) when no item is named
+        ("收入较去年增加 54.13 万元，上升 2.88%。", "收入", "54.13"),
+        ("2026年预算比2025年预算增加50.32万元，增长3.08%。", "预算", "50.32"),
     ],
 )
 def test_a_change_against_the_prior_year_is_a_fact_about_the_item_just_named(sentence, label, value):
@@ -181,3 +184,31 @@ def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
         "公务用车运行维护费": body[: body.index("；公务接待费") + 1],
         "公务接待费": "公务接待费6.64万元。",
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "quote"),
+    [
+        # a reason printed as the next sentence (主要是…), also in the next paragraph, with its further points
+        (
+            ["收入较去年增加 54.13 万元，上升 2.88%。主要是本年较上年增加两人，人员经费增加。"],
+            "收入较去年增加 54.13 万元，上升 2.88%。主要是本年较上年增加两人，人员经费增加。",
+        ),
+        (
+            [
+                "部门预算支出 37,385.88 万元，较 2025 年年初预算减少 16,640.31 万元。",
+                "预算收支减少主要原因说明：一是 2026 年未安排注资；二是专项经费不再安排等。",
+            ],
+            "部门预算支出 37,385.88 万元，较 2025 年年初预算减少 16,640.31 万元。"
+            "预算收支减少主要原因说明：一是 2026 年未安排注资；二是专项经费不再安排等。",
+        ),
+        # a sentence that gives no reason stays out
+        (
+            ["收入较去年增加 54.13 万元。", "其中：一般公共预算拨款 1935.36 万元。"],
+            "收入较去年增加 54.13 万元。",
+        ),
+    ],
+)
+def test_the_reason_printed_after_a_change_joins_its_quote(body: list[str], quote: str) -> None:
+    facts = section_facts("d", "某局", 2026, "预算编制说明", list(enumerate(body)))
+    assert [f.quote for f in facts if f.column] == [quote]

@@ -250,3 +250,28 @@ def test_no_stated_change_is_refused() -> None:
 )
 def test_whether_the_figure_itself_is_asked(question: str, asked: bool) -> None:
     assert _asks_figure(normalise(question), 2026) is asked
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # the budget as a whole, the change the text explains first; never an item's change
+        (
+            [
+                ("公务接待费", "-0.27", "公务接待费和上年相比减低0.27万元，主要原因是过紧日子。"),
+                ("预算收入", "-16640.31", "预算收入较上年减少16,640.31万元。"),
+                ("预算支出", "-16640.31", "预算支出较上年减少16,640.31万元。主要原因说明：不再安排。"),
+            ],
+            "预算支出",
+        ),
+        ([("预算", "50.32", "2026年预算比2025年预算增加50.32万元。")], "预算"),
+        ([("公务接待费", "-0.27", "公务接待费减低0.27万元，主要原因是过紧日子。")], None),
+    ],
+)
+def test_the_change_of_the_budget_as_a_whole(changes, expected) -> None:
+    from assistant.operations import budget_change
+
+    facts = [_fact(label, "比2025年预算增减", value, quote) for label, value, quote in changes]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [], text_facts=facts)
+    found = budget_change(doc)
+    assert (found.row_name if found else None) == expected

@@ -187,3 +187,23 @@ def test_a_three_public_item_is_named_as_asked(name, question, label, column, va
         column,
         Decimal(value),
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "surface", "found"),
+    [
+        ("收入", "收入预算", True),  # 收入较去年增加 answers 收入预算
+        ("支出", "支出预算", True),
+        ("支出", "基本支出", False),  # another item, not the budget's 支出
+        ("收入", "财政拨款收入预算", False),
+    ],
+)
+def test_a_stated_change_of_the_budgets_income_answers_its_budget(label, surface, found) -> None:
+    from assistant.records import Fact
+    from assistant.resolve import text_facts
+
+    fact = Fact(
+        "d", "某局", 2026, "预算编制说明", "", label, 0, "比2025年预算增减", Decimal(1), "万元", 1, "text", ""
+    )
+    doc = Document("d", "", "某局", 2026, "部门预算", [], [], text_facts=[fact])
+    assert bool(text_facts(doc, surface, change=True)) is found

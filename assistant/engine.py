@@ -527,14 +527,13 @@ class Assistant:
                 text = self._text_answer(frame, doc, items, prefer=prefer)
                 return self._hybrid(text, result) if text is not None else result
             return result
-        whole = not frame.mentions and not items  # the budget as a whole, when the text states its change
-        if frame.op == "prior" and (items and frame.mentions or whole and operations.budget_change(doc)):
+        if frame.op == "prior" and items and frame.mentions:
             stated = self._execute(frame, doc, items, context)
             if stated.route != "refuse" and (_gives_reason(stated) or not re.search(_WHY, frame.question)):
                 return stated  # the figure and the sentence that states its change, not the whole passage
         if frame.wants_text and (text := self._text_answer(frame, doc, items)) is not None:
             _remember_text(context, frame, items)
-            if items and frame.wants_figure:
+            if items and frame.wants_figure or _budget_change_asked(frame, doc, items):
                 return self._hybrid(text, self._execute(frame, doc, items, context))
             return text
         if not items and frame.level and frame.table_hint and frame.op in ("breakdown", "lookup", "list"):
@@ -941,6 +940,13 @@ def _is_under(child: Item, parent: Item) -> bool:
 
 
 _WHY = r"为什么|为何|原因|怎么回事"
+
+
+def _budget_change_asked(frame: Frame, doc: Document, items: list[Item]) -> bool:
+    """部门预算为什么比2025年少了那么多: the change the text states for the budget as a whole, with the passage
+    that explains it."""
+    whole = frame.op == "prior" and not frame.mentions and not items
+    return whole and operations.budget_change(doc) is not None
 
 
 def _gives_reason(answer: Answer) -> bool:

@@ -594,10 +594,11 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             ["93.59%", "35,479,500", "37,907,500"],
             [],
         ),
-        # the budget as a whole: its stated change with the reason printed after it, not an item's change
+        # the budget as a whole: its stated change with the reason printed after it (not an item's change),
+        # then the passage that explains it
         (
             "深圳市财政局2026年部门预算为什么比2025年少了那么多？文件里是怎么说明原因的？",
-            "text",
+            "hybrid",
             ["减少16640.31万元", "融资担保基金注资", "不再安排"],
             ["纳入"],
         ),

@@ -517,7 +517,9 @@ class Assistant:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
-            return self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
+            counted = self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
+            figure = self._figure_beside_count(frame, doc, context)
+            return self._hybrid(counted, figure) if figure is not None else counted
         if (
             frame.op == "breakdown"
             and frame.wants_text
@@ -545,7 +547,7 @@ class Assistant:
                 return stated  # the figure and the sentence that states its change, not the whole passage
         if frame.wants_text and (text := self._text_answer(frame, doc, items)) is not None:
             _remember_text(context, frame, items)
-            if items and frame.wants_figure:
+            if items and frame.wants_figure or _budget_change_asked(frame, doc, items):
                 return self._hybrid(text, self._execute(frame, doc, items, context))
             return text
         if not items and frame.level and frame.table_hint and frame.op in ("breakdown", "lookup", "list"):
@@ -559,6 +561,20 @@ class Assistant:
         return compose.refusal(
             "文件中没有找到与问题对应的数字或说明", self._named(doc.id, operations.suggestions(doc))
         )
+
+    def _figure_beside_count(self, frame: Frame, doc: Document, context: Context) -> Answer | None:
+        """公务用车运行费预算多少？有几辆公务车？: the clause asking an amount is answered from the tables too."""
+        counted = dict(wording()["ops"])["count"]
+        for clause in re.finditer(r"[^?？;；。，,]+", frame.question):
+            text = clause.group(0)
+            if re.search(counted, text) or not re.search(wording()["figure"], text):
+                continue
+            named = [m for m in frame.mentions if clause.start() <= m.start and m.end <= clause.end()]
+            asked = replace(frame, op="lookup", mentions=named)
+            money = [i for i in self._items(asked, doc, context) if i.unit == "元"] if named else []
+            if money:
+                return operations.lookup(asked, doc, money)
+        return None
 
     def _items(self, frame: Frame, doc: Document, context: Context) -> list[Item]:
         """Resolve mentions, filling in from the conversation where the question leans on it."""
@@ -895,7 +911,10 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
             if f.quote == item.fact.quote and not f.column and f.unit == item.fact.unit
         ]
         labels = [normalise(f.row_name) for f in group]
-        head, tail = _common_prefix(labels), _common_prefix([x[::-1] for x in labels])
+        # the parts' own words: the whole the sentence opens with (预算总额) shares no ending with them
+        parts = [x for f, x in zip(group, labels, strict=True) if f is not item.fact]
+        affixed = parts if len(parts) >= 2 else labels
+        head, tail = _common_prefix(affixed), _common_prefix([x[::-1] for x in affixed])[::-1]
         for fact, label in zip(group, labels, strict=True):
             word = label[len(head) : len(label) - len(tail)]
             at = max(free_at(word), free_at(re.sub(r"类$", "", word)))  # 货物类项目 is named 货物
@@ -935,6 +954,13 @@ def _is_under(child: Item, parent: Item) -> bool:
 
 
 _WHY = r"为什么|为何|原因|怎么回事"
+
+
+def _budget_change_asked(frame: Frame, doc: Document, items: list[Item]) -> bool:
+    """部门预算为什么比2025年少了那么多: the change the text states for the budget as a whole, with the passage
+    that explains it."""
+    whole = frame.op == "prior" and not frame.mentions and not items
+    return whole and operations.budget_change(doc) is not None
 
 
 def _gives_reason(answer: Answer) -> bool:

@@ -8,18 +8,22 @@ its clause, with the sentence kept as the quote. A change against the prior year
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from assistant.records import Fact
 
 _FIGURE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|亿元|元|个|辆|台（套）|台\(套\)|台|套|家|人)")
 # the prior year by number (比2023年) or by word (比上年, 与上年相比, 较上一年度); the word means the year before
-_PRIOR = r"(20\d\d年|上一?年)度?"
+_PRIOR = r"(20\d\d年|上一?年|去年)度?"
 # the item may be named again before the verb (比2025年财政拨款“三公”经费预算增加), or the year's first budget
 # (not an outturn, 比上年执行数增加, nor a loose 与上年基本持平)
 _AGAIN = r"(?:预算执行数|(?:(?!执行|决算|基本)[\u4e00-\u9fff“”\"]){0,14}?)"
-_CHANGE = re.compile(rf"(?:比|较|与){_PRIOR}{_AGAIN}(?:相比)?(增加|减少|增长|下降)")
-_FLAT = re.compile(rf"[与比较]{_PRIOR}{_AGAIN}(?:相比)?(?:持平|一致|相同|无增减|没有变化|无变化)")
+# 和 only where 相比 follows the year (和2025年相比预算减少), not where it joins two items
+_WITH = r"(?:比|较|与|和(?=(?:20\d\d年|上一?年)度?相比))"
+_FALL = ("减少", "下降", "减低", "降低")
+_CHANGE = re.compile(rf"{_WITH}{_PRIOR}{_AGAIN}(?:相比)?(增加|增长|{'|'.join(_FALL)})")
+_FLAT = re.compile(rf"{_WITH}{_PRIOR}{_AGAIN}(?:相比)?(?:持平|一致|相同|无增减|没有变化|无变化)")
 # words that only say "the budget" (2026年预算安排5.00万元): the item is the heading printed just before
 _GENERIC = re.compile(r"(本年|当年)?(预算)?(安排|预算数?|支出|数)?")
 _LEAD = re.compile(
@@ -30,7 +34,10 @@ _TRAIL = re.compile(r"(共有|共计|共|合计|为|是|达到?)$")
 
 
 def _clean_label(label: str, unit_name: str) -> str:
-    label = _LEAD.sub("", label.strip())
+    label = label.strip()
+    if label[:1] in "（(" and not re.search(r"[）)]", label):
+        label = label[1:]  # （公务用车购置费0万元: a list opened in brackets
+    label = _LEAD.sub("", label)
     if unit_name:
         label = label.replace(unit_name, "")
         label = re.sub(r"^\s*20\d\d\s*年度?", "", label)  # 苏州市审计局 2026 年度…: the year after the name
@@ -41,7 +48,16 @@ def _clean_label(label: str, unit_name: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[。；;])", text) if s.strip()]
+    """Sentences end at 。；; outside brackets: a list inside （…；…） stays in the sentence that opens it,
+    so the quote of 公务用车购置及运行维护费0万元（公务用车购置费0万元；公务用车运行维护费0万元） names both parts."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "（(") - (ch in "）)" and depth > 0)
+        if ch in "。；;" and (depth == 0 or ch == "。"):
+            out.append(text[start : i + 1])
+            start, depth = i + 1, 0
+    out.append(text[start:])
+    return [s for s in out if s.strip()]
 
 
 def section_facts(
@@ -50,13 +66,30 @@ def section_facts(
     """The figures stated in one narrative section's logical lines ((0-based line, text) pairs)."""
     facts: list[Fact] = []
     heading = ""
+    found: list[Fact] = []  # the last sentence's facts: a reason printed after them joins their quote
     for start, text in _continued(body):
         for sentence in _sentences(text):
+            if _REASON.match(sentence.strip()) and any(f.column for f in found):
+                facts[-len(found) :] = found = _with_reason(found, sentence.strip())
+                if not _FIGURE.search(sentence):
+                    continue  # 一是…；二是…: the next points of the reason join it too
             found = _sentence_facts(doc_id, unit_name, year, section, start + 1, sentence.strip(), heading)
             if not found and not _FIGURE.search(sentence):
                 heading = _heading(sentence, unit_name)
             facts += found
     return facts
+
+
+# a sentence that only gives the reason for the change stated just before it (主要是本年较上年增加两人)
+# (预算收支减少主要原因说明：一是…), or a further point of it (二是…)
+_REASON = re.compile(
+    r"^((这|其)?主要(原因)?(是|为|由于|系)|[^，。；]{0,10}?主要原因(说明)?(是|为)?[:：]|[二三四五六七八九十]是)"
+)
+
+
+def _with_reason(found: list[Fact], reason: str) -> list[Fact]:
+    """The change facts of a sentence quoted with the reason the next sentence gives."""
+    return [replace(f, quote=f.quote + reason) if f.column else f for f in found]
 
 
 def _continued(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -95,7 +128,7 @@ def _sentence_facts(
         facts.append(_fact(doc_id, unit_name, year, section, label, column, value, unit, line, sentence))
 
     subject = ""
-    for clause in re.split(r"[，、：:]|,(?!\d{3})", sentence.rstrip("。；;")):
+    for clause in re.split(r"[，、：:；;]|,(?!\d{3})", sentence.rstrip("。；;")):
         if (flat := _FLAT.search(re.sub(r"\s", "", clause))) and subject:
             add(subject, f"比{_prior_year(flat.group(1), year)}年预算增减", Decimal(0), "万元")
             continue
@@ -113,10 +146,14 @@ def _sentence_facts(
             named = _clean_label(squeezed[: change.start()], unit_name) if change else ""
             if change and named and not _GENERIC.fullmatch(named):
                 subject = named  # 2026年“三公”经费预算较2025年减少1.75万元: the item named in the clause
+            elif change and not subject and named == "预算":
+                subject = named  # 2026年预算比2025年预算增加50.32万元: the budget as a whole
             if change and subject:
-                sign = Decimal(-1) if change.group(2) in ("减少", "下降") else Decimal(1)
+                sign = Decimal(-1) if change.group(2) in _FALL else Decimal(1)
                 add(subject, f"比{_prior_year(change.group(1), year)}年预算增减", sign * value, unit)
                 continue
+            if _other_year(squeezed, year):
+                continue  # 2025年预算数为9.23万元: last year's figure, not this year's under its name
             label = _clean_label(raw_label, unit_name)
             if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
                 label = re.split(r"包括|以及|及|和", label)[-1] + _counted_noun(clause[m.end() :])
@@ -143,6 +180,12 @@ def excerpt(quote: str, value: Decimal, unit: str) -> str:
 
 def _states(m: re.Match[str], value: Decimal, unit: str) -> bool:
     return m.group(2) == unit and Decimal(m.group(1).replace(",", "")) == value
+
+
+def _other_year(label: str, year: int) -> bool:
+    """Whether a figure's words open with a year other than the budget's own (2025年预算数为)."""
+    m = re.match(r"(?:其中|包括)?[:：]?(20\d\d)年", label)
+    return bool(m) and int(m.group(1)) != year
 
 
 def _prior_year(named: str, year: int) -> str:

@@ -443,7 +443,8 @@ def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     surfaces = [m.surface for m in _qualified(frame)] or [normalise(i.label) for i in items]
     if not surfaces:  # the budget as a whole
         changes = [f for f in doc.text_facts if f.column.startswith("比")]
-        return _stated_change(doc, changes[0], items) if changes else _no_change(doc)
+        change = budget_change(doc) or (changes[0] if changes else None)
+        return _stated_change(doc, change, items) if change else _no_change(doc)
     stated = {s: facts[0] for s in surfaces if (facts := text_facts(doc, s, change=True))}
     asked = _asks_figure(frame.question, doc.year)
     figures = [i for i in items if asked and _changed(i, stated) or i.unit not in ("元", "万元", "亿元")]
@@ -452,6 +453,22 @@ def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     if not any(i.primary is not None for i in figures):
         return _stated_change(doc, next(iter(stated.values())), items)
     return _figure_and_change(frame, doc, figures, list(dict.fromkeys(stated.values())))
+
+
+# what names the budget as a whole in the text (预算, 部门预算支出, 收入, 预算收支)
+_WHOLE = r"(部门)?(预算)?(收入|支出|收支)?(预算|总额|总计|合计)?"
+
+
+def budget_change(doc: Document) -> Fact | None:
+    """The change the text states for the budget as a whole (部门预算支出较2025年年初预算减少…), the one
+    it gives a reason for first."""
+    changes = [
+        f
+        for f in doc.text_facts
+        if f.column.startswith("比") and f.row_name and re.fullmatch(_WHOLE, normalise(f.row_name))
+    ]
+    changes.sort(key=lambda f: not re.search(r"原因|主要是", f.quote))
+    return changes[0] if changes else None
 
 
 def _qualified(frame: Frame) -> list[Mention]:
@@ -630,7 +647,8 @@ def _identity_parts(ref: CellRef) -> list[Item]:
     for layout in template["layouts"] if template else []:
         for target, *parts in layout["identities"]:
             if target == ref.column and all(p in ref.table.columns for p in parts):
-                return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+                found = [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
+                return found
     return []
 
 

@@ -147,6 +147,7 @@ def text_facts(doc: Document, surface: str, change: bool = False) -> list[Fact]:
             label == surface
             or (len(surface) >= 2 and surface in label)
             or (len(label) >= 4 and label in surface)
+            or (change and label == re.sub(r"预算$", "", surface))  # 收入较去年增加 answers 收入预算
         ):
             hits.append(fact)
     hits.sort(key=lambda f: (normalise(f.row_name) != surface, len(f.row_name)))
@@ -183,7 +184,9 @@ def resolve(
             )
         )
         primary = cells[0]
-        concept = all(t.kind == "concept" for t in mention.targets)
+        # a concept's cell (also beside a row or text of the same name) is named as asked, not by the
+        # column or the year row that holds it (运行费, 2026年)
+        concept = all(t.kind == "concept" for t in mention.targets) or primary.table.key in concept_order
         total_row = primary.name in ("合计", "支出总计", "收入总计")
         label = primary.name if column or not (concept or total_row) else _label(mention, primary)
         if column and column not in ("合计", "预算数") and label != column:

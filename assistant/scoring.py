@@ -77,8 +77,8 @@ _NOT_FIGURES = (
     re.compile(r"(?<![0-9.,])[0-9]{3}(?:[ \u3000][0-9]{2}){1,2}(?![0-9.,])"),
     # a 3-digit class code followed by its name: "208 社会保障和就业支出"
     re.compile(rf"(?<![0-9.,])[0-9]{{3}}(?=[ \u3000]+(?![亿万千元年月日{COUNTER_WORDS}])[\u4e00-\u9fff])"),
-    # list ordinals at the start of a line: "1. ", "2、", "(3)", "- 4."
-    re.compile(r"(?m)^[ \t]*(?:[-*+][ \t]+)?[0-9]{1,2}(?:[.、](?![0-9])|\))"),
+    # list ordinals at the start of a line, also of a quoted line: "1. ", "2、", "(3)", "- 4.", "> 5."
+    re.compile(r"(?m)^[ \t]*(?:[-*+][ \t]+|>[ \t]*)?[0-9]{1,2}(?:[.、](?![0-9])|\))"),
     re.compile(r"\([0-9]{1,2}\)|第[0-9]+"),
 )
 

@@ -138,6 +138,8 @@ class Lexicon:
                     self._add(
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
+        for surface, key in _paired_names(doc):
+            self._add(surface, Target("row", key))
         stems: dict[str, str] = {}  # 会议费预算 5.6 万元 answers 会议费, unless 会议费 names something else
         for fact in doc.text_facts:
             counted = fact.unit not in ("元", "万元", "亿元")
@@ -180,6 +182,7 @@ class Lexicon:
         self.partial_names = self.row_names | {
             t.key for ts in self.surfaces.values() for t in ts if t.kind == "text"
         }
+        self.kind = normalise(doc.kind)  # 部门预算 names the document, not an item partly
         self.units = {normalise(doc.unit_name)} if doc.unit_name else set()
         self.unit_names = [doc.unit_name] if doc.unit_name else []
         self.full_text = normalise(
@@ -343,7 +346,7 @@ class Lexicon:
         pieces: dict[int, set[str]] = {}
         for name in sorted(self.partial_names, key=lambda s: (len(s), s)):
             size, hit = _longest_common(name, free, pieces)
-            if size < 4:
+            if size < 4 or free[hit : hit + size] == self.kind:
                 continue
             score = (
                 size
@@ -391,6 +394,20 @@ def wording() -> dict[str, Any]:
 
 _LEVELS = {"类": 1, "款": 2, "项": 3}
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _paired_names(doc: Document) -> list[tuple[str, str]]:
+    """A row printed with a second classification after the first (离退休费 30301-离休费) answers to that
+    class's name (离休费), where the name marks one row of its table; where it marks several (物业管理费 under
+    two government classes), no one row is that class."""
+    out: list[tuple[str, str]] = []
+    for table in doc.tables:
+        keys: dict[str, set[str]] = {}
+        for row in table.rows:
+            if m := re.search(r"\s\d{5,7}-(\S{2,})$", row.name):
+                keys.setdefault(normalise(m.group(1)), set()).add(row_key(row.name))
+        out += [(name, next(iter(found))) for name, found in keys.items() if len(found) == 1]
+    return out
 
 
 def expand(text: str) -> str:
@@ -462,6 +479,7 @@ def understand(
     _columns(frame)
     _part_and_whole(frame)
     _locator_first(frame)
+    _paid_from(frame)
     if (
         frame.op == "breakdown"
         and len(frame.mentions) >= 2
@@ -576,7 +594,7 @@ def _part_and_whole(frame: Frame) -> None:
     if len(before) >= 2:
         part, whole = before[-1], before[-2]
         gap = frame.question[whole.end : part.start]
-        if gap.startswith("在") or len(gap) <= 8 and gap.endswith("在"):
+        if gap.startswith("在") or len(gap) <= 8 and gap.endswith("在") or _within(frame.question, part, at):
             part, whole = whole, part  # 公务接待费在三公经费中占多少 / “政协会议”这一项在政协事务中占多少
         rest = [m for m in frame.mentions if m not in (part, whole)]
         frame.mentions = [part, whole, *rest]
@@ -592,6 +610,23 @@ def _locator_first(frame: Frame) -> None:
     gap = frame.question[first.end : second.start]
     if re.fullmatch(r"(中|里|当中|之中|里面)[，,]?的?", gap) or locates(frame.question, first, second):
         frame.mentions = frame.mentions[1:]
+
+
+def _paid_from(frame: Frame) -> None:
+    """财政拨款用于政府购买服务的预算合计: the funds an item is paid from only qualify it; the item asked
+    is the one after 用于, not a sum of both."""
+    if frame.op not in ("lookup", "sum"):
+        return
+    q, pairs = frame.question, list(zip(frame.mentions, frame.mentions[1:], strict=False))
+    paying = [m for m, n in pairs if re.fullmatch(r"(安排)?用于|安排的", q[m.end : n.start])]
+    frame.mentions = [m for m in frame.mentions if m not in paying]
+
+
+def _within(q: str, m: Mention, at: int) -> bool:
+    """Whether a term is where the share is taken (…有多少？在三公经费里占多大比例): 在X里占, 在X中所占."""
+    return q[m.start - 1 : m.start] == "在" and bool(
+        re.fullmatch(r"(中|里|当中|之中|里面)?所?", q[m.end : at])
+    )
 
 
 def _total_then_parts(frame: Frame) -> bool:

@@ -119,6 +119,8 @@ CASES = [
     ("三公经费是多少亿元？", [], "table", ["0.0015亿元"], "三公", False),
     # counts and figures stated in the text
     ("有几辆车？", [], "text", ["0辆"], "其他相关情况说明", False),
+    # an amount and a count asked in one question: the figure from its table, then the count the text states
+    ("公务接待费预算多少？单位有几辆车？", [], "hybrid", ["30,000元", "0辆"], "三公", False),
     ("编报绩效目标的项目有几个？", [], "text", ["2个"], "其他相关情况说明", False),
     ("政府采购预算是多少？", [], "text", ["919,600元", "91.96万元"], "其他相关情况说明", False),
     # balance
@@ -583,6 +585,28 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             "深圳市财政局2026年政府采购预算总额是多少？货物、服务各占多少？",
             "text",
             ["37,907,500元", "2,428,000元", "35,479,500元", "6.41%", "93.59%"],
+            [],
+        ),
+        # one part named by its own word (服务类), the whole the sentence opens with
+        (
+            "深圳市财政局2026年政府采购预算里，服务类采购占采购总额的比例是多少？",
+            "text",
+            ["93.59%", "35,479,500", "37,907,500"],
+            [],
+        ),
+        # the budget as a whole: its stated change with the reason printed after it (not an item's change),
+        # then the passage that explains it
+        (
+            "深圳市财政局2026年部门预算为什么比2025年少了那么多？文件里是怎么说明原因的？",
+            "hybrid",
+            ["减少16640.31万元", "融资担保基金注资", "不再安排"],
+            ["纳入"],
+        ),
+        # the 三公 table's item (cited from it, named as asked), then the change the text states
+        (
+            "深圳市财政局2026年公务用车运行维护费预算多少？跟去年比减少了多少？",
+            "hybrid",
+            ["**公务用车运行维护费**：74,000元", "“2026年”行“运行费”栏", "减少1.20万元"],
             [],
         ),
         (

@@ -67,6 +67,17 @@ def test_text_fact_lines_are_real_source_lines(doc):
         ("1.因公出国（境）费预算支出 106 万元，与上年数一致。", "因公出国（境）费预算支出", "0"),
         ("（2）政府性基金预算拨款收入 0 万元，与上年预算数相同。", "政府性基金预算拨款收入", "0"),
         ("财政拨款支出预算 1,056 万元，比2023年预算增加11万元。", "财政拨款支出预算", "11"),
+        # 和…相比, and the verbs 减低 / 降低
+        (
+            "2026年公务接待费为0.86万元，和2025年相比预算减低0.27万元，主要原因是过紧日子。",
+            "公务接待费",
+            "-0.27",
+        ),
+        ("培训费预算支出 5 万元，和上年相比降低 1 万元。", "培训费预算支出", "-1"),
+        ("差旅费预算支出 8 万元，和上年相比持平。", "差旅费预算支出", "0"),
+        # 较去年; the budget as a whole (预算) when no item is named
+        ("收入较去年增加 54.13 万元，上升 2.88%。", "收入", "54.13"),
+        ("2026年预算比2025年预算增加50.32万元，增长3.08%。", "预算", "50.32"),
     ],
 )
 def test_a_change_against_the_prior_year_is_a_fact_about_the_item_just_named(sentence, label, value):
@@ -171,3 +182,61 @@ LISTING = "机关运行经费预算总计211万元， 占基本支出经费的17
 )
 def test_excerpt_quotes_the_clause_stating_the_figure(quote: str, value: str, unit: str, shown: str) -> None:
     assert excerpt(quote, Decimal(value), unit) == shown
+
+
+@pytest.mark.parametrize(
+    ("sentence", "facts"),
+    [
+        # last year's figure is not a fact of this year, so the change is still about 三公经费预算数
+        (
+            "2026年“三公经费”预算数为7.61万元，2025年预算数为9.23万元，和2025年相比预算减少1.62万元。",
+            [("三公经费预算数", "", "7.61"), ("三公经费预算数", "比2025年预算增减", "-1.62")],
+        ),
+        ("2025年公务接待费为1.13万元，2026年公务接待费为0.86万元。", [("公务接待费", "", "0.86")]),
+        # 和 joining two items is not a comparison
+        ("办公费和2025年度结转资金共计5万元。", [("办公费和2025年度结转资金", "", "5")]),
+    ],
+)
+def test_a_figure_of_another_year_is_not_stated_under_this_years_name(sentence, facts) -> None:
+    found = section_facts("d", "长春市信访局", 2026, "预算编制说明", [(0, sentence)])
+    assert [(f.row_name, f.column, f.value) for f in found] == [(a, b, Decimal(c)) for a, b, c in facts]
+
+
+def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
+    body = "公务用车购置及运行维护费0万元（公务用车购置费0万元，比上年增加0万元；公务用车运行维护费0万元，比上年增加0万元）；公务接待费6.64万元。"
+    facts = section_facts("d", "珠海市商务局", 2026, "预算编制说明", [(0, body)])
+    quotes = {f.row_name: f.quote for f in facts if not f.column}
+    assert quotes == {
+        "公务用车购置及运行维护费": body[: body.index("；公务接待费") + 1],
+        "公务用车购置费": body[: body.index("；公务接待费") + 1],
+        "公务用车运行维护费": body[: body.index("；公务接待费") + 1],
+        "公务接待费": "公务接待费6.64万元。",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "quote"),
+    [
+        # a reason printed as the next sentence (主要是…), also in the next paragraph, with its further points
+        (
+            ["收入较去年增加 54.13 万元，上升 2.88%。主要是本年较上年增加两人，人员经费增加。"],
+            "收入较去年增加 54.13 万元，上升 2.88%。主要是本年较上年增加两人，人员经费增加。",
+        ),
+        (
+            [
+                "部门预算支出 37,385.88 万元，较 2025 年年初预算减少 16,640.31 万元。",
+                "预算收支减少主要原因说明：一是 2026 年未安排注资；二是专项经费不再安排等。",
+            ],
+            "部门预算支出 37,385.88 万元，较 2025 年年初预算减少 16,640.31 万元。"
+            "预算收支减少主要原因说明：一是 2026 年未安排注资；二是专项经费不再安排等。",
+        ),
+        # a sentence that gives no reason stays out
+        (
+            ["收入较去年增加 54.13 万元。", "其中：一般公共预算拨款 1935.36 万元。"],
+            "收入较去年增加 54.13 万元。",
+        ),
+    ],
+)
+def test_the_reason_printed_after_a_change_joins_its_quote(body: list[str], quote: str) -> None:
+    facts = section_facts("d", "某局", 2026, "预算编制说明", list(enumerate(body)))
+    assert [f.quote for f in facts if f.column] == [quote]

@@ -77,6 +77,46 @@ def test_parts(question: str, item: Item, expected: list[tuple[str, int]]) -> No
     assert [(p.label, int(p.value)) for p in parts] == expected
 
 
+THREE_COLUMNS = ["合计", "当年预算小计", "因公出国(境)费", "一般因公出国(境)费", "科研因公出国(境)费"]
+THREE_COLUMNS += ["公务用车购置及运行费", "购置费", "运行费", "公务接待费", "上年结转结余小计"]
+THREE_COLUMNS += ["上年结转因公出国(境)费", "上年结转一般因公出国(境)费", "上年结转科研因公出国(境)费"]
+THREE_COLUMNS += ["上年结转公务用车购置及运行费", "上年结转购置费", "上年结转运行费", "上年结转公务接待费"]
+
+
+def _three_public(this_year: list[str], carried: list[str]) -> Table:
+    """A 三公 table split into the year's own budget and what is carried over (the changchun layout)."""
+    table = small_table("three_public", THREE_COLUMNS, [("合计", 0, this_year + carried)])
+    table.family = "changchun"
+    return table
+
+
+@pytest.mark.parametrize(
+    ("carried", "expected"),
+    [
+        # nothing carried over: the total is the year's subtotal alone, so its parts are the three items
+        (
+            ["0"] * 8,
+            [("因公出国(境)费", 0), ("公务用车购置及运行费", 67500), ("公务接待费", 8600)],
+        ),
+        # something carried over: the split by source of funds, each subtotal with its nonzero parts
+        (
+            ["1", "0", "0", "0", "1", "0", "1", "0"],
+            [("当年预算小计", 76100), ("公务用车购置及运行费", 67500), ("公务接待费", 8600),
+             ("上年结转结余小计", 10000), ("上年结转公务用车购置及运行费", 10000)],
+        ),
+    ],
+)  # fmt: skip
+def test_a_total_that_is_one_subtotal_breaks_down_by_that_subtotals_parts(
+    carried: list[str], expected: list[tuple[str, int]]
+) -> None:
+    this_year = ["7.61", "0", "0", "0", "6.75", "0", "6.75", "0.86"]
+    total = str(Decimal("7.61") + Decimal(carried[0]))
+    table = _three_public([total] + this_year, carried)
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table])
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("三公经费各项分别是多少", op="breakdown"))
+    assert [(p.label, int(p.value)) for _, p in parts] == expected
+
+
 def test_no_economic_classes_means_no_functional_ones_instead() -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [SUMMARY])
     assert parts_of(doc, _item(SUMMARY, 0, "项目支出"), Frame("项目支出按经济分类", op="breakdown")) == []
@@ -470,3 +510,28 @@ def test_a_name_read_short_is_named_as_another_table_prints_it(other: list[str],
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [short, _class("general_function", other)])
     parts = parts_of(doc, _item(short, 0, "合计"), Frame("包括什么", op="breakdown"), depth=False)
     assert [p.label for _, p in parts] == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # the budget as a whole, the change the text explains first; never an item's change
+        (
+            [
+                ("公务接待费", "-0.27", "公务接待费和上年相比减低0.27万元，主要原因是过紧日子。"),
+                ("预算收入", "-16640.31", "预算收入较上年减少16,640.31万元。"),
+                ("预算支出", "-16640.31", "预算支出较上年减少16,640.31万元。主要原因说明：不再安排。"),
+            ],
+            "预算支出",
+        ),
+        ([("预算", "50.32", "2026年预算比2025年预算增加50.32万元。")], "预算"),
+        ([("公务接待费", "-0.27", "公务接待费减低0.27万元，主要原因是过紧日子。")], None),
+    ],
+)
+def test_the_change_of_the_budget_as_a_whole(changes, expected) -> None:
+    from assistant.operations import budget_change
+
+    facts = [_fact(label, "比2025年预算增减", value, quote) for label, value, quote in changes]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [], text_facts=facts)
+    found = budget_change(doc)
+    assert (found.row_name if found else None) == expected

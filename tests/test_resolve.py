@@ -177,9 +177,46 @@ def test_rows_named_by_their_qualifiers(question: str, expected: list[str]) -> N
     assert [i.label for i in qualified_rows(DOC, question)] == expected
 
 
-def _economicsmall_table(key: str, travel: str) -> Table:
+def _economic_table(key: str, travel: str) -> Table:
     return Table(
         key, key, key, "元", ["合计"], [Row("302 11", "差旅费", 2, 1)], [Cell(0, "合计", Decimal(travel))]
+    )
+
+
+OTHER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other"
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "label", "column", "value"),
+    [
+        # the 三公 table's own item, also where an economic row or the text bears the same name; named as
+        # asked, not by the year row (2026年) or the column (运行费) that holds it
+        ("shenzhen_caizhengju_2026", "公务用车运行维护费预算多少", "公务用车运行维护费", "运行费", "74000"),
+        (
+            "zhuhai_shangwuju_2026",
+            "公务用车购置及运行维护费安排了多少钱",
+            "公务用车购置及运行维护费",
+            "公务用车购置及运行费",
+            "0",
+        ),
+        ("changsha_xinfangju_2026", "公务用车运行维护费是多少", "公务用车运行维护费", "运行费", "50000"),
+    ],
+)
+def test_a_three_public_item_is_named_as_asked(name, question, label, column, value) -> None:
+    from assistant.resolve import resolve
+    from assistant.understand import Lexicon, understand
+
+    path = OTHER / f"{name}.txt"
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    found = read_document(path)
+    frame = understand(question, Lexicon(found), found)
+    item = resolve(found, frame.mentions[0], frame)
+    assert (item.label, item.primary.table.key, item.primary.column, item.value) == (
+        label,
+        "three_public",
+        column,
+        Decimal(value),
     )
 
 
@@ -202,7 +239,7 @@ def test_the_economic_table_of_all_spending_before_its_basic_part(
         2026,
         "部门预算",
         [],
-        [_economicsmall_table("economic", "350000"), _economicsmall_table("general_economic", "2800000")],
+        [_economic_table("economic", "350000"), _economic_table("general_economic", "2800000")],
     )
     frame = understand(question, Lexicon(doc), doc)
     item = resolve(doc, next(m for m in frame.mentions if m.surface == "差旅费"), frame)
@@ -211,3 +248,23 @@ def test_the_economic_table_of_all_spending_before_its_basic_part(
         table,
         [Decimal(other)],
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "surface", "found"),
+    [
+        ("收入", "收入预算", True),  # 收入较去年增加 answers 收入预算
+        ("支出", "支出预算", True),
+        ("支出", "基本支出", False),  # another item, not the budget's 支出
+        ("收入", "财政拨款收入预算", False),
+    ],
+)
+def test_a_stated_change_of_the_budgets_income_answers_its_budget(label, surface, found) -> None:
+    from assistant.records import Fact
+    from assistant.resolve import text_facts
+
+    fact = Fact(
+        "d", "某局", 2026, "预算编制说明", "", label, 0, "比2025年预算增减", Decimal(1), "万元", 1, "text", ""
+    )
+    doc = Document("d", "", "某局", 2026, "部门预算", [], [], text_facts=[fact])
+    assert bool(text_facts(doc, surface, change=True)) is found

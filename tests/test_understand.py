@@ -359,6 +359,13 @@ def test_pair_order(lexicon: Lexicon, seed_doc, question: str, reverse: bool) ->
         ("“公务接待费”这一项在三公经费中占多大比重", "公务接待费", "三公经费"),
         ("三公经费中公务接待费占多少", "公务接待费", "三公经费"),
         ("公务接待费占三公经费的比重", "公务接待费", "三公经费"),
+        # the whole in a clause of its own: 在X里占
+        (
+            "公务用车购置及运行费有多少，主要用在哪里？在三公经费里占多大比例",
+            "公务用车购置及运行费",
+            "三公经费",
+        ),
+        ("公务接待费是多少？在三公经费中所占比例是多少", "公务接待费", "三公经费"),
     ],
 )
 def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(
@@ -485,3 +492,67 @@ def test_a_project_named_with_its_year_is_found_without_it(label: str, question:
     doc = Document("t", "", "某局", 2026, "部门预算", [], [], [_stated(label)])
     mentions = Lexicon(doc).find(normalise(question))
     assert [(m.surface, [t.key for t in m.targets]) for m in mentions] == [(surface, [normalise(label)])]
+
+
+def _paired_doc():
+    from decimal import Decimal
+
+    from assistant.records import Cell, Document, Row, Table
+
+    names = [
+        ("509 05", "离退休费 30301-离休费"),
+        ("509 05", "离退休费 30302-退休费"),
+        ("502 01", "办公经费 30209-物业管理费"),
+        ("505 02", "商品和服务支出 30209-物业管理费"),
+    ]
+    rows = [Row(code, name, 2, n + 1) for n, (code, name) in enumerate(names)]
+    cells = [Cell(n, "合计", Decimal(10 + n)) for n in range(len(rows))]
+    table = Table("economic", "基本支出表", "基本支出表", "万元", ["合计"], rows, cells)
+    return Document("paired", "", "某局", 2026, "部门预算", [], [table])
+
+
+@pytest.mark.parametrize(
+    ("question", "surface", "row"),
+    [
+        # the second class's name answers for the one row that prints it
+        ("离休费是多少", "离休费", "离退休费30301-离休费"),
+        ("退休费是多少", "退休费", "离退休费30302-退休费"),
+        # a class printed under two government classes: no one row is that class
+        ("物业管理费是多少", None, None),
+    ],
+)
+def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row) -> None:
+    doc = _paired_doc()
+    exact = [m for m in understand(question, Lexicon(doc), doc).mentions if not m.fuzzy]
+    assert [(m.surface, [t.key for t in m.targets]) for m in exact] == ([(surface, [row])] if surface else [])
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # the funds an item is paid from only qualify it
+        ("财政拨款用于三公经费的预算合计是多少", ["三公经费"]),
+        ("财政拨款安排的三公经费是多少", ["三公经费"]),
+        # two items added up
+        ("财政拨款和三公经费一共多少", ["财政拨款", "三公经费"]),
+    ],
+)
+def test_the_funds_an_item_is_paid_from_are_not_an_item(
+    lexicon: Lexicon, seed_doc, question, surfaces
+) -> None:
+    assert [m.surface for m in _frame(question, lexicon, seed_doc).mentions] == surfaces
+
+
+def test_the_kind_of_budget_is_not_part_of_an_item() -> None:
+    """部门预算 names the document; it does not stand for a text label that contains it (纳入2026年部门预算的
+    政府采购项目)."""
+    from pathlib import Path
+
+    from assistant.documents import read_document
+
+    path = Path(__file__).resolve().parents[2] / "shared/corpus/other/shenzhen_caizhengju_2026.txt"
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    doc = read_document(path)
+    question = "深圳市财政局2026年部门预算为什么比2025年少了那么多"
+    assert understand(question, Lexicon(doc), doc).mentions == []

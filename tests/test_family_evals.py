@@ -1,9 +1,11 @@
 """The question sets over other provinces' budgets, as regression sets: every question answered right.
 
-evals/family-national.jsonl asks about 苏州市审计局 2026 (read from its PDF) and evals/family-jiangsu.jsonl about
-江苏省政协办公厅 2019 (its table file read with its separate narrative file). Their answers need the narrative
-of those layouts (changes stated against 上年, 名词解释 after the 情况说明, headings broken over lines) as much
-as their tables. Narrative searched by BM25 alone, as `budget-qa index --no-vectors` builds it.
+One set of 24 questions for one document of each layout family (evals/family-*.jsonl: 苏州市审计局 read from
+its PDF, 江苏省政协办公厅 and 北京市司法局 from a table file and a separate narrative file, the others from
+their texts), all asked over one index of the ten budgets, as evals/README.md builds it. Their answers need
+the narrative of those layouts (changes stated against 上年, 名词解释 after the 情况说明, headings broken over
+lines) as much as their tables (budget units, subtotal columns, 三公 tables of many shapes). Narrative
+searched by BM25 alone, as `budget-qa index --no-vectors` builds it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from assistant.evaluate import load_questions, run_eval
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
-FILES = [
-    SHARED / "pdf" / "suzhou_shenjiju_2026.pdf",
-    SHARED / "other" / "js_zhengxiebangongting_2019.txt",
-    SHARED / "other" / "js_zhengxiebangongting_2019_biao.txt",
+TEXTS = [
+    "js_zhengxiebangongting_2019",
+    "js_zhengxiebangongting_2019_biao",
+    "shenzhen_caizhengju_2026",
+    "hangzhou_qixiangju_2026",
+    "fuzhou_yibaoju_2026",
+    "zhuhai_shangwuju_2026",
+    "beijing_sifaju_2026_baobiao",
+    "beijing_sifaju_2026_shuoming",
+    "changsha_xinfangju_2026",
+    "xian_shenjiju_2026",
+    "changchun_xinfangju_2026",
 ]
-SETS = [ROOT / "evals" / "family-national.jsonl", ROOT / "evals" / "family-jiangsu.jsonl"]
+FILES = [SHARED / "pdf" / "suzhou_shenjiju_2026.pdf"] + [SHARED / "other" / f"{t}.txt" for t in TEXTS]
+SETS = sorted((ROOT / "evals").glob("family-*.jsonl"))
 
 pytestmark = pytest.mark.slow
 

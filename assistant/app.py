@@ -415,12 +415,15 @@ SCROLL_TO_ANSWER = """
 
 
 def coverage_rows(assistant: Any) -> list[list[str]]:
-    """The coverage panel: one row per unit with the years and kinds of budget the index holds."""
+    """The coverage panel: one row per unit with the years and kinds of budget the index holds, and the
+    budget units its department budgets print rows for (each answerable by name)."""
+    catalog = assistant.catalog
     rows = []
-    for unit in sorted(assistant.catalog.units.values(), key=lambda u: (u.district, u.name)):
+    for unit in sorted(catalog.units.values(), key=lambda u: (u.district, u.name)):
         years = "、".join(str(y) for y in unit.years)
         kinds = "、".join(sorted({e.key.kind for e in unit.documents}))
-        rows.append([unit.name, years, kinds])
+        members = {m.name: None for e in unit.documents for m in catalog.members.get(e.id, []) if not m.own}
+        rows.append([unit.name, years, kinds, "、".join(members)])
     return rows
 
 
@@ -483,7 +486,7 @@ def build_chat(service: ChatService, intro: str, limits: ServeLimits | None = No
                 with gr.Accordion("收录范围：哪些单位、哪些年度", open=False, elem_id="bqa-coverage"):
                     gr.Dataframe(
                         value=coverage_rows(service.assistant),
-                        headers=["单位", "年度", "类型"],
+                        headers=["单位", "年度", "类型", "下属预算单位"],
                         interactive=False,
                         show_search="search",
                         wrap=True,

@@ -198,3 +198,12 @@ def test_a_listing_of_units_quotes_the_passage_that_states_them(
     passages = [c for c in answer.citations if c.source == "text"]
     assert [c.section.startswith(section) for c in passages] == [True], [c.section for c in passages]
     assert quoted in passages[0].quote and quoted in answer.text
+
+
+def test_the_coverage_panel_names_each_department_budgets_subordinate_units(assistant: Assistant) -> None:
+    from assistant.app import coverage_rows
+
+    rows = {r[0]: r for r in coverage_rows(assistant)}
+    assert rows["杭州市气象局"][1:] == ["2026", "部门预算", "杭州市气象服务中心（杭州市预警信息发布中心）"]
+    assert rows["无锡市信访局"][3] == "无锡市人民来访接待中心"
+    assert rows["深圳市财政局"][3] == ""  # its own part alone

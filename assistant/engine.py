@@ -519,7 +519,11 @@ class Assistant:
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
             counted = self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
             figure = self._figure_beside_count(frame, doc, context)
-            return self._hybrid(counted, figure) if figure is not None else counted
+            if figure is not None:
+                return self._hybrid(counted, figure)
+            listed = frame.wants_text and re.search(wording()["count_listed"], frame.question)
+            passage = self._text_answer(frame, doc, items) if listed else None  # 有几个内设机构？都有哪些
+            return self._hybrid(passage, counted) if passage is not None else counted
         if (
             frame.op == "breakdown"
             and frame.wants_text
@@ -834,6 +838,7 @@ class Assistant:
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
+        chosen += _listed_after(retriever, chosen[-1].chunk) if chosen else []
         parts = []
         cites = []
         group = None
@@ -873,6 +878,31 @@ def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
         chunks = [c for c in chunks if c.heading == longest]
     chunks.sort(key=lambda c: c.line_start)
     return [Hit(c, 1.0, None, None) for c in chunks]
+
+
+_LEAD_IN = re.compile(r"[：:]\s*$")
+_MAX_LISTED = 60
+
+
+def _listed_after(retriever: Any, lead: Any) -> list[Any]:
+    """The list a passage leads into (…具体包括： / 分别为：): the passages printed after it under its heading,
+    in document order, so that 有哪些内设机构 shows every entry, not only the sentence announcing them."""
+    from assistant.retrieval import Hit
+
+    if not _LEAD_IN.search(lead.text):
+        return []
+    after = sorted(
+        (
+            c
+            for c in retriever.chunks
+            if c.document == lead.document
+            and c.section == lead.section
+            and c.line_start > lead.line_end
+            and c.path.startswith(lead.path)
+        ),
+        key=lambda c: c.line_start,
+    )
+    return [Hit(c, 1.0, None, None) for c in after[:_MAX_LISTED]]
 
 
 def _without_unit(question: str, doc: Document) -> str:

@@ -838,7 +838,7 @@ class Assistant:
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
-        chosen += _listed_after(retriever, chosen[-1].chunk) if chosen else []
+        chosen = _with_list(retriever, chosen)
         parts = []
         cites = []
         group = None
@@ -884,13 +884,29 @@ _LEAD_IN = re.compile(r"[：:]\s*$")
 _MAX_LISTED = 60
 
 
+def _with_list(retriever: Any, chosen: list[Any]) -> list[Any]:
+    """The passages chosen, with the list one of them leads into (…具体包括： / 分别为：): the passages printed
+    after it under its heading, all in document order, so that 有哪些内设机构 shows every entry, not only the
+    sentence announcing them."""
+    lead = next((h.chunk for h in chosen if _leads_in(h.chunk)), None)
+    listed = _listed_after(retriever, lead) if lead is not None else []
+    if not listed:
+        return chosen
+    ids = {h.chunk.id for h in chosen}
+    return sorted(chosen + [h for h in listed if h.chunk.id not in ids], key=lambda h: h.chunk.line_start)
+
+
+def _leads_in(chunk: Any) -> bool:
+    """A passage announcing what follows: it ends in a colon, or it is only the heading printed above the
+    entries ((一)机关内设机构)."""
+    heading = chunk.path.split(" · ")[-1].strip() if chunk.path else ""
+    return bool(_LEAD_IN.search(chunk.text)) or bool(heading) and chunk.text.strip() == heading
+
+
 def _listed_after(retriever: Any, lead: Any) -> list[Any]:
-    """The list a passage leads into (…具体包括： / 分别为：): the passages printed after it under its heading,
-    in document order, so that 有哪些内设机构 shows every entry, not only the sentence announcing them."""
+    """The passages printed after a lead-in under its heading, in document order."""
     from assistant.retrieval import Hit
 
-    if not _LEAD_IN.search(lead.text):
-        return []
     after = sorted(
         (
             c

@@ -542,7 +542,7 @@ class Assistant:
                 prefer = (
                     None if defines else "名词解释"
                 )  # 基本支出预算包括哪两部分: the parts and the definition
-                text = self._text_answer(frame, doc, items, prefer=prefer)
+                text = self._text_answer(frame, doc, items, prefer=prefer, listed=False)
                 return self._hybrid(text, result) if text is not None else result
             return result
         if frame.op == "prior" and items and frame.mentions:
@@ -804,8 +804,15 @@ class Assistant:
         return any(t and t in frame.question for t in terms)
 
     def _text_answer(
-        self, frame: Frame, doc: Document, items: list[Item] | None = None, prefer: str | None = None
+        self,
+        frame: Frame,
+        doc: Document,
+        items: list[Item] | None = None,
+        prefer: str | None = None,
+        listed: bool = True,
     ) -> Answer | None:
+        """The passages answering a question; `listed`: with the list a passage leads into (not where they
+        only accompany a table's figures)."""
         retriever = self.retriever()
         if retriever is None:
             return None
@@ -838,7 +845,7 @@ class Assistant:
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
-        chosen = _with_list(retriever, chosen)
+        chosen = _with_list(retriever, chosen) if listed else chosen
         parts = []
         cites = []
         group = None

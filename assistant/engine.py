@@ -519,7 +519,11 @@ class Assistant:
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
             counted = self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
             figure = self._figure_beside_count(frame, doc, context)
-            return self._hybrid(counted, figure) if figure is not None else counted
+            if figure is not None:
+                return self._hybrid(counted, figure)
+            listed = frame.wants_text and re.search(wording()["count_listed"], frame.question)
+            passage = self._text_answer(frame, doc, items) if listed else None  # 有几个内设机构？都有哪些
+            return self._hybrid(passage, counted) if passage is not None else counted
         if (
             frame.op == "breakdown"
             and frame.wants_text
@@ -538,7 +542,7 @@ class Assistant:
                 prefer = (
                     None if defines else "名词解释"
                 )  # 基本支出预算包括哪两部分: the parts and the definition
-                text = self._text_answer(frame, doc, items, prefer=prefer)
+                text = self._text_answer(frame, doc, items, prefer=prefer, listed=False)
                 return self._hybrid(text, result) if text is not None else result
             return result
         if frame.op == "prior" and items and frame.mentions:
@@ -800,8 +804,15 @@ class Assistant:
         return any(t and t in frame.question for t in terms)
 
     def _text_answer(
-        self, frame: Frame, doc: Document, items: list[Item] | None = None, prefer: str | None = None
+        self,
+        frame: Frame,
+        doc: Document,
+        items: list[Item] | None = None,
+        prefer: str | None = None,
+        listed: bool = True,
     ) -> Answer | None:
+        """The passages answering a question; `listed`: with the list a passage leads into (not where they
+        only accompany a table's figures)."""
         retriever = self.retriever()
         if retriever is None:
             return None
@@ -834,6 +845,7 @@ class Assistant:
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
+        chosen = _with_list(retriever, chosen) if listed else chosen
         parts = []
         cites = []
         group = None
@@ -873,6 +885,47 @@ def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
         chunks = [c for c in chunks if c.heading == longest]
     chunks.sort(key=lambda c: c.line_start)
     return [Hit(c, 1.0, None, None) for c in chunks]
+
+
+_LEAD_IN = re.compile(r"[：:]\s*$")
+_MAX_LISTED = 60
+
+
+def _with_list(retriever: Any, chosen: list[Any]) -> list[Any]:
+    """The passages chosen, with the list one of them leads into (…具体包括： / 分别为：): the passages printed
+    after it under its heading, all in document order, so that 有哪些内设机构 shows every entry, not only the
+    sentence announcing them."""
+    lead = next((h.chunk for h in chosen if _leads_in(h.chunk)), None)
+    listed = _listed_after(retriever, lead) if lead is not None else []
+    if not listed:
+        return chosen
+    ids = {h.chunk.id for h in chosen}
+    return sorted(chosen + [h for h in listed if h.chunk.id not in ids], key=lambda h: h.chunk.line_start)
+
+
+def _leads_in(chunk: Any) -> bool:
+    """A passage announcing what follows: it ends in a colon, or it is only the heading printed above the
+    entries ((一)机关内设机构)."""
+    heading = chunk.path.split(" · ")[-1].strip() if chunk.path else ""
+    return bool(_LEAD_IN.search(chunk.text)) or bool(heading) and chunk.text.strip() == heading
+
+
+def _listed_after(retriever: Any, lead: Any) -> list[Any]:
+    """The passages printed after a lead-in under its heading, in document order."""
+    from assistant.retrieval import Hit
+
+    after = sorted(
+        (
+            c
+            for c in retriever.chunks
+            if c.document == lead.document
+            and c.section == lead.section
+            and c.line_start > lead.line_end
+            and c.path.startswith(lead.path)
+        ),
+        key=lambda c: c.line_start,
+    )
+    return [Hit(c, 1.0, None, None) for c in after[:_MAX_LISTED]]
 
 
 def _without_unit(question: str, doc: Document) -> str:

@@ -43,6 +43,7 @@ def _clean_label(label: str, unit_name: str) -> str:
         label = re.sub(r"^\s*20\d\d\s*年度?", "", label)  # 苏州市审计局 2026 年度…: the year after the name
     label = re.sub(r"^(本单位|本部门|单位|部门)", "", label)
     label = label.replace("“", "").replace("”", "").replace("科目", "")
+    label = re.sub(r"[（(][类款项][）)]", "", label)  # 住房保障（类）支出 is the 住房保障支出 of the tables
     label = re.sub(r"^(共有|共)", "", label)
     return _TRAIL.sub("", label).strip("，,：: ")
 
@@ -73,7 +74,10 @@ def section_facts(
                 facts[-len(found) :] = found = _with_reason(found, sentence.strip())
                 if not _FIGURE.search(sentence):
                     continue  # 一是…；二是…: the next points of the reason join it too
-            found = _sentence_facts(doc_id, unit_name, year, section, start + 1, sentence.strip(), heading)
+            carried = found[0].row_name if found and not found[0].column else ""
+            found = _sentence_facts(
+                doc_id, unit_name, year, section, start + 1, sentence.strip(), heading, carried
+            )
             if not found and not _FIGURE.search(sentence):
                 heading = _heading(sentence, unit_name)
             facts += found
@@ -120,8 +124,17 @@ def _counted_noun(rest: str) -> str:
 
 
 def _sentence_facts(
-    doc_id: str, unit_name: str, year: int, section: str, line: int, sentence: str, heading: str = ""
+    doc_id: str,
+    unit_name: str,
+    year: int,
+    section: str,
+    line: int,
+    sentence: str,
+    heading: str = "",
+    carried: str = "",
 ) -> list[Fact]:
+    """The facts of one sentence; `carried` is the item the sentence before stated a figure for, which a
+    sentence opening with a change (与上年相比增加2627.95万元) is about."""
     facts: list[Fact] = []
 
     def add(label: str, column: str, value: Decimal, unit: str) -> None:
@@ -148,6 +161,8 @@ def _sentence_facts(
                 subject = named  # 2026年“三公”经费预算较2025年减少1.75万元: the item named in the clause
             elif change and not subject and named == "预算":
                 subject = named  # 2026年预算比2025年预算增加50.32万元: the budget as a whole
+            elif change and not subject and not named and not facts and carried:
+                subject = carried  # …支出7344.46万元，主要用于…。与上年相比增加2627.95万元
             if change and subject:
                 sign = Decimal(-1) if change.group(2) in _FALL else Decimal(1)
                 add(subject, f"比{_prior_year(change.group(1), year)}年预算增减", sign * value, unit)

@@ -272,6 +272,9 @@ class Lexicon:
             for j in range(i, i + len(hit)):
                 taken[j] = True
             i += len(hit)
+        for m in re.finditer(wording()["section_words"], text):  # 预算名词解释: 预算名 is no typo of 预算数
+            for j in range(m.start(), m.end()):
+                taken[j] = True
         found += self._fuzzy(text, taken)
         return sorted(found, key=lambda m: m.start)
 
@@ -457,9 +460,10 @@ def understand(
     frame.years = [int(y) for y in re.findall(r"(20\d\d)年(?!\d+月)", q)]
     if re.search(r"去年|上年|上一年|前一年", plain) and doc.year:
         frame.years.append(doc.year - 1)
-    for pattern, reason in wording()["refuse"]:
-        if re.search(pattern, plain):
-            frame.refuse = reason
+    for pattern, reason, *printed in wording()["refuse"]:
+        found = re.search(pattern, plain)
+        if found and not (printed and found.group() in lexicon.full_text):
+            frame.refuse = reason  # unless the words asked about are the document's own (2025年执行数)
             break
     frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     weak = set(aliases()["weak"]) | set(aliases()["phrasings"])

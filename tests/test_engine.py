@@ -670,3 +670,96 @@ def test_figures_of_the_text_are_cited_by_their_printed_headings(
     provinces: Assistant, question: str, section: str
 ) -> None:
     assert section in [c.section for c in provinces.ask(question).citations if c.source == "text"]
+
+
+NARRATIVES = [
+    ROOT.parent / "shared" / "corpus" / "other" / name
+    for name in (
+        "zhongyang_guojiaxinfangju_2026.txt",
+        "js_gaojifayuan_2019.txt",
+        "beijing_caizhengju_2026_baobiao.txt",
+        "beijing_caizhengju_2026_shuoming.txt",  # its narrative, published apart
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def narratives(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """国家信访局 2026, 江苏省高级人民法院 2019 and 北京市财政局 2026, from their text; narrative by BM25 alone."""
+    if not all(p.exists() for p in NARRATIVES):
+        pytest.skip("shared corpus of other provinces not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("narratives-index")
+    build_index(NARRATIVES, index, with_vectors=False)
+    with environment({"BUDGET_QA_DENSE": "0"}):
+        assistant = Assistant.open(index)
+        assistant.retriever()
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "route", "shown", "not_shown"),
+    [
+        # the mandate and the offices under headings printed with their ordinal (一、部门职责 / 二、机构设置)
+        ("国家信访局的主要职责是什么？（根据2026年部门预算）", "text", ["跨地区、跨部门的重要信访问题"], []),
+        (
+            "国家信访局2026年部门预算里说局里设了多少个内设机构？都有哪些？",
+            "hybrid",
+            ["**内设机构**：13个", "国家投诉受理办公室"],
+            ["部门公开表1"],
+        ),
+        # a lead-in (具体包括：) is quoted with the list printed after it, in the document's order
+        (
+            "江苏省高级人民法院2019年部门预算里，内设机构有多少个？还有哪些下属单位和派出机构？",
+            "text",
+            [
+                "具体包括：\n\n> （一）机关内设机构\n\n> 1、办公室",
+                "> 27、司法警察总队",
+                "> 1、江苏省法官培训学院",
+            ],
+            [],
+        ),
+        # a heading printed above entries leads into them, and only into them
+        (
+            "江苏省高级人民法院2019年部门预算里，内设机构有哪些？",
+            "text",
+            ["> （一）机关内设机构\n\n> 1、办公室", "> 27、司法警察总队"],
+            ["江苏省法官培训学院"],
+        ),
+        # a count asked with what it counts: the count, then the passage
+        (
+            "北京市财政局2026年部门预算中说的机构设置是怎样的？有几个内设机构和直属事业单位？",
+            "hybrid",
+            ["**内设机构**：32个", "**直属事业单位**：12个", "绩效评价处", "北京市财政局国库支付中心"],
+            [],
+        ),
+        ("北京市财政局2026年有几个内设机构？", "text", ["**内设机构**：32个"], ["绩效评价处"]),
+        # 预算名词解释 names a section, not a typo of 预算数
+        (
+            "国家信访局2026年预算名词解释中，“提租补贴”是什么补贴？标准是多少？",
+            "hybrid",
+            ["人均月补贴90元"],
+            ["36,239,800"],
+        ),
+        # the document prints the 2025年执行数 it is compared with
+        (
+            "国家信访局2026年一般行政管理事务比2025年执行数涨了十倍多，预算说明给的原因是什么？",
+            "text",
+            ["737.29 万元", "670.85 万元", "部门机动经费"],
+            [],
+        ),
+        # a change opening its sentence is about the item the sentence before stated
+        (
+            "江苏省高级人民法院2019年住房保障支出为什么比上年增加这么多？",
+            "text",
+            ["**住房保障支出**比2018年预算增加2627.95万元", "55.72%", "调整了提租补贴、住房公积金标准"],
+            [],
+        ),
+    ],
+)
+def test_narrative_questions(narratives: Assistant, question, route, shown, not_shown) -> None:
+    answer = narratives.ask(question)
+    assert answer.route == route
+    assert [s for s in shown if s not in answer.text] == []
+    assert [s for s in not_shown if s in answer.text] == []

@@ -60,7 +60,7 @@ def test_text_fact_lines_are_real_source_lines(doc):
         ),
         (
             "1.审计事务（款）行政运行（项）支出 2,342 万元，与上年相比增加 27.86 万元。",
-            "审计事务（款）行政运行（项）支出",
+            "审计事务行政运行支出",
             "27.86",
         ),
         ("培训费预算支出 281.77 万元，较上一年度增长 184.17 万元。", "培训费预算支出", "184.17"),
@@ -124,6 +124,19 @@ def test_the_unit_and_year_that_open_a_sentence_are_not_part_of_its_label():
         # a heading line names the item the sentence below only calls 预算安排
         (["（二）公务接待费", "2026 年预算安排 5.00 万元，与上年持平。"], "公务接待费", "0"),
         (["2.公务接待费。2026 年预算数 9.46 万元，较 2025 年年初预算增加 0.00 万元。"], "公务接待费", "0"),
+        # a sentence opening with the change is about the item the sentence before stated a figure for
+        (
+            [
+                "3．住房保障（类）支出 7344.46 万元，主要用于提租补贴、住房公积金支出。与上年相比增加 2627.95 万元，增长 55.72%。"
+            ],
+            "住房保障支出",
+            "2627.95",
+        ),
+        (
+            ["基本支出预算数为 21968 万元。与上年相比增加 3397.18万元，增长 18.29%。"],
+            "基本支出预算数",
+            "3397.18",
+        ),
     ],
 )
 def test_a_change_is_stated_about_the_item_the_text_names(body: list[str], label: str, value: str) -> None:
@@ -240,3 +253,35 @@ def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
 def test_the_reason_printed_after_a_change_joins_its_quote(body: list[str], quote: str) -> None:
     facts = section_facts("d", "某局", 2026, "预算编制说明", list(enumerate(body)))
     assert [f.quote for f in facts if f.column] == [quote]
+
+
+@pytest.mark.parametrize(
+    ("body", "changes"),
+    [
+        # the sentence before states no figure: the change names no item
+        (["（三）派出机构。与上年相比增加 3 万元。"], [("与上年相比增加", "")]),
+        # the sentence before stated a change, not a figure: nothing is carried
+        (
+            ["会议费比上年减少 2 万元。与上年相比增加 5 万元。"],
+            [("会议费", "比2025年预算增减"), ("与上年相比增加", "")],
+        ),
+    ],
+)
+def test_a_change_is_carried_only_from_a_sentence_stating_a_figure(
+    body: list[str], changes: list[tuple[str, str]]
+) -> None:
+    facts = section_facts("d", "某局", 2026, "预算编制说明", list(enumerate(body)))
+    assert [(f.row_name, f.column) for f in facts] == changes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("一般公共服务（类）支出 13,144.37 万元。", "一般公共服务支出"),
+        ("住房改革支出（款）住房公积金（项）支出 1879.36 万元。", "住房改革支出住房公积金支出"),
+        ("公务用车购置及运行维护费（含购置）5 万元。", "公务用车购置及运行维护费（含购置）"),
+    ],
+)
+def test_level_marks_are_left_out_of_a_narrative_label(sentence: str, label: str) -> None:
+    facts = section_facts("d", "某局", 2026, "预算编制说明", [(0, sentence)])
+    assert [f.row_name for f in facts] == [label]

@@ -35,6 +35,8 @@ def scope_of(catalog: Catalog, question: str, last: Last | None = None, default:
         ("万里街道2024年比上年增加多少", ("sh_wanli_2024", "sh_wanli_2023")),
         ("普陀区司法局部门预算和单位预算的项目支出", ("sh_sifaju_dept", "sh_sifaju_unit")),
         ("建管委（2026）和普陀区财政局（2025）的公用经费", ("sh_jianguanwei", "sh_putuo_caizhengju_2025")),
+        # 说 ends a name: 部门预算里说局里 names no unit of its own
+        ("普陀区司法局部门预算里说局里设了多少个内设机构？", ("sh_sifaju_dept",)),
     ],
 )
 def test_named_units_and_years_pick_documents(catalog: Catalog, question: str, documents) -> None:

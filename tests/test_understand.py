@@ -435,9 +435,10 @@ def test_wording_patterns_compile() -> None:
     data = wording()
     for _, pattern in data["ops"]:
         re.compile(pattern)
-    for pattern, reason in data["refuse"]:
+    for pattern, reason, *printed in data["refuse"]:
         re.compile(pattern)
         assert reason
+        assert printed in ([], ["unless printed"])
     re.compile(data["text"])
     re.compile(data["figure"])
 
@@ -556,3 +557,40 @@ def test_the_kind_of_budget_is_not_part_of_an_item() -> None:
     doc = read_document(path)
     question = "深圳市财政局2026年部门预算为什么比2025年少了那么多"
     assert understand(question, Lexicon(doc), doc).mentions == []
+
+
+def _narrative_doc(text: str) -> Document:
+    """A document whose text states 预算数 and 提租补贴 figures, and prints the words given."""
+    facts = [
+        Fact("n", "某局", 2026, "预算编制说明", "", label, 0, "", Decimal(5), "万元", 1, "text", text)
+        for label in ("预算数", "提租补贴")
+    ]
+    return Document("n", "", "某局", 2026, "部门预算", [], [], facts, [text])
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # a section the question names is not a typo of an item (预算名 / 预算数, 预算说 / 预算数)
+        ("2026年预算名词解释中，提租补贴是什么补贴", ["提租补贴"]),
+        ("提租补贴比上年增加了，预算说明给的原因是什么", ["提租补贴"]),
+        # outside a section's name the typo is still read
+        ("预算树是多少", ["预算数"]),
+    ],
+)
+def test_a_section_named_in_the_question_is_not_read_as_an_item(question: str, surfaces: list[str]) -> None:
+    doc = _narrative_doc("提租补贴5万元。")
+    assert [m.surface for m in understand(question, Lexicon(doc), doc).mentions] == surfaces
+
+
+@pytest.mark.parametrize(
+    ("printed", "refused"),
+    [
+        ("一般行政管理事务2026年预算数为737.29万元，比2025年执行数增加670.85万元。", ""),
+        ("提租补贴5万元。", "文件是预算，不含实际执行数"),
+    ],
+)
+def test_an_outturn_is_asked_of_a_document_that_prints_it(printed: str, refused: str) -> None:
+    doc = _narrative_doc(printed)
+    frame = understand("提租补贴比2025年执行数增加了多少", Lexicon(doc), doc)
+    assert frame.refuse == refused

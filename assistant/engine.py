@@ -517,8 +517,8 @@ class Assistant:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
+            figure = self._figure_beside_count(frame, doc, context)  # before the count joins the conversation
             counted = self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
-            figure = self._figure_beside_count(frame, doc, context)
             return self._hybrid(counted, figure) if figure is not None else counted
         if (
             frame.op == "breakdown"

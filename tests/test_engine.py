@@ -121,6 +121,10 @@ CASES = [
     ("有几辆车？", [], "text", ["0辆"], "其他相关情况说明", False),
     # an amount and a count asked in one question: the figure from its table, then the count the text states
     ("公务接待费预算多少？单位有几辆车？", [], "hybrid", ["30,000元", "0辆"], "三公", False),
+    # a total of a counted thing (一共有多少辆) is the count, not a sum of the amount and the cars
+    ("公务接待费预算多少？单位一共有多少辆车？", [], "hybrid", ["30,000元", "0辆"], "三公", False),
+    # a total with each of its items unnamed: the total and its parts
+    ("三公经费一共多少？各项是多少？", [], "hybrid", ["150,000元", "120,000元", "30,000元"], "三公", True),
     ("编报绩效目标的项目有几个？", [], "text", ["2个"], "其他相关情况说明", False),
     ("政府采购预算是多少？", [], "text", ["919,600元", "91.96万元"], "其他相关情况说明", False),
     # balance

@@ -15,6 +15,7 @@ import pytest
 from assistant.records import Document, Fact
 from assistant.understand import (
     Lexicon,
+    Target,
     detect_op,
     normalise,
     row_key,
@@ -556,3 +557,44 @@ def test_the_kind_of_budget_is_not_part_of_an_item() -> None:
     doc = read_document(path)
     question = "深圳市财政局2026年部门预算为什么比2025年少了那么多"
     assert understand(question, Lexicon(doc), doc).mentions == []
+
+
+@pytest.mark.parametrize(
+    ("question", "op"),
+    [
+        # one term asked in total, then each of its items without naming them: the total and its parts
+        ("三公经费预算一共多少？各项是多少？", "breakdown"),
+        ("三公经费总共多少？每项多少？", "breakdown"),
+        # one term asked in total only, or two terms named: a sum
+        ("三公经费一共多少", "sum"),
+        ("办公费和印刷费一共多少", "sum"),
+        # a total of a counted thing: the count the text states
+        ("办公费预算多少？一共有多少辆车？", "count"),
+        ("单位总共有几辆车", "count"),
+    ],
+)
+def test_a_total_with_each_of_its_items_or_a_counted_total(lexicon: Lexicon, seed_doc, question, op) -> None:
+    assert _frame(question, lexicon, seed_doc).op == op
+
+
+def _count(label: str, value: str) -> Fact:
+    return Fact(
+        "t", "某局", 2026, "其他相关情况说明", "", label, 0, "", Decimal(value), "辆", 1, "text", label
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "surfaces"),
+    [
+        # a count stated as held (共有, 实有, 现有): the thing held answers it, and its everyday words too
+        ("所属各预算单位共有车辆", {"车辆": True, "车": True, "公务车": True}),
+        ("实有车辆", {"车辆": True, "车": True}),
+        # what is bought is not what is held
+        ("一般公共预算安排购置车辆", {"车辆": False, "车": False}),
+    ],
+)
+def test_a_count_stated_as_held_is_named_by_what_is_held(label: str, surfaces: dict[str, bool]) -> None:
+    doc = Document("t", "", "某局", 2026, "部门预算", [], [], [_count(label, "46")])
+    lexicon = Lexicon(doc)
+    found = {s: Target("text", normalise(label)) in lexicon.surfaces.get(s, []) for s in surfaces}
+    assert found == surfaces

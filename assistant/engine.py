@@ -827,6 +827,8 @@ class Assistant:
         )
         pool = naming or hits
         preferred = [h for h in (naming or ranked) if h.chunk.section == wanted]
+        if prefer and not preferred:  # 三公经费预算各多少: the definition of 三公经费, though not of its 预算
+            preferred = [h for h in ranked if h.chunk.section == wanted]
         if preferred:
             pool = preferred + [h for h in pool if h not in preferred]
         hits = pool

@@ -23,7 +23,7 @@ from assistant.records import Document
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
 _HELD = re.compile(r"^.*(共有|实有|现有|拥有)")  # a count stated as held: 所属各预算单位共有车辆
 _YEAR_LEAD = re.compile(r"^20\d\d年?度?")
-_FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项")
+_FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项一共")
 GENERIC_WORDS = {
     "支出",
     "经费",

@@ -598,3 +598,20 @@ def test_a_count_stated_as_held_is_named_by_what_is_held(label: str, surfaces: d
     lexicon = Lexicon(doc)
     found = {s: Target("text", normalise(label)) in lexicon.surfaces.get(s, []) for s in surfaces}
     assert found == surfaces
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # 预算一共 is not a typo of 预算数: 一 opens a word of its own (一共)
+        ("三公经费预算一共多少", ["三公经费"]),
+        # a typo of one character still names the item
+        ("三公经费预算书是多少", ["三公经费", "预算数"]),
+    ],
+)
+def test_a_word_opened_by_a_function_character_is_no_typo(question: str, surfaces: list[str]) -> None:
+    stated = Fact(
+        "t", "某局", 2026, "预算编制说明", "", "预算数", 0, "", Decimal("8"), "万元", 1, "text", "预算数"
+    )
+    doc = Document("t", "", "某局", 2026, "部门预算", [], [], [stated])
+    assert [m.surface for m in understand(question, Lexicon(doc), doc).mentions] == surfaces

@@ -535,3 +535,41 @@ def test_the_change_of_the_budget_as_a_whole(changes, expected) -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [], text_facts=facts)
     found = budget_change(doc)
     assert (found.row_name if found else None) == expected
+
+
+WHOLE = (
+    "2026年“三公”经费预算394.49万元，较2025年减少2.48万元，其中：因公出国（境）费用184.49万元，与2025持平；"
+)
+CAR = "公务用车运行维护费200.00万元，较2025年减少2.48万元，主要原因是使用事业收入支出；"
+ABROAD = "1.因公出国（境）费用：安排因公出国（境）费用预算0.00万元，比上年预算数下降100%。"
+RECEPTION = "公务接待费10万元，与2025持平；"
+NEXT = "2026年一般公共预算财政拨款运行经费1,815万元，比2025年增加21.99万元；"
+
+
+def _stated(label: str, quote: str, value: str = "1") -> Fact:
+    return Fact(
+        "t", "某局", 2026, "其他相关情况说明", "", label, 0, "", Decimal(value), "万元", 1, "text", quote
+    )
+
+
+@pytest.mark.parametrize(
+    ("whole", "text", "expected"),
+    [
+        # the parts said after a whole's change that announces them (其中：, 如下：): those that changed
+        (WHOLE, WHOLE + RECEPTION + CAR + "（一）机关运行经费。" + NEXT, [CAR]),
+        (
+            "三公经费预算数为9.30万元，比上年预算数减少10万元，具体如下：",
+            "三公经费预算数为9.30万元，比上年预算数减少10万元，具体如下：" + ABROAD + RECEPTION,
+            [ABROAD],
+        ),
+        # the sentences after one that announces no parts are its siblings, not its parts
+        (CAR, CAR + NEXT, []),
+    ],
+)
+def test_the_parts_a_change_comes_from(whole: str, text: str, expected: list[str]) -> None:
+    from assistant.operations import parts_changed
+    from assistant.records import Section
+
+    facts = [_stated("三公经费预算", whole)] + [_stated("项", q) for q in (RECEPTION, CAR, ABROAD, NEXT)]
+    doc = Document("t", "", "某局", 2026, "部门预算", [Section("其他相关情况说明", "", text, 1)], [], facts)
+    assert [f.quote for f in parts_changed(doc, facts[0])] == expected

@@ -14,7 +14,7 @@ from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
 from assistant.groups import leaves
 from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
-from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
+from assistant.resolve import CellRef, Item, _same_figure, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, Mention, normalise, wording
 
 # tables by economic class: of basic spending, of project spending, of all general spending
@@ -727,12 +727,32 @@ def _identity_tree(doc: Document, parts: list[Item]) -> list[tuple[int, Item]]:
     out: list[tuple[int, Item]] = []
     for part in [_as_listed(doc, p) for p in parts]:
         out.append((0, part))
-        if part.primary is None or not part.primary.column.endswith("小计") or not part.value:
+        if part.primary is None or not part.value:
             continue
         inner = [p for p in _identity_parts(part.primary) if p.value]
-        if total([p.value for p in inner]) == part.value:
-            out += [(1, _as_listed(doc, p)) for p in inner]
+        subtotal = part.primary.column.endswith("小计")
+        if not subtotal and any(re.match(_YEAR_ON_YEAR, p.label) for p in inner):
+            continue  # 公务接待费 = 上年公务接待费 + 增减: last year and the change, not its parts
+        if inner and total([p.value for p in inner]) == part.value:
+            named = _as_listed if subtotal else _as_stated  # 运行费 by the name the text gives it
+            out += [(1, named(doc, p)) for p in inner]
     return out
+
+
+# a column that holds last year's figure or the change, not a part of this year's
+_YEAR_ON_YEAR = r"上年|增减|变动|比上年"
+
+
+def _as_stated(doc: Document, part: Item) -> Item:
+    """A column named short (运行费) by the name the text states the same figure under (公务用车运行维护费预算
+    39.50 万元), every character of the short name in order in the long one."""
+    if part.primary is None or not part.value:
+        return part
+    for fact in doc.text_facts:
+        name = re.sub(r"^(20\d\d年?)?(安排)?|预算(数|支出)?$", "", normalise(fact.row_name))
+        if len(name) > len(part.label) and _in_order(part.label, name) and _same_figure(fact, part.value):
+            return Item(name, part.value, part.primary, part.agreeing, stated=[fact])
+    return part
 
 
 def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:

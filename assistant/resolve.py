@@ -243,6 +243,9 @@ def _label(mention: Mention, ref: CellRef) -> str:
     """A concept is named as asked (三公经费, 收入预算), not by its cell's row (合计)."""
     if ref.name in ("支出总计", "收入总计") and mention.surface not in ("总支出", "总收入", "收入预算"):
         return ref.name  # 多少预算 / 花多少钱 / 全部支出 are phrasings; the row is 支出总计
+    named = {t.key for t in mention.targets if t.kind == "concept"}
+    if len(named) == 1 and mention.surface not in named and not mention.fuzzy:
+        return named.pop()  # 买车 is named 公务用车购置费: an everyday word, by the item it stands for
     return ref.column if ref.column not in ("合计", "预算数") and mention.fuzzy else mention.surface
 
 

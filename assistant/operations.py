@@ -232,9 +232,6 @@ def code(frame: Frame, doc: Document, items: list[Item]) -> Answer:
 
 def count(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     """几个/几项: a count stated in the text, or how many rows stand under a row (工资福利支出下面有几项)."""
-    counts = [i for i in items if i.unit != "元"]
-    if counts and len(counts) < len(items):
-        return lookup(frame, doc, counts)  # 公车运行费多少？有几辆车？: the count here, the amount beside it
     if items and items[0].primary is not None and parts_of(doc, items[0], frame, depth=False):
         return breakdown(frame, doc, items, counted=True)
     return lookup(frame, doc, items)
@@ -725,7 +722,9 @@ def _identity_tree(doc: Document, parts: list[Item]) -> list[tuple[int, Item]]:
         parts = _identity_parts(filled[0].primary) or parts
         return [(0, _as_listed(doc, p)) for p in parts]
     out: list[tuple[int, Item]] = []
-    for part in [_as_listed(doc, p) for p in parts]:
+    for each in parts:
+        part = _as_listed(doc, each)
+        part = _as_stated(doc, part) if part is each else part
         out.append((0, part))
         if part.primary is None or not part.value:
             continue

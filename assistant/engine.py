@@ -513,12 +513,22 @@ class Assistant:
 
     def _route_items(self, frame: Frame, doc: Document, context: Context) -> Answer:
         items = self._items(frame, doc, context)
+        if frame.op in ("lookup", "list") and _whole_then_its_parts(doc, frame, items):
+            frame.op, items = "breakdown", items[:1]  # 公车预算多少？买车和运行费各多少: with its parts
         if frame.wants_text and not frame.mentions and context.items:
             frame.question = normalise(context.items[0].label) + frame.question  # 它是怎么定义的？
         passage_first = bool(re.search(wording()["passage_first"], frame.question))
         if items and frame.op == "count" and any(i.unit != "元" for i in items):
-            counted = self._execute(frame, doc, items, context)  # a count the text states answers 几辆/几台
-            figure = self._figure_beside_count(frame, doc, context)
+            money = [
+                i for i in items if i.unit == "元"
+            ]  # 公车运行费多少？有几辆车？: the amount from its table
+            figure = (
+                operations.lookup(frame, doc, money)
+                if money
+                else self._figure_beside_count(frame, doc, context)
+            )
+            counts = [i for i in items if i.unit != "元"]
+            counted = self._execute(frame, doc, counts, context)  # a count the text states answers 几辆/几台
             if figure is not None:
                 return self._hybrid(counted, figure)
             listed = frame.wants_text and re.search(wording()["count_listed"], frame.question)
@@ -838,6 +848,8 @@ class Assistant:
         )
         pool = naming or hits
         preferred = [h for h in (naming or ranked) if h.chunk.section == wanted]
+        if prefer and not preferred:  # 三公经费预算各多少: the definition of 三公经费, though not of its 预算
+            preferred = [h for h in ranked if h.chunk.section == wanted]
         if preferred:
             pool = preferred + [h for h in pool if h not in preferred]
         hits = pool
@@ -983,6 +995,20 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
                     out.append((free_at(hit), item))
                     break
     return out
+
+
+def _whole_then_its_parts(doc: Document, frame: Frame, items: list[Item]) -> bool:
+    """The first term asked, then others each (各多少, 分别) that are all among its parts."""
+    if len(items) < 2 or not re.search(r"各(是|为|自)?多少|分别", frame.question) or items[0].primary is None:
+        return False
+    parts = {
+        (p.primary.table.key, p.primary.row, p.primary.column)
+        for _, p in operations.parts_of(doc, items[0], frame)
+        if p.primary
+    }
+    return all(
+        i.primary and (i.primary.table.key, i.primary.row, i.primary.column) in parts for i in items[1:]
+    )
 
 
 def _common_prefix(words: list[str]) -> str:

@@ -14,7 +14,7 @@ from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
 from assistant.groups import leaves
 from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
-from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
+from assistant.resolve import CellRef, Item, _same_figure, cell, children, fact_item, level_rows, text_facts
 from assistant.understand import Frame, Mention, normalise, wording
 
 # tables by economic class: of basic spending, of project spending, of all general spending
@@ -451,8 +451,52 @@ def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     if not stated:
         return _no_change(doc)
     if not any(i.primary is not None for i in figures):
-        return _stated_change(doc, next(iter(stated.values())), items)
+        whole = next(iter(stated.values()))
+        return _with_parts_changed(doc, whole, _stated_change(doc, whole, items), frame.question)
     return _figure_and_change(frame, doc, figures, list(dict.fromkeys(stated.values())))
+
+
+# the question asks where a change comes from: its reason, or which item changed
+_WHERE_FROM = r"原因|为什么|为何|怎么回事|哪一?项|哪个|哪些"
+# a marked heading inside a section (（一）机关运行经费, 八、…): where one subject's sentences end
+_MARKER = re.compile(r"[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、")
+
+
+def _with_parts_changed(doc: Document, whole: Fact, answer: Answer, question: str) -> Answer:
+    """A whole's change, then the sentences after it that say a part of it changed (公务用车运行维护费较2025年
+    减少2.48万元，主要原因是…), when the question asks why or which item: where the change comes from."""
+    if not re.search(_WHERE_FROM, question):
+        return answer
+    parts = parts_changed(doc, whole)
+    if not parts:
+        return answer
+    lines = "\n".join(f"- {p.table}——“{p.quote}”" for p in parts)
+    text = answer.text + f"\n\n其中有变化的各项：\n{lines}"
+    cites = answer.citations + [compose.cite_fact(doc.id, p) for p in parts]
+    return Answer(text, answer.route, cites, answer.values, answer.formula)
+
+
+def parts_changed(doc: Document, whole: Fact) -> list[Fact]:
+    """The sentences stated right after a whole's change, up to the next marked heading, that say a change
+    (具体如下：1.因公出国（境）费用…比上年预算数下降100%): one fact per sentence, in order."""
+    following = ""
+    if not re.search(r"(如下|其中)[：:]", whole.quote):
+        return []  # a sentence that announces no parts (4.行政单位离退休…增加): the next ones are its siblings
+    for section in doc.sections:
+        at = section.text.find(whole.quote) if whole.quote else -1
+        if at >= 0:
+            rest = section.text[at + len(whole.quote) :]
+            following = rest[: m.start()] if (m := _MARKER.search(rest)) else rest
+            break
+    out: list[Fact] = []
+    for fact in doc.text_facts:
+        if fact.column or not fact.quote or fact.quote not in following:
+            continue
+        if re.search(r"减少|增加|下降|增长|上升|降低", fact.quote) and all(
+            o.quote != fact.quote for o in out
+        ):
+            out.append(fact)
+    return out
 
 
 # what names the budget as a whole in the text (预算, 部门预算支出, 收入, 预算收支)
@@ -678,14 +722,36 @@ def _identity_tree(doc: Document, parts: list[Item]) -> list[tuple[int, Item]]:
         parts = _identity_parts(filled[0].primary) or parts
         return [(0, _as_listed(doc, p)) for p in parts]
     out: list[tuple[int, Item]] = []
-    for part in [_as_listed(doc, p) for p in parts]:
+    for each in parts:
+        part = _as_listed(doc, each)
+        part = _as_stated(doc, part) if part is each else part
         out.append((0, part))
-        if part.primary is None or not part.primary.column.endswith("小计") or not part.value:
+        if part.primary is None or not part.value:
             continue
         inner = [p for p in _identity_parts(part.primary) if p.value]
-        if total([p.value for p in inner]) == part.value:
-            out += [(1, _as_listed(doc, p)) for p in inner]
+        subtotal = part.primary.column.endswith("小计")
+        if not subtotal and any(re.match(_YEAR_ON_YEAR, p.label) for p in inner):
+            continue  # 公务接待费 = 上年公务接待费 + 增减: last year and the change, not its parts
+        if inner and total([p.value for p in inner]) == part.value:
+            named = _as_listed if subtotal else _as_stated  # 运行费 by the name the text gives it
+            out += [(1, named(doc, p)) for p in inner]
     return out
+
+
+# a column that holds last year's figure or the change, not a part of this year's
+_YEAR_ON_YEAR = r"上年|增减|变动|比上年"
+
+
+def _as_stated(doc: Document, part: Item) -> Item:
+    """A column named short (运行费) by the name the text states the same figure under (公务用车运行维护费预算
+    39.50 万元), every character of the short name in order in the long one."""
+    if part.primary is None or not part.value:
+        return part
+    for fact in doc.text_facts:
+        name = re.sub(r"^(20\d\d年?)?(安排)?|预算(数|支出)?$", "", normalise(fact.row_name))
+        if len(name) > len(part.label) and _in_order(part.label, name) and _same_figure(fact, part.value):
+            return Item(name, part.value, part.primary, part.agreeing, stated=[fact])
+    return part
 
 
 def _subtree(ref: CellRef, depth: int, full: bool) -> list[tuple[int, Item]]:

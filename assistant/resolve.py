@@ -8,13 +8,13 @@ cited when they agree, or named when they differ.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from assistant.catalog import Member, unit_roles
 from assistant.compute import to_yuan
 from assistant.records import Document, Fact, Table
-from assistant.understand import Frame, Mention, Target, normalise, row_key
+from assistant.understand import Frame, Mention, Target, aliases, normalise, row_key
 
 TABLE_ORDER = [
     "expenditure_summary",
@@ -199,7 +199,28 @@ def resolve(
     facts = text_facts(doc, mention.surface) or [
         f for t in mention.targets if t.kind == "text" for f in text_facts(doc, t.key)
     ]  # 政府采购预算总额, said of the text's 纳入…的政府采购项目
+    if facts and (held := _held_in_table(doc, mention, facts[0], frame)) is not None:
+        return held
     return fact_item(facts[0]) if facts else None
+
+
+# how the text qualifies a whole the tables hold: 财政拨款“三公”经费预算, 当年一般公共预算“三公”经费预算支出
+_QUALIFIED = re.compile(r"^(财政拨款|一般公共预算|拨款|财政|当年|本年|本部门)+|预算(数|支出)?$")
+
+
+def _held_in_table(doc: Document, mention: Mention, fact: Fact, frame: Frame) -> Item | None:
+    """A whole the text states that a table holds (财政拨款三公经费预算 223.80万元 is the 三公 table's 合计):
+    the table's cell, with its parts, the sentence cited beside it; only when the two figures agree."""
+    core = _QUALIFIED.sub("", normalise(fact.row_name))
+    spec = aliases()["concepts"].get(core)
+    if not spec or fact.unit not in ("元", "万元", "亿元") or fact.column:
+        return None
+    parsed = tuple(tuple(part.strip() for part in c.split("|")) for c in spec)
+    target = Target("concept", core, parsed)  # type: ignore[arg-type]
+    cells = _concept_cells(doc, target, frame.column)
+    if not cells or not _same_figure(fact, cells[0].yuan):
+        return None
+    return resolve(doc, replace(mention, targets=[target]), frame)
 
 
 def fact_item(fact: Fact) -> Item:
@@ -222,6 +243,9 @@ def _label(mention: Mention, ref: CellRef) -> str:
     """A concept is named as asked (三公经费, 收入预算), not by its cell's row (合计)."""
     if ref.name in ("支出总计", "收入总计") and mention.surface not in ("总支出", "总收入", "收入预算"):
         return ref.name  # 多少预算 / 花多少钱 / 全部支出 are phrasings; the row is 支出总计
+    named = {t.key for t in mention.targets if t.kind == "concept"}
+    if len(named) == 1 and mention.surface not in named and not mention.fuzzy:
+        return named.pop()  # 买车 is named 公务用车购置费: an everyday word, by the item it stands for
     return ref.column if ref.column not in ("合计", "预算数") and mention.fuzzy else mention.surface
 
 

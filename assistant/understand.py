@@ -21,8 +21,9 @@ from assistant.recall import Remembered
 from assistant.records import Document
 
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
+_HELD = re.compile(r"^.*(共有|实有|现有|拥有)")  # a count stated as held: 所属各预算单位共有车辆
 _YEAR_LEAD = re.compile(r"^20\d\d年?度?")
-_FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项")
+_FUNCTION_CHARS = set("几多少是的呢吗了和与及或在有为中里个项一共")
 GENERIC_WORDS = {
     "支出",
     "经费",
@@ -157,6 +158,9 @@ class Lexicon:
                 bare = _YEAR_LEAD.sub("", core)  # 2026驻京经费: a project named with its year, asked without
                 if bare != core and len(bare) >= 3:
                     self._add(bare, Target("text", label))
+                held = _HELD.sub("", core) if counted else core  # 实有车辆 15 辆 answers 车辆
+                if held != core and len(held) >= 2:
+                    self._add(held, Target("text", label))
                 stem = re.sub(r"预算(支出|数)?$", "", core)
                 if stem != core and len(stem) >= 3:
                     stems.setdefault(stem, label)
@@ -491,8 +495,12 @@ def understand(
         and not re.search(r"(花|用)在哪|哪几(方面|项|块)|哪些方面|各项分别", q)
     ):
         frame.op = "list"  # 人员经费和公用经费分别是多少: each figure, not the parts of the first
-    if frame.op == "sum" and (_total_then_parts(frame) or _total_then_projects(frame)):
+    if frame.op == "sum" and (
+        _total_then_parts(frame) or _total_then_projects(frame) or _total_then_each(frame)
+    ):
         frame.op = "breakdown"  # 三公经费一共多少？出国、公车、接待各多少: the total and its parts
+    if frame.op == "sum" and re.search(_COUNTED_TOTAL, q):
+        frame.op = "count"  # 一共有多少辆车: a count the text states, not a sum of what is named
     _ranking(frame, q)
     _hints(frame, q)
     _followup(frame, q)
@@ -639,6 +647,14 @@ def _total_then_parts(frame: Frame) -> bool:
     if first is None or len(frame.mentions) < 2 or not re.search(r"各(是|为|有|自)?多少|分别", q):
         return False
     return bool(re.match(r"(的|是)?(一共|总共|合计|共计?)(是|有|为)?多少", q[first.end :]))
+
+
+def _total_then_each(frame: Frame) -> bool:
+    """One term asked in total, then each of its items unnamed (三公经费一共多少？各项分别多少): its breakdown."""
+    return len(frame.mentions) == 1 and bool(re.search(r"各项|每一?项|各部分|各自", frame.question))
+
+
+_COUNTED_TOTAL = r"(一共|总共|共计?)(有|是)?(多少|几)(辆|台|个|家)"
 
 
 def _total_then_projects(frame: Frame) -> bool:

@@ -121,6 +121,12 @@ CASES = [
     ("有几辆车？", [], "text", ["0辆"], "其他相关情况说明", False),
     # an amount and a count asked in one question: the figure from its table, then the count the text states
     ("公务接待费预算多少？单位有几辆车？", [], "hybrid", ["30,000元", "0辆"], "三公", False),
+    # a total of a counted thing (一共有多少辆) is the count, not a sum of the amount and the cars
+    ("公务接待费预算多少？单位一共有多少辆车？", [], "hybrid", ["30,000元", "0辆"], "三公", False),
+    # the cars and an amount asked in one clause: both, the amount from its table
+    ("单位那5辆公务车一年的运行费是多少？", [], "hybrid", ["0元", "0辆"], "三公", False),
+    # a total with each of its items unnamed: the total and its parts
+    ("三公经费一共多少？各项是多少？", [], "hybrid", ["150,000元", "120,000元", "30,000元"], "三公", True),
     ("编报绩效目标的项目有几个？", [], "text", ["2个"], "其他相关情况说明", False),
     ("政府采购预算是多少？", [], "text", ["919,600元", "91.96万元"], "其他相关情况说明", False),
     # balance
@@ -714,18 +720,20 @@ def narratives(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             "江苏省高级人民法院2019年部门预算里，内设机构有多少个？还有哪些下属单位和派出机构？",
             "text",
             [
-                "具体包括：\n\n> （一）机关内设机构\n\n> 1、办公室",
+                "具体包括：",
+                "> （一）机关内设机构",
+                "> 1、办公室",
                 "> 27、司法警察总队",
                 "> 1、江苏省法官培训学院",
             ],
             [],
         ),
-        # a heading printed above entries leads into them, and only into them
+        # the offices listed under the heading the document printed for them
         (
             "江苏省高级人民法院2019年部门预算里，内设机构有哪些？",
             "text",
-            ["> （一）机关内设机构\n\n> 1、办公室", "> 27、司法警察总队"],
-            ["江苏省法官培训学院"],
+            ["机构设置", "> （一）机关内设机构", "> 1、办公室", "> 27、司法警察总队"],
+            [],
         ),
         # a count asked with what it counts: the count, then the passage
         (
@@ -763,3 +771,32 @@ def test_narrative_questions(narratives: Assistant, question, route, shown, not_
     assert answer.route == route
     assert [s for s in shown if s not in answer.text] == []
     assert [s for s in not_shown if s in answer.text] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        # the first term asked, then terms among its parts each: the whole with its parts
+        ("公务用车预算多少？买车和运行费各多少？", True),
+        ("公务用车预算多少？购置费和运行费分别多少？", True),
+        # terms that are not its parts: each figure, not a breakdown
+        ("公务用车预算多少？公务接待费和运行费各多少？", False),
+        # nothing asked each
+        ("公务用车预算和购置费多少？", False),
+    ],
+)
+def test_a_whole_then_its_parts_each(question: str, parts: bool) -> None:
+    from assistant.engine import _whole_then_its_parts
+    from assistant.records import Document
+    from assistant.resolve import resolve
+    from assistant.understand import Lexicon, understand
+
+    from .tables import small_table
+
+    columns = ["合计", "因公出国(境)费", "公务接待费", "公务用车购置及运行费", "购置费", "运行费"]
+    table = small_table("three_public", columns, [("合计", 0, ["10", "2", "3", "5", "1", "4"])])
+    table.family = "beijing"
+    doc = Document("t", "", "某局", 2026, "部门预算", [], [table])
+    frame = understand(question, Lexicon(doc), doc)
+    items = [resolve(doc, m, frame) for m in frame.mentions]
+    assert _whole_then_its_parts(doc, frame, items) is parts

@@ -535,3 +535,97 @@ def test_the_change_of_the_budget_as_a_whole(changes, expected) -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [], text_facts=facts)
     found = budget_change(doc)
     assert (found.row_name if found else None) == expected
+
+
+WHOLE = (
+    "2026年“三公”经费预算394.49万元，较2025年减少2.48万元，其中：因公出国（境）费用184.49万元，与2025持平；"
+)
+CAR = "公务用车运行维护费200.00万元，较2025年减少2.48万元，主要原因是使用事业收入支出；"
+ABROAD = "1.因公出国（境）费用：安排因公出国（境）费用预算0.00万元，比上年预算数下降100%。"
+RECEPTION = "公务接待费10万元，与2025持平；"
+NEXT = "2026年一般公共预算财政拨款运行经费1,815万元，比2025年增加21.99万元；"
+
+
+def _stated(label: str, quote: str, value: str = "1") -> Fact:
+    return Fact(
+        "t", "某局", 2026, "其他相关情况说明", "", label, 0, "", Decimal(value), "万元", 1, "text", quote
+    )
+
+
+@pytest.mark.parametrize(
+    ("whole", "text", "expected"),
+    [
+        # the parts said after a whole's change that announces them (其中：, 如下：): those that changed
+        (WHOLE, WHOLE + RECEPTION + CAR + "（一）机关运行经费。" + NEXT, [CAR]),
+        (
+            "三公经费预算数为9.30万元，比上年预算数减少10万元，具体如下：",
+            "三公经费预算数为9.30万元，比上年预算数减少10万元，具体如下：" + ABROAD + RECEPTION,
+            [ABROAD],
+        ),
+        # the sentences after one that announces no parts are its siblings, not its parts
+        (CAR, CAR + NEXT, []),
+    ],
+)
+def test_the_parts_a_change_comes_from(whole: str, text: str, expected: list[str]) -> None:
+    from assistant.operations import parts_changed
+    from assistant.records import Section
+
+    facts = [_stated("三公经费预算", whole)] + [_stated("项", q) for q in (RECEPTION, CAR, ABROAD, NEXT)]
+    doc = Document("t", "", "某局", 2026, "部门预算", [Section("其他相关情况说明", "", text, 1)], [], facts)
+    assert [f.quote for f in parts_changed(doc, facts[0])] == expected
+
+
+THREE_PUBLIC = ["合计", "因公出国(境)费", "公务接待费", "公务用车购置及运行费", "购置费", "运行费"]
+
+
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [
+        # the 公车 subtotal with its own nonzero parts, named by the columns
+        ([], [(0, "因公出国(境)费", 1277370), (0, "公务接待费", 116420), (0, "公务用车购置及运行费", 844200),
+              (1, "购置费", 449200), (1, "运行费", 395000)]),
+        # a part named as the text states the same figure (公务用车运行维护费预算 39.50 万元)
+        ([("公务用车运行维护费预算", "39.50")],
+         [(0, "因公出国(境)费", 1277370), (0, "公务接待费", 116420), (0, "公务用车购置及运行费", 844200),
+          (1, "购置费", 449200), (1, "公务用车运行维护费", 395000)]),
+        # another figure under that name leaves the column's name
+        ([("公务用车运行维护费预算", "40.00")],
+         [(0, "因公出国(境)费", 1277370), (0, "公务接待费", 116420), (0, "公务用车购置及运行费", 844200),
+          (1, "购置费", 449200), (1, "运行费", 395000)]),
+    ],
+)  # fmt: skip
+def test_three_public_with_the_car_split(stated: list[tuple[str, str]], expected) -> None:
+    figures = ["223.799", "127.737", "11.642", "84.42", "44.92", "39.50"]
+    table = small_table("three_public", THREE_PUBLIC, [("合计", 0, figures)])
+    table.family = "beijing"
+    facts = [_stated(label, "", value) for label, value in stated]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [table], facts)
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("三公经费各项多少", op="breakdown"))
+    assert [(d, p.label, int(p.value)) for d, p in parts] == expected
+
+
+def test_last_years_figure_and_the_change_are_not_parts() -> None:
+    """A layout that prints last year and the change beside each column (公务接待费 = 上年公务接待费 + 增减公务接待费):
+    only a part's own parts (购置费, 运行费) stand under it."""
+    from assistant.documents import layouts
+
+    template = next(t for t in layouts("xian")["tables"] if t["key"] == "three_public")
+    columns = next(lay["columns"] for lay in template["layouts"] if "增减运行费" in lay["columns"])
+    figures = {"合计": "4.5", "公务接待费": "2", "公务用车购置及运行费": "2.5", "运行费": "2.5"}
+    figures |= {
+        "上年合计": "5",
+        "上年公务接待费": "2.5",
+        "上年公务用车购置及运行费": "2.5",
+        "上年运行费": "2.5",
+    }
+    figures |= {"增减合计": "-0.5", "增减公务接待费": "-0.5"}
+    table = small_table("three_public", columns, [("合计", 0, [figures.get(c, "0") for c in columns])])
+    table.family = "xian"
+    doc = Document("ops", "", "某局", 2025, "部门预算", [], [table])
+    parts = parts_of(doc, _item(table, 0, "合计"), Frame("三公经费各项多少", op="breakdown"))
+    assert [(d, p.label, int(p.value)) for d, p in parts] == [
+        (0, "因公出国(境)费", 0),
+        (0, "公务接待费", 20000),
+        (0, "公务用车购置及运行费", 25000),
+        (1, "运行费", 25000),
+    ]

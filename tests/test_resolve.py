@@ -12,7 +12,7 @@ import pytest
 
 from assistant.catalog import Member
 from assistant.documents import read_document
-from assistant.records import Cell, Document, Row, Table
+from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item, cell, children, member_cell, qualified_rows, resolve, within
 from assistant.understand import Lexicon, understand
 from tests.tables import small_table
@@ -200,6 +200,9 @@ OTHER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other"
             "0",
         ),
         ("changsha_xinfangju_2026", "公务用车运行维护费是多少", "公务用车运行维护费", "运行费", "50000"),
+        # an everyday word for a 三公 item is named by the item it stands for
+        ("xian_xingzhengshenpifuwuju_2025", "有没有安排买车的钱", "公务用车购置费", "购置费", "0"),
+        ("xian_xingzhengshenpifuwuju_2025", "购车花多少", "公务用车购置费", "购置费", "0"),
     ],
 )
 def test_a_three_public_item_is_named_as_asked(name, question, label, column, value) -> None:
@@ -268,3 +271,47 @@ def test_a_stated_change_of_the_budgets_income_answers_its_budget(label, surface
     )
     doc = Document("d", "", "某局", 2026, "部门预算", [], [], text_facts=[fact])
     assert bool(text_facts(doc, surface, change=True)) is found
+
+
+def _three_public_doc(label: str, stated: str) -> Document:
+    """A 三公 table of 2,237,992.50元 and one sentence of the text stating a figure under `label`."""
+    columns = ["合计", "因公出国(境)费", "公务接待费", "公务用车购置及运行费"]
+    figures = ["2237992.50", "1277370", "116422.50", "844200"]
+    table = Table(
+        "three_public",
+        "财政拨款“三公”经费支出表",
+        "财政拨款“三公”经费支出表",
+        "元",
+        columns,
+        [Row("", "合计", 0, 1)],
+        [Cell(0, c, Decimal(v)) for c, v in zip(columns, figures, strict=True)],
+        family="beijing",
+    )
+    fact = Fact("t", "某局", 2026, "其他相关情况说明", "", label, 0, "", Decimal(stated), "万元", 9, "text")
+    return Document("t", "", "某局", 2026, "部门预算", [], [table], [fact])
+
+
+@pytest.mark.parametrize(
+    ("label", "stated", "question", "table", "value"),
+    [
+        # the text's whole, qualified as the table is (财政拨款, 预算): the table's cell, with its parts
+        ("财政拨款三公经费预算", "223.80", "财政拨款三公经费预算各项多少", "three_public", "2237992.50"),
+        ("三公经费预算", "223.80", "三公经费预算各项多少", "three_public", "2237992.50"),
+        (
+            "当年一般公共预算三公经费预算支出",
+            "223.80",
+            "当年一般公共预算三公经费预算支出多少",
+            "three_public",
+            "2237992.50",
+        ),
+        # a figure the table does not print stays the text's
+        ("财政拨款三公经费预算", "200.00", "财政拨款三公经费预算各项多少", None, "2000000"),
+        # a whole no table holds under that name stays the text's
+        ("财政拨款会议费预算", "223.80", "财政拨款会议费预算多少", None, "2238000"),
+    ],
+)
+def test_a_whole_the_text_states_is_the_tables_when_they_agree(label, stated, question, table, value) -> None:
+    found = _three_public_doc(label, stated)
+    frame = understand(question, Lexicon(found), found)
+    item = resolve(found, frame.mentions[0], frame)
+    assert (item.primary.table.key if item.primary else None, item.value) == (table, Decimal(value))

@@ -15,6 +15,7 @@ import pytest
 from assistant.records import Document, Fact
 from assistant.understand import (
     Lexicon,
+    Target,
     detect_op,
     normalise,
     row_key,
@@ -569,6 +570,47 @@ def _narrative_doc(text: str) -> Document:
 
 
 @pytest.mark.parametrize(
+    ("question", "op"),
+    [
+        # one term asked in total, then each of its items without naming them: the total and its parts
+        ("三公经费预算一共多少？各项是多少？", "breakdown"),
+        ("三公经费总共多少？每项多少？", "breakdown"),
+        # one term asked in total only, or two terms named: a sum
+        ("三公经费一共多少", "sum"),
+        ("办公费和印刷费一共多少", "sum"),
+        # a total of a counted thing: the count the text states
+        ("办公费预算多少？一共有多少辆车？", "count"),
+        ("单位总共有几辆车", "count"),
+    ],
+)
+def test_a_total_with_each_of_its_items_or_a_counted_total(lexicon: Lexicon, seed_doc, question, op) -> None:
+    assert _frame(question, lexicon, seed_doc).op == op
+
+
+def _count(label: str, value: str) -> Fact:
+    return Fact(
+        "t", "某局", 2026, "其他相关情况说明", "", label, 0, "", Decimal(value), "辆", 1, "text", label
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "surfaces"),
+    [
+        # a count stated as held (共有, 实有, 现有): the thing held answers it, and its everyday words too
+        ("所属各预算单位共有车辆", {"车辆": True, "车": True, "公务车": True}),
+        ("实有车辆", {"车辆": True, "车": True}),
+        # what is bought is not what is held
+        ("一般公共预算安排购置车辆", {"车辆": False, "车": False}),
+    ],
+)
+def test_a_count_stated_as_held_is_named_by_what_is_held(label: str, surfaces: dict[str, bool]) -> None:
+    doc = Document("t", "", "某局", 2026, "部门预算", [], [], [_count(label, "46")])
+    lexicon = Lexicon(doc)
+    found = {s: Target("text", normalise(label)) in lexicon.surfaces.get(s, []) for s in surfaces}
+    assert found == surfaces
+
+
+@pytest.mark.parametrize(
     ("question", "surfaces"),
     [
         # a section the question names is not a typo of an item (预算名 / 预算数, 预算说 / 预算数)
@@ -594,3 +636,20 @@ def test_an_outturn_is_asked_of_a_document_that_prints_it(printed: str, refused:
     doc = _narrative_doc(printed)
     frame = understand("提租补贴比2025年执行数增加了多少", Lexicon(doc), doc)
     assert frame.refuse == refused
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # 预算一共 is not a typo of 预算数: 一 opens a word of its own (一共)
+        ("三公经费预算一共多少", ["三公经费"]),
+        # a typo of one character still names the item
+        ("三公经费预算书是多少", ["三公经费", "预算数"]),
+    ],
+)
+def test_a_word_opened_by_a_function_character_is_no_typo(question: str, surfaces: list[str]) -> None:
+    stated = Fact(
+        "t", "某局", 2026, "预算编制说明", "", "预算数", 0, "", Decimal("8"), "万元", 1, "text", "预算数"
+    )
+    doc = Document("t", "", "某局", 2026, "部门预算", [], [], [stated])
+    assert [m.surface for m in understand(question, Lexicon(doc), doc).mentions] == surfaces

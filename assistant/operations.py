@@ -15,7 +15,7 @@ from assistant.glossary import definitions
 from assistant.groups import leaves
 from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
 from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
-from assistant.understand import Frame, Mention, normalise, wording
+from assistant.understand import Frame, Mention, aliases, normalise, row_key, wording
 
 # tables by economic class: of basic spending, of project spending, of all general spending
 ECONOMIC_TABLES = ("economic", "project_economic", "general_economic")
@@ -268,6 +268,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
     """
     if item.primary is None:
         return [(0, c) for c in children_items(doc, item)]
+    if kinds := kind_parts(item):
+        return [(0, p) for p in kinds]  # 政府采购 by 货物, 工程, 服务
     q = frame.question
     if re.search(wording()["projects"], q) and (projects := _project_rows(doc, item)):
         return [(0, p) for p in projects]  # 项目支出有哪些项目: the rows of the project table
@@ -318,6 +320,35 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         if out:
             return out
     return [(0, p) for p in _items_by_code(doc, item)]
+
+
+def kind_parts(item: Item) -> list[Item]:
+    """A table total's parts by kind (`[categories]`: 政府采购 → 货物, 工程, 服务): the rows named by a kind
+    (A-货物, 一、货物A), else the items summed by the letter their 品目 code starts with (A08060399 → 货物);
+    only when the parts add up to the total."""
+    ref = item.primary
+    kinds = aliases()["categories"].get(ref.table.key, {}) if ref is not None else {}
+    if ref is None or not kinds or row_key(ref.table.rows[ref.row].name) not in ("合计", "总计"):
+        return []
+    named: list[Item] = []
+    coded: dict[str, list[CellRef]] = {}
+    for i, row in enumerate(ref.table.rows):
+        key, found = row_key(row.name), cell(ref.table, i, ref.column)
+        if i == ref.row or found is None:
+            continue
+        kind = next((k for k, a in kinds.items() if re.fullmatch(rf"({a}-?)?{k}{a}?", key)), None)
+        if kind:
+            named.append(Item(found.name, found.yuan, found))
+        elif code := re.search(r"([a-z])\d{8}", key):
+            coded.setdefault(code.group(1), []).append(found)
+    if named and total([p.value for p in named]) == item.value:
+        return named
+    parts = [
+        Item(kind, total([c.yuan for c in coded[a]]), coded[a][0], coded[a][1:])
+        for kind, a in kinds.items()
+        if a in coded
+    ]
+    return parts if parts and total([p.value for p in parts]) == item.value else []
 
 
 def _whole_name(doc: Document, ref: CellRef) -> str:

@@ -489,6 +489,7 @@ def understand(
         frame.op = "list"  # 人员经费和公用经费分别是多少: each figure, not the parts of the first
     if frame.op == "sum" and (_total_then_parts(frame) or _total_then_projects(frame)):
         frame.op = "breakdown"  # 三公经费一共多少？出国、公车、接待各多少: the total and its parts
+    _whole_by_kinds(frame)
     _ranking(frame, q)
     _hints(frame, q)
     _followup(frame, q)
@@ -635,6 +636,28 @@ def _total_then_parts(frame: Frame) -> bool:
     if first is None or len(frame.mentions) < 2 or not re.search(r"各(是|为|有|自)?多少|分别", q):
         return False
     return bool(re.match(r"(的|是)?(一共|总共|合计|共计?)(是|有|为)?多少", q[first.end :]))
+
+
+def _whole_by_kinds(frame: Frame) -> None:
+    """政府采购预算一共多少？货物、工程、服务各多少: a whole asked with the kinds it is counted by
+    (`[categories]` of its table) asks for its breakdown by kind; a kind read as a row (服务C) is one of them."""
+    q, kinds = frame.question, aliases()["categories"]
+    for m in frame.mentions:
+        tables = [c[0] for t in m.targets if t.kind == "concept" for c in t.cells]
+        words = "|".join(k for key in tables for k in kinds.get(key, {}))
+        after = q[m.end :]
+        if not words or not re.search(words, after) or not re.search(r"各|分别|构成|组成|哪", after):
+            continue
+        spans = [(w.start(), w.end()) for w in re.finditer(words, q)]
+        rest = [
+            o for o in frame.mentions if o is not m and not any(o.start < e and b < o.end for b, e in spans)
+        ]
+        frame.mentions = [m, *rest]
+        if (
+            "占" not in after
+        ):  # 货物和服务各占多少: each kind with its share (the parts the engine finds named)
+            frame.op = "breakdown"
+        return
 
 
 def _total_then_projects(frame: Frame) -> bool:

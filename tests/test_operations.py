@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.operations import _asks_figure, parts_of, prior, shares
+from assistant.operations import _asks_figure, kind_parts, parts_of, prior, shares
 from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item
 from assistant.understand import Frame, Mention, normalise
@@ -535,3 +535,33 @@ def test_the_change_of_the_budget_as_a_whole(changes, expected) -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [], text_facts=facts)
     found = budget_change(doc)
     assert (found.row_name if found else None) == expected
+
+
+def _procurement(column: str, rows: list[tuple[str, str]]) -> Table:
+    return small_table("procurement", [column], [(name, 0, v) for name, v in rows])
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        # rows named by their kind, with or without the letter of the 品目 codes, total last or first
+        (_procurement("合计", [("A-货物", "716.974"), ("C-服务", "12231.5131"), ("合 计", "12948.4871")]),
+         [("A-货物", "7169740"), ("C-服务", "122315131")]),
+        (_procurement("总计", [("合计", "60"), ("一、货物A", "10"), ("二、工程B", "20"), ("三、服务C", "30")]),
+         [("货物A", "100000"), ("工程B", "200000"), ("服务C", "300000")]),
+        # items summed by the letter their 品目 code starts with, in the kinds' order
+        (_procurement("预算金额", [("合计", "10"), ("201030122001某局", "10"), ("2010306 C99000000其他服务", "3"),
+                                 ("2010306 A05040201鼓粉盒", "4"), ("2010306 A08060399软件", "2"),
+                                 ("2010306 B99000000修缮", "1")]),
+         [("货物", "60000"), ("工程", "10000"), ("服务", "30000")]),
+        # parts that do not add up to the total: none
+        (_procurement("合计", [("合计", "10"), ("A-货物", "4"), ("C-服务", "5")]), []),
+        (_procurement("合计", [("合计", "10"), ("项目甲 A05040201", "4"), ("项目乙", "6")]), []),
+        # another table's total has no kinds
+        (small_table("projects", ["合计"], [("合计", 0, "3"), ("A-货物", 0, "3")]), []),
+    ],
+)  # fmt: skip
+def test_a_procurement_total_by_kind(table: Table, expected: list[tuple[str, str]]) -> None:
+    total_row = next(i for i, r in enumerate(table.rows) if r.name.replace(" ", "") in ("合计", "总计"))
+    item = _item(table, total_row, table.columns[0])
+    assert [(p.label, p.value) for p in kind_parts(item)] == [(k, Decimal(v)) for k, v in expected]

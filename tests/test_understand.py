@@ -22,6 +22,7 @@ from assistant.understand import (
     understand,
     wording,
 )
+from tests.tables import small_table
 
 
 def _frame(question: str, lexicon: Lexicon, seed_doc):
@@ -556,3 +557,37 @@ def test_the_kind_of_budget_is_not_part_of_an_item() -> None:
     doc = read_document(path)
     question = "深圳市财政局2026年部门预算为什么比2025年少了那么多"
     assert understand(question, Lexicon(doc), doc).mentions == []
+
+
+PROCUREMENT_DOC = Document(
+    "buy",
+    "",
+    "某局",
+    2026,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "procurement", ["总计"], [("合计", 0, "60"), ("一、货物A", 0, "10"), ("三、服务C", 0, "50")]
+        )
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "op", "surfaces"),
+    [
+        # the whole, then its kinds each: its breakdown by kind (服务C read as a row is one of the kinds)
+        ("政府采购预算总金额多少？货物、工程、服务各是多少？", "breakdown", ["政府采购预算总金额"]),
+        ("政府采购预算总共多少？货物和服务分别多少", "breakdown", ["政府采购预算"]),
+        ("政府采购由哪几类构成，货物多少", "breakdown", ["政府采购"]),
+        # each kind's share: left to the shares of the parts named
+        ("政府采购预算一共多少？货物和服务各占多少？", "share", ["政府采购预算"]),
+        # the whole alone, or no kind named
+        ("政府采购预算总额是多少", "lookup", ["政府采购预算总额"]),
+        ("政府采购预算各是多少", "lookup", ["政府采购预算"]),
+    ],
+)
+def test_a_whole_asked_with_its_kinds(question: str, op: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(PROCUREMENT_DOC), PROCUREMENT_DOC)
+    assert (frame.op, [m.surface for m in frame.mentions][: len(surfaces)]) == (op, surfaces)

@@ -14,8 +14,8 @@ from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
 from assistant.groups import leaves
 from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
-from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, text_facts
-from assistant.understand import Frame, Mention, aliases, normalise, row_key, wording
+from assistant.resolve import CellRef, Item, cell, children, fact_item, level_rows, resolve, text_facts
+from assistant.understand import Frame, Mention, Target, aliases, normalise, row_key, wording
 
 # tables by economic class: of basic spending, of project spending, of all general spending
 ECONOMIC_TABLES = ("economic", "project_economic", "general_economic")
@@ -299,6 +299,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
             if top and (parts := _identity_parts(ref)):
                 return _identity_tree(doc, parts)
+    if not by_rows and (defined := defined_parts(doc, item)):
+        return [(0, p) for p in defined]  # 基本支出包括哪两块: 人员经费 and 公用经费
     for ref in cells:
         rows = children(ref)
         column_total = ref.column not in ("合计", "预算数")
@@ -349,6 +351,27 @@ def kind_parts(item: Item) -> list[Item]:
         if a in coded
     ]
     return parts if parts and total([p.value for p in parts]) == item.value else []
+
+
+def defined_parts(doc: Document, item: Item) -> list[Item]:
+    """A whole the budget defines as the sum of named parts (`[wholes]`: 基本支出 = 人员经费 + 公用经费), by
+    those parts as the document gives them (its tables' cells, else the sentences stating them), when they
+    add up to the whole's figure."""
+    label = normalise(item.label)
+    for whole, names in aliases()["wholes"].items():
+        if not label.endswith(whole):
+            continue
+        parts = [_concept_item(doc, name) for name in names]
+        found = [p for p in parts if p is not None]
+        if len(found) == len(names) and total([p.value for p in found]) == item.value:
+            return found
+    return []
+
+
+def _concept_item(doc: Document, name: str) -> Item | None:
+    """A term of `[concepts]` as this document gives it: the first of its cells, else a stated figure."""
+    cells = tuple(tuple(x.strip() for x in c.split("|")) for c in aliases()["concepts"].get(name, []))
+    return resolve(doc, Mention(name, [Target("concept", name, cells)], 0, len(name)), Frame(name))  # type: ignore[arg-type]
 
 
 def _whole_name(doc: Document, ref: CellRef) -> str:

@@ -258,6 +258,8 @@ class Lexicon:
                 None,
             )
             prefix = self._row_prefix(text, i)
+            if prefix and self._two_terms(text[i : i + prefix[1]]):
+                prefix = None  # 人员经费和公用经费各多少: two terms, not the start of 人员经费和公用经费支出
             if prefix and (hit is None or prefix[1] > len(hit)):
                 name, size = prefix  # 公务员医疗补助 → 公务员医疗补助缴费: the start of a row name
                 found.append(Mention(name, self.surfaces[name], i, i + size, fuzzy=True))
@@ -287,6 +289,11 @@ class Lexicon:
             if n >= 4 and n < len(name) and (best is None or n > best[1]):
                 best = (name, n)
         return best
+
+    def _two_terms(self, text: str) -> bool:
+        """Whether words read as the start of a longer row name are two known terms joined (A和B, A、B)."""
+        parts = re.split(r"和|与|及|、", text)
+        return len(parts) == 2 and all(p in self.surfaces for p in parts)
 
     def _word_in_document(self, window: str, surface: str) -> bool:
         """Whether the differing character forms, with a neighbour, a word the document itself uses."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.operations import _asks_figure, kind_parts, parts_of, prior, shares
+from assistant.operations import _asks_figure, defined_parts, kind_parts, parts_of, prior, shares
 from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item
 from assistant.understand import Frame, Mention, normalise
@@ -565,3 +565,49 @@ def test_a_procurement_total_by_kind(table: Table, expected: list[tuple[str, str
     total_row = next(i for i, r in enumerate(table.rows) if r.name.replace(" ", "") in ("合计", "总计"))
     item = _item(table, total_row, table.columns[0])
     assert [(p.label, p.value) for p in kind_parts(item)] == [(k, Decimal(v)) for k, v in expected]
+
+
+FUNCTIONS = small_table(
+    "general_function", ["合计", "基本支出", "项目支出"], [("合计", 0, ["150", "100", "50"])]
+)
+BASIC_BY_CLASS = small_table(
+    "economic",
+    ["合计", "人员经费", "公用经费"],
+    [("合计", 0, ["100", "70", "30"]), ("工资福利支出", 1, ["70", "70"])],
+)
+
+
+@pytest.mark.parametrize(
+    ("tables", "facts", "expected"),
+    [
+        # the parts stated in the text, adding up to the whole
+        ([FUNCTIONS], [("人员经费", "80"), ("公用经费", "20")], [("人员经费", "800000"), ("公用经费", "200000")]),
+        # the parts as columns of a table, before what the text says
+        ([FUNCTIONS, BASIC_BY_CLASS], [("人员经费", "80"), ("公用经费", "20")],
+         [("人员经费", "700000"), ("公用经费", "300000")]),
+        # parts that do not add up, or one part missing: no parts
+        ([FUNCTIONS], [("人员经费", "80"), ("公用经费", "21")], []),
+        ([FUNCTIONS], [("人员经费", "100")], []),
+    ],
+)  # fmt: skip
+def test_basic_spending_by_its_defined_parts(
+    tables: list[Table], facts: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    stated = [_fact(label, "", value, f"（一）{label}{value}万元。") for label, value in facts]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], tables, stated)
+    parts = defined_parts(doc, _item(FUNCTIONS, 0, "基本支出"))
+    assert [(p.label, p.value) for p in parts] == [(k, Decimal(v)) for k, v in expected]
+    if expected:
+        frame = Frame("基本支出包括哪两块", op="breakdown")
+        assert [(p.label, p.value) for _, p in parts_of(doc, _item(FUNCTIONS, 0, "基本支出"), frame)] == [
+            (k, Decimal(v)) for k, v in expected
+        ]
+
+
+def test_only_a_defined_whole_breaks_down_by_its_parts() -> None:
+    stated = [
+        _fact("人员经费", "", "40", "人员经费40万元。"),
+        _fact("公用经费", "", "10", "公用经费10万元。"),
+    ]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [FUNCTIONS], stated)
+    assert defined_parts(doc, _item(FUNCTIONS, 0, "项目支出")) == []

@@ -591,3 +591,34 @@ PROCUREMENT_DOC = Document(
 def test_a_whole_asked_with_its_kinds(question: str, op: str, surfaces: list[str]) -> None:
     frame = understand(question, Lexicon(PROCUREMENT_DOC), PROCUREMENT_DOC)
     assert (frame.op, [m.surface for m in frame.mentions][: len(surfaces)]) == (op, surfaces)
+
+
+TWO_TERMS_DOC = Document(
+    "two",
+    "",
+    "某局",
+    2025,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "financial_summary", ["预算数"], [("人员经费和公用经费支出", 1, "30"), ("人员工资", 1, "5")]
+        )
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # the start of a longer row name that reads as two known terms joined: the two terms
+        ("人员经费和公用经费各是多少", ["人员经费", "公用经费"]),
+        ("人员经费、公用经费分别多少", ["人员经费", "公用经费"]),
+        # the whole row name typed, or its start with no second term: the row
+        ("人员经费和公用经费支出是多少", ["人员经费和公用经费支出"]),
+        ("人员经费和公用多少", ["人员经费和公用经费支出"]),
+    ],
+)
+def test_two_terms_are_not_the_start_of_one_row(question: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(TWO_TERMS_DOC), TWO_TERMS_DOC)
+    assert [m.surface for m in frame.mentions] == surfaces

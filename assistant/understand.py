@@ -135,6 +135,8 @@ class Lexicon:
                         )  # 杭州市气象局气象业务建设: the project
             if len(table.columns) > 3 and table.key == "three_public":
                 for col in table.columns[1:]:
+                    if normalise(col) in GENERIC_WORDS:
+                        continue  # 支出预算合计多少: a total word after an item, not the 三公 table's 合计
                     self._add(
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )

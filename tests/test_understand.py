@@ -622,3 +622,37 @@ TWO_TERMS_DOC = Document(
 def test_two_terms_are_not_the_start_of_one_row(question: str, surfaces: list[str]) -> None:
     frame = understand(question, Lexicon(TWO_TERMS_DOC), TWO_TERMS_DOC)
     assert [m.surface for m in frame.mentions] == surfaces
+
+
+TOTALS_DOC = Document(
+    "totals",
+    "",
+    "某局",
+    2019,
+    "部门预算",
+    [],
+    [
+        small_table("financial_summary", ["预算数"], [("收入总计", 0, "90"), ("支出合计", 0, "90")]),
+        small_table(
+            "three_public",
+            ["总计", "合计", "因公出国(境)费", "公务接待费"],
+            [("合计", 0, ["9", "6", "2", "4"])],
+        ),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # a total word after an item is that item's total, not the 三公 table's 合计 column
+        ("支出预算合计多少？由哪几部分组成", ["支出预算"]),
+        ("公务接待费合计多少", ["公务接待费"]),
+        # the whole budget's two sides together
+        ("收支预算总计是多少", ["收支预算总计"]),
+        ("收支总额多少", ["收支总额"]),
+    ],
+)
+def test_total_words(question: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(TOTALS_DOC), TOTALS_DOC)
+    assert [m.surface for m in frame.mentions] == surfaces

@@ -651,8 +651,11 @@ TOTALS_DOC = Document(
         # the whole budget's two sides together
         ("收支预算总计是多少", ["收支预算总计"]),
         ("收支总额多少", ["收支总额"]),
+        # one side's grand total, also where the text states it under that name
+        ("收入预算总计多少？由哪几块资金构成", ["收入预算总计"]),
     ],
 )
 def test_total_words(question: str, surfaces: list[str]) -> None:
     frame = understand(question, Lexicon(TOTALS_DOC), TOTALS_DOC)
     assert [m.surface for m in frame.mentions] == surfaces
+    assert all(any(t.kind == "concept" for t in m.targets) for m in frame.mentions)

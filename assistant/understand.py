@@ -673,7 +673,9 @@ def _total_then_projects(frame: Frame) -> bool:
     """One term asked in total, then its projects each (专项业务经费总共多少？都安排了哪些项目，各是多少): its
     breakdown by project, not a sum of one."""
     q = frame.question
-    return len(frame.mentions) == 1 and bool(re.search(wording()["projects"], q) and re.search(r"各|分别", q))
+    return len(frame.mentions) == 1 and bool(
+        re.search(wording()["projects"], q) and re.search(r"各|分别|每一?个项目", q)
+    )  # 每个项目多少钱: each project's figure
 
 
 def _ranking(frame: Frame, q: str) -> None:

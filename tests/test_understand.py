@@ -386,6 +386,8 @@ def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(
         # one term in total, then its projects each: its breakdown by project
         ("项目支出总共多少？都安排了哪些项目，各是多少？", "breakdown"),
         ("项目支出总共多少？都安排了哪些项目？", "sum"),
+        ("项目支出一共安排了哪些项目，每个项目多少钱？", "breakdown"),
+        ("项目支出一共安排了哪些项目，每一个项目多少？", "breakdown"),
     ],
 )
 def test_a_total_asked_with_its_parts_each_is_a_breakdown(

@@ -60,6 +60,7 @@ def share(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     whole = items[1] if len(items) > 1 else default_whole(doc, part)
     if whole is None:
         return lookup(frame, doc, items)
+    part = in_table_of(part, whole)
     p = percent(part.value, whole.value)
     if p is None:
         return compose.refusal(f"{whole.label}为0，无法计算比例", suggestions(doc))
@@ -89,6 +90,22 @@ def shares(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     )
     route = "table" if any(i.primary for i in items) else "text"
     return Answer(text, route, compose.citations(doc.id, items), compose.values(items), "；".join(formulas))
+
+
+def in_table_of(part: Item, whole: Item) -> Item:
+    """A part taken from its whole's own table where it has a cell there (基本支出 of the 部门支出总表 as a
+    share of that table's 合计, not the 一般公共预算 basic spending another table prints)."""
+    if whole.primary is None or part.primary is None or part.primary.table is whole.primary.table:
+        return part
+    there = [c for c in part.agreeing + part.differing if c.table is whole.primary.table]
+    if not there:
+        return part
+    ref = there[0]
+    others = [c for c in part.cells + part.differing if c is not ref]
+    agreeing = [c for c in others if c.yuan == ref.yuan]
+    differing = [c for c in others if c.yuan != ref.yuan]
+    stated = part.stated if ref.yuan == part.value else []  # the text's figure was the other table's
+    return Item(part.label, ref.yuan, ref, agreeing, differing, stated=stated)
 
 
 def default_whole(doc: Document, part: Item) -> Item | None:

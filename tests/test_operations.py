@@ -8,7 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.operations import _asks_figure, defined_parts, kind_parts, parts_of, prior, shares
+from assistant.operations import (
+    _asks_figure,
+    defined_parts,
+    in_table_of,
+    kind_parts,
+    parts_of,
+    prior,
+    share,
+    shares,
+)
 from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item
 from assistant.understand import Frame, Mention, normalise
@@ -611,3 +620,38 @@ def test_only_a_defined_whole_breaks_down_by_its_parts() -> None:
     ]
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [FUNCTIONS], stated)
     assert defined_parts(doc, _item(FUNCTIONS, 0, "项目支出")) == []
+
+
+DEPARTMENT = small_table(
+    "expenditure_summary", ["合计", "基本支出", "项目支出"], [("合计", 0, ["400", "120", "280"])]
+)
+GENERAL_BASIC = small_table("economic", ["合计"], [("合计", 0, "100")])
+
+
+@pytest.mark.parametrize(
+    ("whole", "expected"),
+    [
+        # the whole's own table has the part: that cell, the other table's figure kept as differing
+        (_item(DEPARTMENT, 0, "合计"), ("expenditure_summary", "1200000", ["economic"])),
+        # a whole from a table without the part: the part as resolved
+        (_item(SUMMARY, 0, "合计"), ("economic", "1000000", ["expenditure_summary"])),
+    ],
+)
+def test_a_part_is_taken_from_its_wholes_table(whole: Item, expected: tuple[str, str, list[str]]) -> None:
+    basic = _item(GENERAL_BASIC, 0, "合计")
+    basic = Item("基本支出", basic.value, basic.primary, differing=[_item(DEPARTMENT, 0, "基本支出").primary])
+    part = in_table_of(basic, whole)
+    assert part.primary is not None
+    assert (part.primary.table.key, str(part.value), [c.table.key for c in part.differing]) == (
+        expected[0],
+        str(Decimal(expected[1])),
+        expected[2],
+    )
+
+
+def test_a_share_of_the_department_total_uses_its_basic_spending() -> None:
+    basic = _item(GENERAL_BASIC, 0, "合计")
+    basic = Item("基本支出", basic.value, basic.primary, differing=[_item(DEPARTMENT, 0, "基本支出").primary])
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [DEPARTMENT, GENERAL_BASIC])
+    answer = share(Frame("支出总计中基本支出占多少", op="share"), doc, [basic, _item(DEPARTMENT, 0, "合计")])
+    assert "**30.00%**" in answer.text

@@ -582,7 +582,7 @@ PROCUREMENT_DOC = Document(
         # the whole, then its kinds each: its breakdown by kind (服务C read as a row is one of the kinds)
         ("政府采购预算总金额多少？货物、工程、服务各是多少？", "breakdown", ["政府采购预算总金额"]),
         ("政府采购预算总共多少？货物和服务分别多少", "breakdown", ["政府采购预算"]),
-        ("政府采购由哪几类构成，货物多少", "breakdown", ["政府采购"]),
+        ("政府采购预算由哪几类构成，货物多少", "breakdown", ["政府采购预算"]),
         # each kind's share: left to the shares of the parts named
         ("政府采购预算一共多少？货物和服务各占多少？", "share", ["政府采购预算"]),
         # the whole alone, or no kind named

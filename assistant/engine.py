@@ -953,6 +953,13 @@ def _without_unit(question: str, doc: Document) -> str:
     return re.sub(r"20\d\d年度?", "", question) or question
 
 
+def _kinds_of(item: Item) -> list[tuple[Item, str]]:
+    """A table total's parts by kind, each with the kind's word (政府采购 → 服务 for C-服务)."""
+    kinds = aliases()["categories"].get(item.primary.table.key, {}) if item.primary else {}
+    parts = operations.kind_parts(item)
+    return [(p, w) for p in parts for w in kinds if w in p.label]
+
+
 def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Context) -> list[tuple[int, Item]]:
     """Terms named by a distinctive part only: a sibling stated in the same sentence of the text (服务 for
     政府采购服务预算), or an item of the conversation so far (专项 for 中小企业发展专项)."""
@@ -968,6 +975,7 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
         return at if len(word) >= 2 and at >= 0 and not any(covered[at : at + len(word)]) else -1
 
     for item in found:
+        out += [(at, part) for part, word in _kinds_of(item) if (at := free_at(word)) >= 0]
         if item.fact is None:
             continue
         group = [

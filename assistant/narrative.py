@@ -34,7 +34,9 @@ _TRAIL = re.compile(r"(共有|共计|共|合计|为|是|达到?)$")
 
 
 def _clean_label(label: str, unit_name: str) -> str:
-    label = label.strip()
+    label = re.sub(
+        r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff\d])|(?<=\d) +(?=[\u4e00-\u9fff])", "", label.strip()
+    )
     if label[:1] in "（(" and not re.search(r"[）)]", label):
         label = label[1:]  # （公务用车购置费0万元: a list opened in brackets
     label = _LEAD.sub("", label)

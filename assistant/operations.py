@@ -14,8 +14,18 @@ from assistant.compute import per_month as monthly
 from assistant.glossary import definitions
 from assistant.groups import leaves
 from assistant.records import Answer, Document, Fact, Table, Value, format_decimal
-from assistant.resolve import CellRef, Item, _same_figure, cell, children, fact_item, level_rows, text_facts
-from assistant.understand import Frame, Mention, normalise, wording
+from assistant.resolve import (
+    CellRef,
+    Item,
+    _same_figure,
+    cell,
+    children,
+    fact_item,
+    level_rows,
+    resolve,
+    text_facts,
+)
+from assistant.understand import Frame, Mention, Target, aliases, normalise, row_key, wording
 
 # tables by economic class: of basic spending, of project spending, of all general spending
 ECONOMIC_TABLES = ("economic", "project_economic", "general_economic")
@@ -60,6 +70,7 @@ def share(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     whole = items[1] if len(items) > 1 else default_whole(doc, part)
     if whole is None:
         return lookup(frame, doc, items)
+    part = in_table_of(part, whole)
     p = percent(part.value, whole.value)
     if p is None:
         return compose.refusal(f"{whole.label}为0，无法计算比例", suggestions(doc))
@@ -89,6 +100,22 @@ def shares(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     )
     route = "table" if any(i.primary for i in items) else "text"
     return Answer(text, route, compose.citations(doc.id, items), compose.values(items), "；".join(formulas))
+
+
+def in_table_of(part: Item, whole: Item) -> Item:
+    """A part taken from its whole's own table where it has a cell there (基本支出 of the 部门支出总表 as a
+    share of that table's 合计, not the 一般公共预算 basic spending another table prints)."""
+    if whole.primary is None or part.primary is None or part.primary.table is whole.primary.table:
+        return part
+    there = [c for c in part.agreeing + part.differing if c.table is whole.primary.table]
+    if not there:
+        return part
+    ref = there[0]
+    others = [c for c in part.cells + part.differing if c is not ref]
+    agreeing = [c for c in others if c.yuan == ref.yuan]
+    differing = [c for c in others if c.yuan != ref.yuan]
+    stated = part.stated if ref.yuan == part.value else []  # the text's figure was the other table's
+    return Item(part.label, ref.yuan, ref, agreeing, differing, stated=stated)
 
 
 def default_whole(doc: Document, part: Item) -> Item | None:
@@ -268,6 +295,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
     """
     if item.primary is None:
         return [(0, c) for c in children_items(doc, item)]
+    if kinds := kind_parts(item):
+        return [(0, p) for p in kinds]  # 政府采购 by 货物, 工程, 服务
     q = frame.question
     if re.search(wording()["projects"], q) and (projects := _project_rows(doc, item)):
         return [(0, p) for p in projects]  # 项目支出有哪些项目: the rows of the project table
@@ -297,6 +326,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
             top = ref.table.rows[ref.row].level == 0 or ref.table.key == "three_public"
             if top and (parts := _identity_parts(ref)):
                 return _identity_tree(doc, parts)
+    if not by_rows and (defined := defined_parts(doc, item)):
+        return [(0, p) for p in defined]  # 基本支出包括哪两块: 人员经费 and 公用经费
     for ref in cells:
         rows = children(ref)
         column_total = ref.column not in ("合计", "预算数")
@@ -318,6 +349,56 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         if out:
             return out
     return [(0, p) for p in _items_by_code(doc, item)]
+
+
+def kind_parts(item: Item) -> list[Item]:
+    """A table total's parts by kind (`[categories]`: 政府采购 → 货物, 工程, 服务): the rows named by a kind
+    (A-货物, 一、货物A), else the items summed by the letter their 品目 code starts with (A08060399 → 货物);
+    only when the parts add up to the total."""
+    ref = item.primary
+    kinds = aliases()["categories"].get(ref.table.key, {}) if ref is not None else {}
+    if ref is None or not kinds or row_key(ref.table.rows[ref.row].name) not in ("合计", "总计"):
+        return []
+    named: list[Item] = []
+    coded: dict[str, list[CellRef]] = {}
+    for i, row in enumerate(ref.table.rows):
+        key, found = row_key(row.name), cell(ref.table, i, ref.column)
+        if i == ref.row or found is None:
+            continue
+        kind = next((k for k, a in kinds.items() if re.fullmatch(rf"({a}-?)?{k}{a}?", key)), None)
+        if kind:
+            named.append(Item(found.name, found.yuan, found))
+        elif code := re.search(r"([a-z])\d{8}", key):
+            coded.setdefault(code.group(1), []).append(found)
+    if named and total([p.value for p in named]) == item.value:
+        return named
+    parts = [
+        Item(kind, total([c.yuan for c in coded[a]]), coded[a][0], coded[a][1:])
+        for kind, a in kinds.items()
+        if a in coded
+    ]
+    return parts if parts and total([p.value for p in parts]) == item.value else []
+
+
+def defined_parts(doc: Document, item: Item) -> list[Item]:
+    """A whole the budget defines as the sum of named parts (`[wholes]`: 基本支出 = 人员经费 + 公用经费), by
+    those parts as the document gives them (its tables' cells, else the sentences stating them), when they
+    add up to the whole's figure."""
+    label = normalise(item.label)
+    for whole, names in aliases()["wholes"].items():
+        if not label.endswith(whole):
+            continue
+        parts = [_concept_item(doc, name) for name in names]
+        found = [p for p in parts if p is not None]
+        if len(found) == len(names) and total([p.value for p in found]) == item.value:
+            return found
+    return []
+
+
+def _concept_item(doc: Document, name: str) -> Item | None:
+    """A term of `[concepts]` as this document gives it: the first of its cells, else a stated figure."""
+    cells = tuple(tuple(x.strip() for x in c.split("|")) for c in aliases()["concepts"].get(name, []))
+    return resolve(doc, Mention(name, [Target("concept", name, cells)], 0, len(name)), Frame(name))  # type: ignore[arg-type]
 
 
 def _whole_name(doc: Document, ref: CellRef) -> str:

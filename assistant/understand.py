@@ -136,6 +136,8 @@ class Lexicon:
                         )  # 杭州市气象局气象业务建设: the project
             if len(table.columns) > 3 and table.key == "three_public":
                 for col in table.columns[1:]:
+                    if normalise(col) in GENERIC_WORDS:
+                        continue  # 支出预算合计多少: a total word after an item, not the 三公 table's 合计
                     self._add(
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
@@ -262,6 +264,8 @@ class Lexicon:
                 None,
             )
             prefix = self._row_prefix(text, i)
+            if prefix and self._two_terms(text[i : i + prefix[1]]):
+                prefix = None  # 人员经费和公用经费各多少: two terms, not the start of 人员经费和公用经费支出
             if prefix and (hit is None or prefix[1] > len(hit)):
                 name, size = prefix  # 公务员医疗补助 → 公务员医疗补助缴费: the start of a row name
                 found.append(Mention(name, self.surfaces[name], i, i + size, fuzzy=True))
@@ -294,6 +298,11 @@ class Lexicon:
             if n >= 4 and n < len(name) and (best is None or n > best[1]):
                 best = (name, n)
         return best
+
+    def _two_terms(self, text: str) -> bool:
+        """Whether words read as the start of a longer row name are two known terms joined (A和B, A、B)."""
+        parts = re.split(r"和|与|及|、", text)
+        return len(parts) == 2 and all(p in self.surfaces for p in parts)
 
     def _word_in_document(self, window: str, surface: str) -> bool:
         """Whether the differing character forms, with a neighbour, a word the document itself uses."""
@@ -501,6 +510,7 @@ def understand(
         frame.op = "breakdown"  # 三公经费一共多少？出国、公车、接待各多少: the total and its parts
     if frame.op == "sum" and re.search(_COUNTED_TOTAL, q):
         frame.op = "count"  # 一共有多少辆车: a count the text states, not a sum of what is named
+    _whole_by_kinds(frame)
     _ranking(frame, q)
     _hints(frame, q)
     _followup(frame, q)
@@ -657,11 +667,35 @@ def _total_then_each(frame: Frame) -> bool:
 _COUNTED_TOTAL = r"(一共|总共|共计?)(有|是)?(多少|几)(辆|台|个|家)"
 
 
+def _whole_by_kinds(frame: Frame) -> None:
+    """政府采购预算一共多少？货物、工程、服务各多少: a whole asked with the kinds it is counted by
+    (`[categories]` of its table) asks for its breakdown by kind; a kind read as a row (服务C) is one of them."""
+    q, kinds = frame.question, aliases()["categories"]
+    for m in frame.mentions:
+        tables = [c[0] for t in m.targets if t.kind == "concept" for c in t.cells]
+        words = "|".join(k for key in tables for k in kinds.get(key, {}))
+        after = q[m.end :]
+        if not words or not re.search(words, after) or not re.search(r"各|分别|构成|组成|哪", after):
+            continue
+        spans = [(w.start(), w.end()) for w in re.finditer(words, q)]
+        rest = [
+            o for o in frame.mentions if o is not m and not any(o.start < e and b < o.end for b, e in spans)
+        ]
+        frame.mentions = [m, *rest]
+        if (
+            "占" not in after
+        ):  # 货物和服务各占多少: each kind with its share (the parts the engine finds named)
+            frame.op = "breakdown"
+        return
+
+
 def _total_then_projects(frame: Frame) -> bool:
     """One term asked in total, then its projects each (专项业务经费总共多少？都安排了哪些项目，各是多少): its
     breakdown by project, not a sum of one."""
     q = frame.question
-    return len(frame.mentions) == 1 and bool(re.search(wording()["projects"], q) and re.search(r"各|分别", q))
+    return len(frame.mentions) == 1 and bool(
+        re.search(wording()["projects"], q) and re.search(r"各|分别|每一?个项目", q)
+    )  # 每个项目多少钱: each project's figure
 
 
 def _ranking(frame: Frame, q: str) -> None:

@@ -97,6 +97,24 @@ def test_the_unit_and_year_that_open_a_sentence_are_not_part_of_its_label():
 
 
 @pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        # a label printed with a space between its characters: read without them, the unit and year dropped
+        (
+            "国 家 信 访 局 2026 年 机 关 运 行 经 费 财 政 拨 款 预 算2,376.26万元。",
+            "机关运行经费财政拨款预算",
+        ),
+        ("国家信访局 2026 年委托业务费财政拨款预算 1,391.68万元。", "委托业务费财政拨款预算"),
+        # a space beside a Latin letter stays
+        ("PC 服务器 Dell R740 购置 12 万元。", "PC 服务器 Dell R740购置"),
+    ],
+)
+def test_a_label_printed_spaced_out_is_read_as_its_words(sentence: str, label: str) -> None:
+    facts = section_facts("d", "国家信访局", 2026, "预算编制说明", [(0, sentence)])
+    assert [f.row_name for f in facts] == [label]
+
+
+@pytest.mark.parametrize(
     ("body", "label", "value"),
     [
         # the item named again between the year and the verb

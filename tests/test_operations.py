@@ -8,7 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.operations import _asks_figure, parts_of, prior, shares
+from assistant.operations import (
+    _asks_figure,
+    defined_parts,
+    in_table_of,
+    kind_parts,
+    parts_of,
+    prior,
+    share,
+    shares,
+)
 from assistant.records import Cell, Document, Fact, Row, Table
 from assistant.resolve import CellRef, Item
 from assistant.understand import Frame, Mention, normalise
@@ -629,3 +638,114 @@ def test_last_years_figure_and_the_change_are_not_parts() -> None:
         (0, "公务用车购置及运行费", 25000),
         (1, "运行费", 25000),
     ]
+
+
+def _procurement(column: str, rows: list[tuple[str, str]]) -> Table:
+    return small_table("procurement", [column], [(name, 0, v) for name, v in rows])
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        # rows named by their kind, with or without the letter of the 品目 codes, total last or first
+        (_procurement("合计", [("A-货物", "716.974"), ("C-服务", "12231.5131"), ("合 计", "12948.4871")]),
+         [("A-货物", "7169740"), ("C-服务", "122315131")]),
+        (_procurement("总计", [("合计", "60"), ("一、货物A", "10"), ("二、工程B", "20"), ("三、服务C", "30")]),
+         [("货物A", "100000"), ("工程B", "200000"), ("服务C", "300000")]),
+        # items summed by the letter their 品目 code starts with, in the kinds' order
+        (_procurement("预算金额", [("合计", "10"), ("201030122001某局", "10"), ("2010306 C99000000其他服务", "3"),
+                                 ("2010306 A05040201鼓粉盒", "4"), ("2010306 A08060399软件", "2"),
+                                 ("2010306 B99000000修缮", "1")]),
+         [("货物", "60000"), ("工程", "10000"), ("服务", "30000")]),
+        # parts that do not add up to the total: none
+        (_procurement("合计", [("合计", "10"), ("A-货物", "4"), ("C-服务", "5")]), []),
+        (_procurement("合计", [("合计", "10"), ("项目甲 A05040201", "4"), ("项目乙", "6")]), []),
+        # another table's total has no kinds
+        (small_table("projects", ["合计"], [("合计", 0, "3"), ("A-货物", 0, "3")]), []),
+    ],
+)  # fmt: skip
+def test_a_procurement_total_by_kind(table: Table, expected: list[tuple[str, str]]) -> None:
+    total_row = next(i for i, r in enumerate(table.rows) if r.name.replace(" ", "") in ("合计", "总计"))
+    item = _item(table, total_row, table.columns[0])
+    assert [(p.label, p.value) for p in kind_parts(item)] == [(k, Decimal(v)) for k, v in expected]
+
+
+FUNCTIONS = small_table(
+    "general_function", ["合计", "基本支出", "项目支出"], [("合计", 0, ["150", "100", "50"])]
+)
+BASIC_BY_CLASS = small_table(
+    "economic",
+    ["合计", "人员经费", "公用经费"],
+    [("合计", 0, ["100", "70", "30"]), ("工资福利支出", 1, ["70", "70"])],
+)
+
+
+@pytest.mark.parametrize(
+    ("tables", "facts", "expected"),
+    [
+        # the parts stated in the text, adding up to the whole
+        ([FUNCTIONS], [("人员经费", "80"), ("公用经费", "20")], [("人员经费", "800000"), ("公用经费", "200000")]),
+        # the parts as columns of a table, before what the text says
+        ([FUNCTIONS, BASIC_BY_CLASS], [("人员经费", "80"), ("公用经费", "20")],
+         [("人员经费", "700000"), ("公用经费", "300000")]),
+        # parts that do not add up, or one part missing: no parts
+        ([FUNCTIONS], [("人员经费", "80"), ("公用经费", "21")], []),
+        ([FUNCTIONS], [("人员经费", "100")], []),
+    ],
+)  # fmt: skip
+def test_basic_spending_by_its_defined_parts(
+    tables: list[Table], facts: list[tuple[str, str]], expected: list[tuple[str, str]]
+) -> None:
+    stated = [_fact(label, "", value, f"（一）{label}{value}万元。") for label, value in facts]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], tables, stated)
+    parts = defined_parts(doc, _item(FUNCTIONS, 0, "基本支出"))
+    assert [(p.label, p.value) for p in parts] == [(k, Decimal(v)) for k, v in expected]
+    if expected:
+        frame = Frame("基本支出包括哪两块", op="breakdown")
+        assert [(p.label, p.value) for _, p in parts_of(doc, _item(FUNCTIONS, 0, "基本支出"), frame)] == [
+            (k, Decimal(v)) for k, v in expected
+        ]
+
+
+def test_only_a_defined_whole_breaks_down_by_its_parts() -> None:
+    stated = [
+        _fact("人员经费", "", "40", "人员经费40万元。"),
+        _fact("公用经费", "", "10", "公用经费10万元。"),
+    ]
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [FUNCTIONS], stated)
+    assert defined_parts(doc, _item(FUNCTIONS, 0, "项目支出")) == []
+
+
+DEPARTMENT = small_table(
+    "expenditure_summary", ["合计", "基本支出", "项目支出"], [("合计", 0, ["400", "120", "280"])]
+)
+GENERAL_BASIC = small_table("economic", ["合计"], [("合计", 0, "100")])
+
+
+@pytest.mark.parametrize(
+    ("whole", "expected"),
+    [
+        # the whole's own table has the part: that cell, the other table's figure kept as differing
+        (_item(DEPARTMENT, 0, "合计"), ("expenditure_summary", "1200000", ["economic"])),
+        # a whole from a table without the part: the part as resolved
+        (_item(SUMMARY, 0, "合计"), ("economic", "1000000", ["expenditure_summary"])),
+    ],
+)
+def test_a_part_is_taken_from_its_wholes_table(whole: Item, expected: tuple[str, str, list[str]]) -> None:
+    basic = _item(GENERAL_BASIC, 0, "合计")
+    basic = Item("基本支出", basic.value, basic.primary, differing=[_item(DEPARTMENT, 0, "基本支出").primary])
+    part = in_table_of(basic, whole)
+    assert part.primary is not None
+    assert (part.primary.table.key, str(part.value), [c.table.key for c in part.differing]) == (
+        expected[0],
+        str(Decimal(expected[1])),
+        expected[2],
+    )
+
+
+def test_a_share_of_the_department_total_uses_its_basic_spending() -> None:
+    basic = _item(GENERAL_BASIC, 0, "合计")
+    basic = Item("基本支出", basic.value, basic.primary, differing=[_item(DEPARTMENT, 0, "基本支出").primary])
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [DEPARTMENT, GENERAL_BASIC])
+    answer = share(Frame("支出总计中基本支出占多少", op="share"), doc, [basic, _item(DEPARTMENT, 0, "合计")])
+    assert "**30.00%**" in answer.text

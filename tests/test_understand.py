@@ -23,6 +23,7 @@ from assistant.understand import (
     understand,
     wording,
 )
+from tests.tables import small_table
 
 
 def _frame(question: str, lexicon: Lexicon, seed_doc):
@@ -386,12 +387,116 @@ def test_the_part_of_a_share_is_the_term_that_stands_in_the_whole(
         # one term in total, then its projects each: its breakdown by project
         ("项目支出总共多少？都安排了哪些项目，各是多少？", "breakdown"),
         ("项目支出总共多少？都安排了哪些项目？", "sum"),
+        ("项目支出一共安排了哪些项目，每个项目多少钱？", "breakdown"),
+        ("项目支出一共安排了哪些项目，每一个项目多少？", "breakdown"),
     ],
 )
 def test_a_total_asked_with_its_parts_each_is_a_breakdown(
     lexicon: Lexicon, seed_doc, question: str, op: str
 ) -> None:
     assert _frame(question, lexicon, seed_doc).op == op
+
+
+PROCUREMENT_DOC = Document(
+    "buy",
+    "",
+    "某局",
+    2026,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "procurement", ["总计"], [("合计", 0, "60"), ("一、货物A", 0, "10"), ("三、服务C", 0, "50")]
+        )
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "op", "surfaces"),
+    [
+        # the whole, then its kinds each: its breakdown by kind (服务C read as a row is one of the kinds)
+        ("政府采购预算总金额多少？货物、工程、服务各是多少？", "breakdown", ["政府采购预算总金额"]),
+        ("政府采购预算总共多少？货物和服务分别多少", "breakdown", ["政府采购预算"]),
+        ("政府采购预算由哪几类构成，货物多少", "breakdown", ["政府采购预算"]),
+        # each kind's share: left to the shares of the parts named
+        ("政府采购预算一共多少？货物和服务各占多少？", "share", ["政府采购预算"]),
+        # the whole alone, or no kind named
+        ("政府采购预算总额是多少", "lookup", ["政府采购预算总额"]),
+        ("政府采购预算各是多少", "lookup", ["政府采购预算"]),
+    ],
+)
+def test_a_whole_asked_with_its_kinds(question: str, op: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(PROCUREMENT_DOC), PROCUREMENT_DOC)
+    assert (frame.op, [m.surface for m in frame.mentions][: len(surfaces)]) == (op, surfaces)
+
+
+TWO_TERMS_DOC = Document(
+    "two",
+    "",
+    "某局",
+    2025,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "financial_summary", ["预算数"], [("人员经费和公用经费支出", 1, "30"), ("人员工资", 1, "5")]
+        )
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # the start of a longer row name that reads as two known terms joined: the two terms
+        ("人员经费和公用经费各是多少", ["人员经费", "公用经费"]),
+        ("人员经费、公用经费分别多少", ["人员经费", "公用经费"]),
+        # the whole row name typed, or its start with no second term: the row
+        ("人员经费和公用经费支出是多少", ["人员经费和公用经费支出"]),
+        ("人员经费和公用多少", ["人员经费和公用经费支出"]),
+    ],
+)
+def test_two_terms_are_not_the_start_of_one_row(question: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(TWO_TERMS_DOC), TWO_TERMS_DOC)
+    assert [m.surface for m in frame.mentions] == surfaces
+
+
+TOTALS_DOC = Document(
+    "totals",
+    "",
+    "某局",
+    2019,
+    "部门预算",
+    [],
+    [
+        small_table("financial_summary", ["预算数"], [("收入总计", 0, "90"), ("支出合计", 0, "90")]),
+        small_table(
+            "three_public",
+            ["总计", "合计", "因公出国(境)费", "公务接待费"],
+            [("合计", 0, ["9", "6", "2", "4"])],
+        ),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # a total word after an item is that item's total, not the 三公 table's 合计 column
+        ("支出预算合计多少？由哪几部分组成", ["支出预算"]),
+        ("公务接待费合计多少", ["公务接待费"]),
+        # the whole budget's two sides together
+        ("收支预算总计是多少", ["收支预算总计"]),
+        ("收支总额多少", ["收支总额"]),
+        # one side's grand total, also where the text states it under that name
+        ("收入预算总计多少？由哪几块资金构成", ["收入预算总计"]),
+    ],
+)
+def test_total_words(question: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(TOTALS_DOC), TOTALS_DOC)
+    assert [m.surface for m in frame.mentions] == surfaces
+    assert all(any(t.kind == "concept" for t in m.targets) for m in frame.mentions)
 
 
 _LINK_SCRIPT = """

@@ -144,7 +144,10 @@ def _sentence_facts(
 
     subject = ""
     for clause in re.split(r"[，、：:；;]|,(?!\d{3})", sentence.rstrip("。；;")):
-        if (flat := _FLAT.search(re.sub(r"\s", "", clause))) and subject:
+        squeezed_clause = re.sub(r"\s", "", clause)
+        if flat := _FLAT.search(squeezed_clause):
+            subject = _flat_subject(squeezed_clause[: flat.start()], unit_name) or subject
+        if flat and subject:
             add(subject, f"比{_prior_year(flat.group(1), year)}年预算增减", Decimal(0), "万元")
             continue
         label_start = 0
@@ -181,6 +184,13 @@ def _sentence_facts(
             subject = label
             add(label, "", value, unit)
     return facts
+
+
+def _flat_subject(before: str, unit_name: str) -> str:
+    """The item a flat clause names before its verb (2025年“三公”经费预算与2024年持平 → 三公经费预算), or ""
+    when the words only say "the budget" or hold a figure (then the item is the one named before)."""
+    named = _clean_label(before, unit_name)
+    return "" if not named or _GENERIC.fullmatch(named) or _FIGURE.search(before) else named
 
 
 def excerpt(quote: str, value: Decimal, unit: str) -> str:

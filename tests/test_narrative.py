@@ -139,6 +139,15 @@ def test_a_label_printed_spaced_out_is_read_as_its_words(sentence: str, label: s
             "三公经费预算",
             "-1.75",
         ),
+        # a sentence of its own saying no change names its item before the verb, not the last one listed
+        (
+            [
+                "“三公”经费预算数为 458.50 万元，其中，公务接待费 28.50 万元。2026 年“三公”经费预算与 2025 年持平，主要是支出水平不变。"
+            ],
+            "三公经费预算",
+            "0",
+        ),
+        (["2026 年“三公”经费预算与 2025 年持平。"], "三公经费预算", "0"),
         # a heading line names the item the sentence below only calls 预算安排
         (["（二）公务接待费", "2026 年预算安排 5.00 万元，与上年持平。"], "公务接待费", "0"),
         (["2.公务接待费。2026 年预算数 9.46 万元，较 2025 年年初预算增加 0.00 万元。"], "公务接待费", "0"),

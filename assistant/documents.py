@@ -160,8 +160,12 @@ _PART = re.compile(r"^第[一二三四五六七八九十]部分")
 _PART_ONLY = re.compile(r"^第[一二三四五六七八九十]部分.{0,30}$")
 
 
+# prose naming a table after a sentence mark (…办案费;二是《财政拨款支出预算表（功能科目）》增加了…): not its title
+_CITES_TABLE = re.compile(r"[;；。，,].*《")
+
+
 def _match_heading(line: str, spec: dict[str, Any]) -> tuple[str, str] | None:
-    if not line or len(line) > 80 or line.endswith(("：", ":", "。", "；")):
+    if not line or len(line) > 80 or line.endswith(("：", ":", "。", "；")) or _CITES_TABLE.search(line):
         return None
     bare = re.sub(r"^(\d+[.．]|[一二三四五六七八九十]+、)\s*", "", line)
     for table in spec["tables"]:

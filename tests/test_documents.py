@@ -191,6 +191,29 @@ def test_contents_entries_are_not_headings(family, heads):
     assert [(b.kind, b.name, b.start) for b in find_blocks(CONTENTS, family)] == heads
 
 
+PROSE = [
+    "第三部分 2019年度部门预算情况说明",
+    "一、收支预算总体情况说明",
+    "3．检察监督(项)支出 1185.6 万元，主要原因一是本级划转办案费;二是《财政拨款支出预算表",
+    "（功能科目）》增加了“其他检察支出”项级科目分流469.5万元。",
+    "五、财政拨款支出预算表",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "heads"),
+    [
+        # a sentence naming a table in book quotes after a sentence mark is prose, not the table's title
+        (2, [("section", "预算编制说明", 0), ("table", "fiscal_function", 4)]),
+        (4, [("section", "预算编制说明", 0), ("table", "fiscal_function", 4)]),
+    ],
+)
+def test_a_sentence_naming_a_table_is_not_its_title(line: int, heads: list[tuple[str, str, int]]) -> None:
+    blocks = find_blocks(PROSE, "jiangsu")
+    assert [(b.kind, b.name, b.start) for b in blocks] == heads
+    assert next(b for b in blocks if b.start <= line < b.end).kind == heads[0 if line < 4 else 1][0]
+
+
 OTHER = ROOT.parent / "shared" / "corpus" / "other"
 
 

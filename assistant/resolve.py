@@ -205,7 +205,9 @@ def resolve(
 
 
 # how the text qualifies a whole the tables hold: 财政拨款“三公”经费预算, 当年一般公共预算“三公”经费预算支出
-_QUALIFIED = re.compile(r"^(财政拨款|一般公共预算|拨款|财政|当年|本年|本部门)+|预算(数|支出)?$")
+_QUALIFIED = re.compile(
+    r"^(通过)?(财政拨款|一般公共预算|拨款|财政|当年|本年|本部门)+(安排的?)?|预算(数|支出)?$"
+)
 
 
 def _held_in_table(doc: Document, mention: Mention, fact: Fact, frame: Frame) -> Item | None:

@@ -304,6 +304,14 @@ def _three_public_doc(label: str, stated: str) -> Document:
             "three_public",
             "2237992.50",
         ),
+        # the funds named with how they were spent (通过…安排的): still the table's whole
+        (
+            "通过一般公共预算财政拨款安排的三公经费预算",
+            "223.80",
+            "三公经费预算合计多少",
+            "three_public",
+            "2237992.50",
+        ),
         # a figure the table does not print stays the text's
         ("财政拨款三公经费预算", "200.00", "财政拨款三公经费预算各项多少", None, "2000000"),
         # a whole no table holds under that name stays the text's

@@ -497,6 +497,7 @@ def understand(
     _part_and_whole(frame)
     _locator_first(frame)
     _paid_from(frame)
+    _funds_of_three_public(frame)
     if (
         frame.op == "breakdown"
         and len(frame.mentions) >= 2
@@ -642,6 +643,23 @@ def _paid_from(frame: Frame) -> None:
     q, pairs = frame.question, list(zip(frame.mentions, frame.mentions[1:], strict=False))
     paying = [m for m, n in pairs if re.fullmatch(r"(安排)?用于|安排的", q[m.end : n.start])]
     frame.mentions = [m for m in frame.mentions if m not in paying]
+
+
+_FUNDS = re.compile(r"(一般公共预算|财政)(拨款)?(预算)?")
+
+
+def _funds_of_three_public(frame: Frame) -> None:
+    """财政拨款“三公”经费预算一共多少: the 三公 tables report only what the budget's funds pay, so the funds
+    named right before 三公 qualify it; the item asked is 三公, not the funds as a whole."""
+    q, pairs = frame.question, list(zip(frame.mentions, frame.mentions[1:], strict=False))
+    funds = [
+        m
+        for m, n in pairs
+        if _FUNDS.fullmatch(m.surface)
+        and n.surface.startswith("三公")
+        and re.fullmatch(r"(安排的?)?", q[m.end : n.start])
+    ]
+    frame.mentions = [m for m in frame.mentions if m not in funds]
 
 
 def _within(q: str, m: Mention, at: int) -> bool:

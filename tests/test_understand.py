@@ -640,8 +640,12 @@ def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row
         # the funds an item is paid from only qualify it
         ("财政拨款用于三公经费的预算合计是多少", ["三公经费"]),
         ("财政拨款安排的三公经费是多少", ["三公经费"]),
+        # the funds named right before 三公 qualify it, whatever is asked of it
+        ("财政拨款三公经费预算一共多少？分项是多少", ["三公经费"]),
+        ("一般公共预算安排的三公经费各项多少", ["三公经费"]),
         # two items added up
         ("财政拨款和三公经费一共多少", ["财政拨款", "三公经费"]),
+        ("财政拨款和三公经费分别是多少", ["财政拨款", "三公经费"]),
     ],
 )
 def test_the_funds_an_item_is_paid_from_are_not_an_item(

@@ -530,11 +530,22 @@ def prior(frame: Frame, doc: Document, items: list[Item]) -> Answer:
     asked = _asks_figure(frame.question, doc.year)
     figures = [i for i in items if asked and _changed(i, stated) or i.unit not in ("元", "万元", "亿元")]
     if not stated:
-        return _no_change(doc)
+        return _figure_without_change(frame, doc, items) if asked else _no_change(doc)
     if not any(i.primary is not None for i in figures):
         whole = next(iter(stated.values()))
         return _with_parts_changed(doc, whole, _stated_change(doc, whole, items), frame.question)
     return _figure_and_change(frame, doc, figures, list(dict.fromkeys(stated.values())))
+
+
+def _figure_without_change(frame: Frame, doc: Document, items: list[Item]) -> Answer:
+    """公务接待费各预算多少？和上年相比怎么样？ where the text states no change: the figures the tables hold,
+    and that the change is not given; a refusal when the tables hold none of them either."""
+    held = [i for i in items if i.primary is not None]
+    if not held:
+        return _no_change(doc)
+    shown = lookup(frame, doc, held)
+    text = shown.text + "\n\n（文件没有给出这些项目与上年相比的增减数额。）"
+    return Answer(text, shown.route, shown.citations, shown.values)
 
 
 # the question asks where a change comes from: its reason, or which item changed

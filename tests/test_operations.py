@@ -227,9 +227,20 @@ def test_a_qualifier_before_the_item_is_not_an_item_of_its_own() -> None:
     assert "三公经费预算**比2025年预算减少1.75万元" in answer.text
 
 
-def test_no_stated_change_is_refused() -> None:
-    frame = Frame("因公出国费比上年多吗", op="prior", mentions=[_mention("因公出国费", 0)])
-    assert prior(frame, CHANGES, [_item(THREE, 0, "因公出国(境)费")]).route == "refuse"
+@pytest.mark.parametrize(
+    ("question", "route", "shown"),
+    [
+        # only the change asked, and none stated: refused
+        ("因公出国费比上年多吗", "refuse", "文件没有给出该项与上年相比的说明"),
+        # the figure asked too: the table's figure, and that no change is given
+        ("因公出国费预算多少？和上年相比怎么样？", "table", "**因公出国(境)费**：0元"),
+    ],
+)
+def test_no_stated_change(question: str, route: str, shown: str) -> None:
+    frame = Frame(question, op="prior", mentions=[_mention("因公出国费", 0)])
+    answer = prior(frame, CHANGES, [_item(THREE, 0, "因公出国(境)费")])
+    assert (answer.route, shown in answer.text) == (route, True)
+    assert ("没有给出这些项目与上年相比的增减数额" in answer.text) == (route == "table")
 
 
 @pytest.mark.parametrize(

@@ -646,17 +646,20 @@ def _paid_from(frame: Frame) -> None:
 
 
 _FUNDS = re.compile(r"(一般公共预算|财政)(拨款)?(预算)?")
+# what the 三公 tables print: 三公 and its parts, and the 会议费 and 培训费 printed beside them
+_THREE_PUBLIC = re.compile(r"三公|因公出国|公务接待|公务用车|会议费|培训费")
 
 
 def _funds_of_three_public(frame: Frame) -> None:
-    """财政拨款“三公”经费预算一共多少: the 三公 tables report only what the budget's funds pay, so the funds
-    named right before 三公 qualify it; the item asked is 三公, not the funds as a whole."""
+    """财政拨款“三公”经费预算一共多少, 一般公共预算安排的会议费和培训费: the 三公 tables report only what the
+    budget's funds pay, so the funds named right before 三公 (or a part, 会议费, 培训费) qualify it; the item
+    asked is that one, not the funds as a whole."""
     q, pairs = frame.question, list(zip(frame.mentions, frame.mentions[1:], strict=False))
     funds = [
         m
         for m, n in pairs
         if _FUNDS.fullmatch(m.surface)
-        and n.surface.startswith("三公")
+        and _THREE_PUBLIC.match(n.surface)
         and re.fullmatch(r"(安排的?)?", q[m.end : n.start])
     ]
     frame.mentions = [m for m in frame.mentions if m not in funds]

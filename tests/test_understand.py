@@ -643,6 +643,8 @@ def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row
         # the funds named right before 三公 qualify it, whatever is asked of it
         ("财政拨款三公经费预算一共多少？分项是多少", ["三公经费"]),
         ("一般公共预算安排的三公经费各项多少", ["三公经费"]),
+        ("一般公共预算安排的会议费是多少？比上年减了多少", ["会议费"]),
+        ("财政拨款公务接待费比上年少了多少", ["公务接待费"]),
         # two items added up
         ("财政拨款和三公经费一共多少", ["财政拨款", "三公经费"]),
         ("财政拨款和三公经费分别是多少", ["财政拨款", "三公经费"]),

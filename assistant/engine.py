@@ -1006,8 +1006,10 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
 
 
 def _whole_then_its_parts(doc: Document, frame: Frame, items: list[Item]) -> bool:
-    """The first term asked, then others each (各多少, 分别) that are all among its parts."""
-    if len(items) < 2 or not re.search(r"各(是|为|自)?多少|分别", frame.question) or items[0].primary is None:
+    """The first term asked, then others each (各多少, 分别) or whether they are there at all (公车安排了多少？
+    有没有买车的钱), that are all among its parts."""
+    asked = r"各(是|为|自)?多少|分别|有没有|有无|是否有"
+    if len(items) < 2 or not re.search(asked, frame.question) or items[0].primary is None:
         return False
     parts = {
         (p.primary.table.key, p.primary.row, p.primary.column)

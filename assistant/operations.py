@@ -836,11 +836,14 @@ _YEAR_ON_YEAR = r"上年|增减|变动|比上年"
 
 def _as_stated(doc: Document, part: Item) -> Item:
     """A column named short (运行费) by the name the text states the same figure under (公务用车运行维护费预算
-    39.50 万元), every character of the short name in order in the long one."""
+    39.50 万元), every character of the short name in order in the long one; not a name joining two items
+    (公务用车购置和运行维护费 is the whole, though it holds 运行费's characters and its figure)."""
     if part.primary is None or not part.value:
         return part
     for fact in doc.text_facts:
-        name = re.sub(r"^(20\d\d年?)?(安排)?|预算(数|支出)?$", "", normalise(fact.row_name))
+        name = re.sub(r"^(20\d\d年?)?(安排)?|(20\d\d年度?)?(预算(数|支出)?)?$", "", normalise(fact.row_name))
+        if re.search(r"[及和与]", name) and not re.search(r"[及和与]", part.label):
+            continue
         if len(name) > len(part.label) and _in_order(part.label, name) and _same_figure(fact, part.value):
             return Item(name, part.value, part.primary, part.agreeing, stated=[fact])
     return part

@@ -779,6 +779,9 @@ def test_narrative_questions(narratives: Assistant, question, route, shown, not_
         # the first term asked, then terms among its parts each: the whole with its parts
         ("公务用车预算多少？买车和运行费各多少？", True),
         ("公务用车预算多少？购置费和运行费分别多少？", True),
+        # whether a part is there at all (有没有买车的钱): the whole with its parts
+        ("公务用车购置和运行维护费安排了多少？有没有买车的钱？", True),
+        ("公务用车预算多少？有没有公务接待费？", False),
         # terms that are not its parts: each figure, not a breakdown
         ("公务用车预算多少？公务接待费和运行费各多少？", False),
         # nothing asked each

@@ -200,6 +200,14 @@ OTHER = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "other"
             "0",
         ),
         ("changsha_xinfangju_2026", "公务用车运行维护费是多少", "公务用车运行维护费", "运行费", "50000"),
+        # 购置和运行维护费: the whole, joined by 和 as well as by 及
+        (
+            "zhuhai_shangwuju_2026",
+            "公务用车购置和运行维护费安排了多少钱",
+            "公务用车购置和运行维护费",
+            "公务用车购置及运行费",
+            "0",
+        ),
         # an everyday word for a 三公 item is named by the item it stands for
         ("xian_xingzhengshenpifuwuju_2025", "有没有安排买车的钱", "公务用车购置费", "购置费", "0"),
         ("xian_xingzhengshenpifuwuju_2025", "购车花多少", "公务用车购置费", "购置费", "0"),

@@ -127,7 +127,8 @@ class Lexicon:
         for table in doc.tables:
             for row in table.rows:
                 key = row_key(row.name)
-                if key and key not in ("合计", "收入总计", "支出总计"):
+                if len(key) >= 2 and key not in ("合计", "收入总计", "支出总计"):
+                    # not 出: the end of a row name a page break cut off (其他…养老支 / 出)
                     self.row_names.add(key)
                     self._add(key, Target("row", key))
                     if own and key.startswith(own) and len(key) - len(own) >= 3:

@@ -758,3 +758,37 @@ def test_a_word_opened_by_a_function_character_is_no_typo(question: str, surface
     )
     doc = Document("t", "", "某局", 2026, "部门预算", [], [], [stated])
     assert [m.surface for m in understand(question, Lexicon(doc), doc).mentions] == surfaces
+
+
+CUT_ROW_DOC = Document(
+    "cut",
+    "",
+    "某局",
+    2026,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "expenditure_summary",
+            ["合计"],
+            [("行政单位离退休", 3, "245.93"), ("事业单位离退休", 3, "181.44"), ("出", 3, "6.57")],
+        ),
+        small_table("economic", ["合计", "人员经费", "公用经费"], [("合计", 0, ["60", "50", "10"])]),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # a one-character row name (the end of a name a page break cut off) is not a term of its own
+        ("行政单位离退休和事业单位离退休两项支出加起来是多少", ["行政单位离退休", "事业单位离退休"]),
+        # the document's own words for the two parts of 基本支出
+        ("基本支出中日常公用支出有多少", ["基本支出", "日常公用支出"]),
+        ("基本支出当中人员类经费占了百分之几", ["人员类经费", "基本支出"]),  # the part first
+        ("政府采购支出预算总额是多少", ["政府采购支出预算总额"]),
+    ],
+)
+def test_terms_as_documents_word_them(question: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(CUT_ROW_DOC), CUT_ROW_DOC)
+    assert [m.surface for m in frame.mentions] == surfaces

@@ -759,9 +759,25 @@ def children_items(doc: Document, item: Item) -> list[Item]:
         ]
     if item.fact is None:
         return []
-    same = [f for f in doc.text_facts if f.quote == item.fact.quote and not f.column]
+    same = [f for f in sentence_facts(doc, item.fact) if not f.column]
     after = same[same.index(item.fact) + 1 :] if item.fact in same else []
     return [fact_item(f) for f in after if f.unit == item.fact.unit]
+
+
+def sentence_facts(doc: Document, fact: Fact) -> list[Fact]:
+    """The facts stated in a fact's sentence, in order; a list its sentence opens with 其中 and goes on with
+    after ；(其中，货物类采购预算…；工程类采购预算…；服务类采购预算…。) counts as one sentence."""
+    same = [f for f in doc.text_facts if f.quote == fact.quote]
+    if "其中" not in fact.quote:
+        return same
+    quotes = [fact.quote]
+    for f in doc.text_facts[doc.text_facts.index(same[0]) :] if same else []:
+        if f.line != fact.line or f.table != fact.table or f.quote in quotes:
+            continue
+        if not quotes[-1].rstrip().endswith(("；", ";")):
+            break
+        quotes.append(f.quote)
+    return [f for f in doc.text_facts if f.quote in quotes and f.line == fact.line and f.table == fact.table]
 
 
 def _identity_parts(ref: CellRef) -> list[Item]:

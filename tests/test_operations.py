@@ -15,6 +15,7 @@ from assistant.operations import (
     kind_parts,
     parts_of,
     prior,
+    sentence_facts,
     share,
     shares,
 )
@@ -749,3 +750,35 @@ def test_a_share_of_the_department_total_uses_its_basic_spending() -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [DEPARTMENT, GENERAL_BASIC])
     answer = share(Frame("支出总计中基本支出占多少", op="share"), doc, [basic, _item(DEPARTMENT, 0, "合计")])
     assert "**30.00%**" in answer.text
+
+
+def _in_list(label: str, value: str, quote: str, line: int) -> Fact:
+    return replace(_fact(label, "", value, quote), line=line)
+
+
+_OPENER = "政府采购预算总额16476.85万元，其中，货物类采购预算2,716.09万元；"
+_LIST_FACTS = [
+    _in_list("政府采购预算总额", "16476.85", _OPENER, 123),
+    _in_list("货物类采购预算", "2716.09", _OPENER, 123),
+    _in_list("工程类采购预算", "9021.25", "工程类采购预算9,021.25万元；", 123),
+    _in_list("服务类采购预算", "4739.51", "服务类采购预算4,739.51万元。", 123),
+    _in_list("公务用车", "102", "本单位共有公务用车102辆；", 123),
+    _in_list("会议费", "5", "会议费5万元；", 130),
+    _in_list("培训费", "3", "培训费3万元。", 130),
+]
+
+
+@pytest.mark.parametrize(
+    ("at", "labels"),
+    [
+        # a list opened by 其中 goes on after ；up to the sentence that ends with 。
+        (0, ["政府采购预算总额", "货物类采购预算", "工程类采购预算", "服务类采购预算"]),
+        # a sentence ended by ；without 其中 stands alone
+        (5, ["会议费"]),
+        # a part's own sentence
+        (2, ["工程类采购预算"]),
+    ],
+)
+def test_sentence_facts(at: int, labels: list[str]) -> None:
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [], _LIST_FACTS)
+    assert [f.row_name for f in sentence_facts(doc, _LIST_FACTS[at])] == labels

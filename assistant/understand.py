@@ -413,15 +413,20 @@ _LEVELS = {"类": 1, "款": 2, "项": 3}
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
+# a department class printed with its government class after it (办公费 502 01 办公经费): the first name
+_GOVERNMENT_CLASS_AFTER = re.compile(r"^(\S{2,}?)\s+5\d{2}(?:\s?\d{2})?\s+\S{2,}$")
+
+
 def _paired_names(doc: Document) -> list[tuple[str, str]]:
     """A row printed with a second classification after the first (离退休费 30301-离休费) answers to that
-    class's name (离休费), where the name marks one row of its table; where it marks several (物业管理费 under
+    class's name (离休费), and one printed with the government class after it (办公费 502 01 办公经费) to
+    its first name (办公费), where the name marks one row of its table; where it marks several (物业管理费 under
     two government classes), no one row is that class."""
     out: list[tuple[str, str]] = []
     for table in doc.tables:
         keys: dict[str, set[str]] = {}
         for row in table.rows:
-            if m := re.search(r"\s\d{5,7}-(\S{2,})$", row.name):
+            if m := re.search(r"\s\d{5,7}-(\S{2,})$", row.name) or _GOVERNMENT_CLASS_AFTER.match(row.name):
                 keys.setdefault(normalise(m.group(1)), set()).add(row_key(row.name))
         out += [(name, next(iter(found))) for name, found in keys.items() if len(found) == 1]
     return out

@@ -611,6 +611,9 @@ def _paired_doc():
         ("509 05", "离退休费 30302-退休费"),
         ("502 01", "办公经费 30209-物业管理费"),
         ("505 02", "商品和服务支出 30209-物业管理费"),
+        ("302 01", "办公费 502 01 办公经费"),
+        ("301 01", "基本工资 501 01 工资奖金津补贴"),
+        ("301 01", "基本工资 505 01 工资福利支出"),
     ]
     rows = [Row(code, name, 2, n + 1) for n, (code, name) in enumerate(names)]
     cells = [Cell(n, "合计", Decimal(10 + n)) for n in range(len(rows))]
@@ -626,6 +629,10 @@ def _paired_doc():
         ("退休费是多少", "退休费", "离退休费30302-退休费"),
         # a class printed under two government classes: no one row is that class
         ("物业管理费是多少", None, None),
+        # a department class printed with its government class after it answers to its first name
+        ("办公费是多少", "办公费", "办公费50201办公经费"),
+        # one printed under two government classes (501 and 505): no one row is that class
+        ("基本工资是多少", None, None),
     ],
 )
 def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row) -> None:

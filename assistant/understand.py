@@ -479,12 +479,12 @@ def understand(
     frame.years = [int(y) for y in re.findall(r"(20\d\d)年(?!\d+月)", q)]
     if re.search(r"去年|上年|上一年|前一年", plain) and doc.year:
         frame.years.append(doc.year - 1)
+    frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     for pattern, reason, *printed in wording()["refuse"]:
         found = re.search(pattern, plain)
-        if found and not (printed and found.group() in lexicon.full_text):
+        if found and not (printed and found.group() in lexicon.full_text) and not _in_item(found, frame):
             frame.refuse = reason  # unless the words asked about are the document's own (2025年执行数)
             break
-    frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     weak = set(aliases()["weak"]) | set(aliases()["phrasings"])
     if any(m.surface not in weak for m in frame.mentions):
         frame.mentions = [m for m in frame.mentions if m.surface not in weak]
@@ -524,6 +524,16 @@ def understand(
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
 
     return frame
+
+
+def _in_item(found: re.Match[str], frame: Frame) -> bool:
+    """Whether refused words stand inside the name of an item the document prints (天气 in
+    人工影响天气常年作业项目维持业务费): they name that item, not what the documents cannot answer."""
+    size = found.end() - found.start()
+    return any(
+        m.start <= found.start() and found.end() <= m.end and m.end - m.start >= size + 4
+        for m in frame.mentions
+    )
 
 
 _UNIT_PREFIX = re.compile(r"^(上海市|上海|[\u4e00-\u9fff]{2}区)?(人民政府)?")

@@ -801,3 +801,29 @@ CUT_ROW_DOC = Document(
 def test_terms_as_documents_word_them(question: str, surfaces: list[str]) -> None:
     frame = understand(question, Lexicon(CUT_ROW_DOC), CUT_ROW_DOC)
     assert [m.surface for m in frame.mentions] == surfaces
+
+
+WEATHER_DOC = Document(
+    "weather",
+    "",
+    "某气象局",
+    2022,
+    "部门预算",
+    [],
+    [small_table("projects", ["项目金额"], [("人工影响天气常年作业项目维持业务费", 1, "493.65")])],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # refused words inside the name of an item the document prints name that item
+        ("人工影响天气常年作业项目维持业务费是多少", ""),
+        ("人工影响天气常年作业维持业务费有多少", ""),
+        # on their own they are still out of scope
+        ("今天天气怎么样", "这超出了预算文件的范围"),
+        ("影响天气吗", "这超出了预算文件的范围"),
+    ],
+)
+def test_refused_words_inside_an_item_name(question: str, refused: str) -> None:
+    assert understand(question, Lexicon(WEATHER_DOC), WEATHER_DOC).refuse == refused

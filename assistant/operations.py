@@ -306,8 +306,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         by_function or by_economic or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
     )
     classes = bool(
-        re.search(r"大类|[哪几各按个]一?类|哪些类", q)
-    )  # 分成哪几大类: the classes, not their items
+        re.search(r"大[类块]|[哪几各按个]一?类|哪些类", q)
+    )  # 分成哪几大类, 按经济分类分成哪几大块: the classes, not their items
     cells = list(item.cells)
     if by_economic:  # 基本支出按经济分类: the classes of the economic table, wherever the item was found
         cells = [

@@ -276,6 +276,11 @@ BY_CLASS = Document("ops", "", "某局", 2026, "部门预算", [], [SUMMARY, BAS
             _item(SUMMARY, 0, "基本支出"),
             [(0, "工资福利支出", 2500000), (0, "商品和服务支出", 500000)],
         ),
+        (
+            "基本支出按经济分类分成哪几大块",
+            _item(SUMMARY, 0, "基本支出"),
+            [(0, "工资福利支出", 2500000), (0, "商品和服务支出", 500000)],
+        ),
         # without asking for classes: each class with its items
         (
             "基本支出按经济分类怎么构成",

@@ -108,6 +108,9 @@ def in_table_of(part: Item, whole: Item) -> Item:
     if whole.primary is None or part.primary is None or part.primary.table is whole.primary.table:
         return part
     there = [c for c in part.agreeing + part.differing if c.table is whole.primary.table]
+    if not there and part.primary.yuan != whole.value:
+        # 项目支出里委托业务费: the part from the table that breaks the whole down (项目支出按经济分类)
+        there = [c for c in part.differing if _table_total(c.table, c.column) == whole.value]
     if not there:
         return part
     ref = there[0]
@@ -116,6 +119,13 @@ def in_table_of(part: Item, whole: Item) -> Item:
     differing = [c for c in others if c.yuan != ref.yuan]
     stated = part.stated if ref.yuan == part.value else []  # the text's figure was the other table's
     return Item(part.label, ref.yuan, ref, agreeing, differing, stated=stated)
+
+
+def _table_total(table: Table, column: str) -> Decimal | None:
+    """The figure of a table's 合计 row in a column, when it prints one."""
+    row = next((i for i, r in enumerate(table.rows) if r.level == 0 and row_key(r.name) == "合计"), None)
+    ref = cell(table, row, column) if row is not None else None
+    return ref.yuan if ref is not None else None
 
 
 def default_whole(doc: Document, part: Item) -> Item | None:

@@ -787,3 +787,36 @@ _LIST_FACTS = [
 def test_sentence_facts(at: int, labels: list[str]) -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [], _LIST_FACTS)
     assert [f.row_name for f in sentence_facts(doc, _LIST_FACTS[at])] == labels
+
+
+_BASIC_ECONOMIC = small_table(
+    "economic", ["预算数"], [("合计", 0, "3204.78"), ("委托业务费", 2, "36"), ("办公费", 2, "9.02")]
+)
+_PROJECT_ECONOMIC = small_table(
+    "project_economic",
+    ["预算数"],
+    [("合计", 0, "739.30"), ("委托业务费", 2, "442.20"), ("办公费", 2, "9.02")],
+)
+_GENERAL = small_table("general_function", ["项目支出"], [("合计", 0, "739.30")])
+
+
+@pytest.mark.parametrize(
+    ("row", "whole", "expected"),
+    [
+        # the part from the table whose total is the whole (项目支出按经济分类 for 项目支出)
+        (1, _item(_GENERAL, 0, "项目支出"), ("project_economic", "4422000")),
+        # where no table's total is the whole, the part as found
+        (1, _item(_BASIC_ECONOMIC, 1, "预算数"), ("economic", "360000")),
+        # the same figure in both tables: the part as found
+        (2, _item(_GENERAL, 0, "项目支出"), ("economic", "90200")),
+    ],
+)
+def test_a_part_is_taken_from_the_table_that_breaks_its_whole_down(
+    row: int, whole: Item, expected: tuple[str, str]
+) -> None:
+    found = _item(_BASIC_ECONOMIC, row, "预算数")
+    other = _item(_PROJECT_ECONOMIC, row, "预算数").primary
+    same = other.yuan == found.value
+    part = Item(found.label, found.value, found.primary, [other] if same else [], [] if same else [other])
+    got = in_table_of(part, whole)
+    assert (got.primary.table.key, got.value) == (expected[0], Decimal(expected[1]))

@@ -827,3 +827,57 @@ WEATHER_DOC = Document(
 )
 def test_refused_words_inside_an_item_name(question: str, refused: str) -> None:
     assert understand(question, Lexicon(WEATHER_DOC), WEATHER_DOC).refuse == refused
+
+
+UNITS_DOC = Document(
+    "units",
+    "",
+    "杭州市司法局",
+    2026,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "income_summary",
+            ["合计"],
+            [("合计", 0, "99230"), ("杭州市东郊监狱", 1, "18764"), ("杭州市西郊监狱", 1, "19347")],
+        ),
+        small_table("expenditure_summary", ["合计"], [("合计", 0, "99230"), ("监狱", 3, "59935")]),
+        small_table(
+            "three_public",
+            ["合计", "因公出国(境)费", "公务用车购置及运行费", "公务接待费"],
+            [
+                ("合计", 0, ["413.68", "0", "400", "13.68"]),
+                ("杭州市东郊监狱", 1, ["89.6", "0", "89", "0.6"]),
+                ("杭州市西郊监狱", 1, ["101.6", "0", "100", "1.6"]),
+            ],
+        ),  # fmt: skip
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces", "hint"),
+    [
+        # a unit named without the department's city: that unit's row, not the 监狱 function row
+        (
+            "东郊监狱和西郊监狱谁的三公经费多",
+            ["杭州市东郊监狱", "杭州市西郊监狱", "三公经费"],
+            ["three_public"],
+        ),
+        # A和B的Z加起来: Z is the figure of each, taken from the table that holds it with a row for each
+        (
+            "东郊监狱和西郊监狱的收入预算加起来是多少",
+            ["杭州市东郊监狱", "杭州市西郊监狱"],
+            ["income_summary"],
+        ),
+        # a figure whose table has no row for the units stays a term of its own
+        ("东郊监狱和西郊监狱的项目支出加起来是多少", ["杭州市东郊监狱", "杭州市西郊监狱", "项目支出"], []),
+        # X的Y占全部Y: X's Y is the part, the Y said after 占 the whole
+        ("西郊监狱的三公经费占全部门三公经费的比重", ["杭州市西郊监狱", "三公经费"], ["three_public"]),
+    ],
+)
+def test_units_of_a_department(question: str, surfaces: list[str], hint: list[str]) -> None:
+    frame = understand(question, Lexicon(UNITS_DOC), UNITS_DOC)
+    named = [m.targets[0].key if m.targets[0].kind == "row" else m.surface for m in frame.mentions[:3]]
+    assert (named, [k for k in hint if k in frame.table_hint]) == (surfaces, hint)

@@ -979,9 +979,7 @@ def _named_parts(doc: Document, frame: Frame, found: list[Item], context: Contex
         if item.fact is None:
             continue
         group = [
-            f
-            for f in doc.text_facts
-            if f.quote == item.fact.quote and not f.column and f.unit == item.fact.unit
+            f for f in operations.sentence_facts(doc, item.fact) if not f.column and f.unit == item.fact.unit
         ]
         labels = [normalise(f.row_name) for f in group]
         # the parts' own words: the whole the sentence opens with (预算总额) shares no ending with them

@@ -108,6 +108,9 @@ def in_table_of(part: Item, whole: Item) -> Item:
     if whole.primary is None or part.primary is None or part.primary.table is whole.primary.table:
         return part
     there = [c for c in part.agreeing + part.differing if c.table is whole.primary.table]
+    if not there and part.primary.yuan != whole.value:
+        # 项目支出里委托业务费: the part from the table that breaks the whole down (项目支出按经济分类)
+        there = [c for c in part.differing if _table_total(c.table, c.column) == whole.value]
     if not there:
         return part
     ref = there[0]
@@ -116,6 +119,13 @@ def in_table_of(part: Item, whole: Item) -> Item:
     differing = [c for c in others if c.yuan != ref.yuan]
     stated = part.stated if ref.yuan == part.value else []  # the text's figure was the other table's
     return Item(part.label, ref.yuan, ref, agreeing, differing, stated=stated)
+
+
+def _table_total(table: Table, column: str) -> Decimal | None:
+    """The figure of a table's 合计 row in a column, when it prints one."""
+    row = next((i for i, r in enumerate(table.rows) if r.level == 0 and row_key(r.name) == "合计"), None)
+    ref = cell(table, row, column) if row is not None else None
+    return ref.yuan if ref is not None else None
 
 
 def default_whole(doc: Document, part: Item) -> Item | None:
@@ -306,8 +316,8 @@ def parts_of(doc: Document, item: Item, frame: Frame, depth: bool = True) -> lis
         by_function or by_economic or bool(re.search(r"[类款项]级|大类|[哪几各按个]一?类|哪些类|类别", q))
     )
     classes = bool(
-        re.search(r"大类|[哪几各按个]一?类|哪些类", q)
-    )  # 分成哪几大类: the classes, not their items
+        re.search(r"大[类块]|[哪几各按个]一?类|哪些类", q)
+    )  # 分成哪几大类, 按经济分类分成哪几大块: the classes, not their items
     cells = list(item.cells)
     if by_economic:  # 基本支出按经济分类: the classes of the economic table, wherever the item was found
         cells = [
@@ -770,9 +780,25 @@ def children_items(doc: Document, item: Item) -> list[Item]:
         ]
     if item.fact is None:
         return []
-    same = [f for f in doc.text_facts if f.quote == item.fact.quote and not f.column]
+    same = [f for f in sentence_facts(doc, item.fact) if not f.column]
     after = same[same.index(item.fact) + 1 :] if item.fact in same else []
     return [fact_item(f) for f in after if f.unit == item.fact.unit]
+
+
+def sentence_facts(doc: Document, fact: Fact) -> list[Fact]:
+    """The facts stated in a fact's sentence, in order; a list its sentence opens with 其中 and goes on with
+    after ；(其中，货物类采购预算…；工程类采购预算…；服务类采购预算…。) counts as one sentence."""
+    same = [f for f in doc.text_facts if f.quote == fact.quote]
+    if "其中" not in fact.quote:
+        return same
+    quotes = [fact.quote]
+    for f in doc.text_facts[doc.text_facts.index(same[0]) :] if same else []:
+        if f.line != fact.line or f.table != fact.table or f.quote in quotes:
+            continue
+        if not quotes[-1].rstrip().endswith(("；", ";")):
+            break
+        quotes.append(f.quote)
+    return [f for f in doc.text_facts if f.quote in quotes and f.line == fact.line and f.table == fact.table]
 
 
 def _identity_parts(ref: CellRef) -> list[Item]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant import datafiles
 from assistant.recall import Remembered
-from assistant.records import Document
+from assistant.records import Document, Table
 
 _ORDINAL_PREFIX = re.compile(r"^([一二三四五六七八九十]+、|\d+[、.．]|（[一二三四五六七八九十\d]+）)\s*")
 _HELD = re.compile(r"^.*(共有|实有|现有|拥有)")  # a count stated as held: 所属各预算单位共有车辆
@@ -127,7 +127,8 @@ class Lexicon:
         for table in doc.tables:
             for row in table.rows:
                 key = row_key(row.name)
-                if key and key not in ("合计", "收入总计", "支出总计"):
+                if len(key) >= 2 and key not in ("合计", "收入总计", "支出总计"):
+                    # not 出: the end of a row name a page break cut off (其他…养老支 / 出)
                     self.row_names.add(key)
                     self._add(key, Target("row", key))
                     if own and key.startswith(own) and len(key) - len(own) >= 3:
@@ -142,6 +143,8 @@ class Lexicon:
                         normalise(col), Target("concept", normalise(col), ((table.key, "^合计$", col),))
                     )
         for surface, key in _paired_names(doc):
+            self._add(surface, Target("row", key))
+        for surface, key in _without_region(own, self.row_names, self.surfaces):
             self._add(surface, Target("row", key))
         stems: dict[str, str] = {}  # 会议费预算 5.6 万元 answers 会议费, unless 会议费 names something else
         for fact in doc.text_facts:
@@ -412,15 +415,34 @@ _LEVELS = {"类": 1, "款": 2, "项": 3}
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
+# a department class printed with its government class after it (办公费 502 01 办公经费): the first name
+_GOVERNMENT_CLASS_AFTER = re.compile(r"^(\S{2,}?)\s+5\d{2}(?:\s?\d{2})?\s+\S{2,}$")
+
+
+def _without_region(own: str, row_names: set[str], known: dict[str, list[Target]]) -> list[tuple[str, str]]:
+    """A unit row named with the department's city (杭州市东郊监狱 in 杭州市司法局's budget) answers to its
+    name without the city (东郊监狱), where no term already has that name."""
+    region = re.match(r"^.{2,}?(省|自治区|自治州|市|盟|县|区)", own)
+    if not region:
+        return []
+    cut = len(region.group())
+    return [
+        (key[cut:], key)
+        for key in sorted(row_names)
+        if key.startswith(region.group()) and len(key) - cut >= 3 and key[cut:] not in known
+    ]
+
+
 def _paired_names(doc: Document) -> list[tuple[str, str]]:
     """A row printed with a second classification after the first (离退休费 30301-离休费) answers to that
-    class's name (离休费), where the name marks one row of its table; where it marks several (物业管理费 under
+    class's name (离休费), and one printed with the government class after it (办公费 502 01 办公经费) to
+    its first name (办公费), where the name marks one row of its table; where it marks several (物业管理费 under
     two government classes), no one row is that class."""
     out: list[tuple[str, str]] = []
     for table in doc.tables:
         keys: dict[str, set[str]] = {}
         for row in table.rows:
-            if m := re.search(r"\s\d{5,7}-(\S{2,})$", row.name):
+            if m := re.search(r"\s\d{5,7}-(\S{2,})$", row.name) or _GOVERNMENT_CLASS_AFTER.match(row.name):
                 keys.setdefault(normalise(m.group(1)), set()).add(row_key(row.name))
         out += [(name, next(iter(found))) for name, found in keys.items() if len(found) == 1]
     return out
@@ -473,12 +495,12 @@ def understand(
     frame.years = [int(y) for y in re.findall(r"(20\d\d)年(?!\d+月)", q)]
     if re.search(r"去年|上年|上一年|前一年", plain) and doc.year:
         frame.years.append(doc.year - 1)
+    frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     for pattern, reason, *printed in wording()["refuse"]:
         found = re.search(pattern, plain)
-        if found and not (printed and found.group() in lexicon.full_text):
+        if found and not (printed and found.group() in lexicon.full_text) and not _in_item(found, frame):
             frame.refuse = reason  # unless the words asked about are the document's own (2025年执行数)
             break
-    frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     weak = set(aliases()["weak"]) | set(aliases()["phrasings"])
     if any(m.surface not in weak for m in frame.mentions):
         frame.mentions = [m for m in frame.mentions if m.surface not in weak]
@@ -496,6 +518,7 @@ def understand(
     _columns(frame)
     _part_and_whole(frame)
     _locator_first(frame)
+    _figure_of_each(frame, doc)
     _paid_from(frame)
     _funds_of_three_public(frame)
     if (
@@ -519,6 +542,16 @@ def understand(
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
 
     return frame
+
+
+def _in_item(found: re.Match[str], frame: Frame) -> bool:
+    """Whether refused words stand inside the name of an item the document prints (天气 in
+    人工影响天气常年作业项目维持业务费): they name that item, not what the documents cannot answer."""
+    size = found.end() - found.start()
+    return any(
+        m.start <= found.start() and found.end() <= m.end and m.end - m.start >= size + 4
+        for m in frame.mentions
+    )
 
 
 _UNIT_PREFIX = re.compile(r"^(上海市|上海|[\u4e00-\u9fff]{2}区)?(人民政府)?")
@@ -620,7 +653,17 @@ def _part_and_whole(frame: Frame) -> None:
         if gap.startswith("在") or len(gap) <= 8 and gap.endswith("在") or _within(frame.question, part, at):
             part, whole = whole, part  # 公务接待费在三公经费中占多少 / “政协会议”这一项在政协事务中占多少
         rest = [m for m in frame.mentions if m not in (part, whole)]
+        if (again := _of_whole_again(frame.question, whole, part, rest, at)) is not None:
+            part, whole, rest = whole, again, [m for m in rest if m is not again]  # X的三公经费占全部三公经费
         frame.mentions = [part, whole, *rest]
+
+
+def _of_whole_again(q: str, owner: Mention, term: Mention, rest: list[Mention], at: int) -> Mention | None:
+    """西郊监狱的三公经费占全部门三公经费: the term said of an owner (X的Y) and again after 占 is the whole;
+    the owner's Y is the part. The repeated term after 占, else None."""
+    if q[owner.end : term.start] != "的":
+        return None
+    return next((m for m in rest if m.start > at and m.surface == term.surface), None)
 
 
 def _locator_first(frame: Frame) -> None:
@@ -633,6 +676,32 @@ def _locator_first(frame: Frame) -> None:
     gap = frame.question[first.end : second.start]
     if re.fullmatch(r"(中|里|当中|之中|里面)[，,]?的?", gap) or locates(frame.question, first, second):
         frame.mentions = frame.mentions[1:]
+
+
+def _figure_of_each(frame: Frame, doc: Document) -> None:
+    """东郊监狱和西郊监狱的收入预算加起来: a whole-budget figure said after two or more rows (A和B的Z) is the
+    figure asked of each of them, not a further term of the sum."""
+    if frame.op not in ("sum", "difference", "multiple") or len(frame.mentions) < 3:
+        return
+    *named, last = frame.mentions
+    cells = [c for t in last.targets if t.kind == "concept" for c in t.cells]
+    tables = [t for key, _, _ in cells if (t := doc.table(key)) is not None]
+    if (
+        frame.question[named[-1].end : last.start] != "的"
+        or not all(t.kind == "row" for m in named for t in m.targets)
+        or not all(_has_row(tables, m) for m in named)
+    ):
+        return  # only where that table has a row for each (no unit's 三公 shown as its 基本支出)
+    frame.mentions = named
+    frame.table_hint = [key for key, _, _ in cells]  # each row in the table that holds the figure
+    columns = {column for _, _, column in cells}
+    if len(columns) == 1 and not columns & {"合计", "预算数"}:
+        frame.column = columns.pop()  # 项目支出: that column of each row
+
+
+def _has_row(tables: list[Table], mention: Mention) -> bool:
+    keys = {t.key for t in mention.targets}
+    return any(row_key(r.name) in keys for table in tables for r in table.rows)
 
 
 def _paid_from(frame: Frame) -> None:

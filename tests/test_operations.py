@@ -15,6 +15,7 @@ from assistant.operations import (
     kind_parts,
     parts_of,
     prior,
+    sentence_facts,
     share,
     shares,
 )
@@ -283,6 +284,11 @@ BY_CLASS = Document("ops", "", "某局", 2026, "部门预算", [], [SUMMARY, BAS
         # 哪几大类: the classes only
         (
             "基本支出按经济分类分成哪几大类",
+            _item(SUMMARY, 0, "基本支出"),
+            [(0, "工资福利支出", 2500000), (0, "商品和服务支出", 500000)],
+        ),
+        (
+            "基本支出按经济分类分成哪几大块",
             _item(SUMMARY, 0, "基本支出"),
             [(0, "工资福利支出", 2500000), (0, "商品和服务支出", 500000)],
         ),
@@ -768,3 +774,68 @@ def test_a_share_of_the_department_total_uses_its_basic_spending() -> None:
     doc = Document("ops", "", "某局", 2026, "部门预算", [], [DEPARTMENT, GENERAL_BASIC])
     answer = share(Frame("支出总计中基本支出占多少", op="share"), doc, [basic, _item(DEPARTMENT, 0, "合计")])
     assert "**30.00%**" in answer.text
+
+
+def _in_list(label: str, value: str, quote: str, line: int) -> Fact:
+    return replace(_fact(label, "", value, quote), line=line)
+
+
+_OPENER = "政府采购预算总额16476.85万元，其中，货物类采购预算2,716.09万元；"
+_LIST_FACTS = [
+    _in_list("政府采购预算总额", "16476.85", _OPENER, 123),
+    _in_list("货物类采购预算", "2716.09", _OPENER, 123),
+    _in_list("工程类采购预算", "9021.25", "工程类采购预算9,021.25万元；", 123),
+    _in_list("服务类采购预算", "4739.51", "服务类采购预算4,739.51万元。", 123),
+    _in_list("公务用车", "102", "本单位共有公务用车102辆；", 123),
+    _in_list("会议费", "5", "会议费5万元；", 130),
+    _in_list("培训费", "3", "培训费3万元。", 130),
+]
+
+
+@pytest.mark.parametrize(
+    ("at", "labels"),
+    [
+        # a list opened by 其中 goes on after ；up to the sentence that ends with 。
+        (0, ["政府采购预算总额", "货物类采购预算", "工程类采购预算", "服务类采购预算"]),
+        # a sentence ended by ；without 其中 stands alone
+        (5, ["会议费"]),
+        # a part's own sentence
+        (2, ["工程类采购预算"]),
+    ],
+)
+def test_sentence_facts(at: int, labels: list[str]) -> None:
+    doc = Document("ops", "", "某局", 2026, "部门预算", [], [], _LIST_FACTS)
+    assert [f.row_name for f in sentence_facts(doc, _LIST_FACTS[at])] == labels
+
+
+_BASIC_ECONOMIC = small_table(
+    "economic", ["预算数"], [("合计", 0, "3204.78"), ("委托业务费", 2, "36"), ("办公费", 2, "9.02")]
+)
+_PROJECT_ECONOMIC = small_table(
+    "project_economic",
+    ["预算数"],
+    [("合计", 0, "739.30"), ("委托业务费", 2, "442.20"), ("办公费", 2, "9.02")],
+)
+_GENERAL = small_table("general_function", ["项目支出"], [("合计", 0, "739.30")])
+
+
+@pytest.mark.parametrize(
+    ("row", "whole", "expected"),
+    [
+        # the part from the table whose total is the whole (项目支出按经济分类 for 项目支出)
+        (1, _item(_GENERAL, 0, "项目支出"), ("project_economic", "4422000")),
+        # where no table's total is the whole, the part as found
+        (1, _item(_BASIC_ECONOMIC, 1, "预算数"), ("economic", "360000")),
+        # the same figure in both tables: the part as found
+        (2, _item(_GENERAL, 0, "项目支出"), ("economic", "90200")),
+    ],
+)
+def test_a_part_is_taken_from_the_table_that_breaks_its_whole_down(
+    row: int, whole: Item, expected: tuple[str, str]
+) -> None:
+    found = _item(_BASIC_ECONOMIC, row, "预算数")
+    other = _item(_PROJECT_ECONOMIC, row, "预算数").primary
+    same = other.yuan == found.value
+    part = Item(found.label, found.value, found.primary, [other] if same else [], [] if same else [other])
+    got = in_table_of(part, whole)
+    assert (got.primary.table.key, got.value) == (expected[0], Decimal(expected[1]))

@@ -213,6 +213,8 @@ OPS = [
     ("breakdown", "把功能分类的大类逐一列出来"),
     ("breakdown", "一般公共服务支出分到哪些科目上了"),
     ("breakdown", "卫生健康支出包括哪几个科目"),
+    ("breakdown", "收入总共多少？都来自哪些渠道"),
+    ("breakdown", "收入有哪几个来源"),
 ]
 
 
@@ -611,6 +613,9 @@ def _paired_doc():
         ("509 05", "离退休费 30302-退休费"),
         ("502 01", "办公经费 30209-物业管理费"),
         ("505 02", "商品和服务支出 30209-物业管理费"),
+        ("302 01", "办公费 502 01 办公经费"),
+        ("301 01", "基本工资 501 01 工资奖金津补贴"),
+        ("301 01", "基本工资 505 01 工资福利支出"),
     ]
     rows = [Row(code, name, 2, n + 1) for n, (code, name) in enumerate(names)]
     cells = [Cell(n, "合计", Decimal(10 + n)) for n in range(len(rows))]
@@ -626,6 +631,10 @@ def _paired_doc():
         ("退休费是多少", "退休费", "离退休费30302-退休费"),
         # a class printed under two government classes: no one row is that class
         ("物业管理费是多少", None, None),
+        # a department class printed with its government class after it answers to its first name
+        ("办公费是多少", "办公费", "办公费50201办公经费"),
+        # one printed under two government classes (501 and 505): no one row is that class
+        ("基本工资是多少", None, None),
     ],
 )
 def test_a_row_answers_to_the_second_class_it_prints(question: str, surface, row) -> None:
@@ -764,3 +773,117 @@ def test_a_word_opened_by_a_function_character_is_no_typo(question: str, surface
     )
     doc = Document("t", "", "某局", 2026, "部门预算", [], [], [stated])
     assert [m.surface for m in understand(question, Lexicon(doc), doc).mentions] == surfaces
+
+
+CUT_ROW_DOC = Document(
+    "cut",
+    "",
+    "某局",
+    2026,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "expenditure_summary",
+            ["合计"],
+            [("行政单位离退休", 3, "245.93"), ("事业单位离退休", 3, "181.44"), ("出", 3, "6.57")],
+        ),
+        small_table("economic", ["合计", "人员经费", "公用经费"], [("合计", 0, ["60", "50", "10"])]),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces"),
+    [
+        # a one-character row name (the end of a name a page break cut off) is not a term of its own
+        ("行政单位离退休和事业单位离退休两项支出加起来是多少", ["行政单位离退休", "事业单位离退休"]),
+        # the document's own words for the two parts of 基本支出
+        ("基本支出中日常公用支出有多少", ["基本支出", "日常公用支出"]),
+        ("基本支出当中人员类经费占了百分之几", ["人员类经费", "基本支出"]),  # the part first
+        ("政府采购支出预算总额是多少", ["政府采购支出预算总额"]),
+    ],
+)
+def test_terms_as_documents_word_them(question: str, surfaces: list[str]) -> None:
+    frame = understand(question, Lexicon(CUT_ROW_DOC), CUT_ROW_DOC)
+    assert [m.surface for m in frame.mentions] == surfaces
+
+
+WEATHER_DOC = Document(
+    "weather",
+    "",
+    "某气象局",
+    2022,
+    "部门预算",
+    [],
+    [small_table("projects", ["项目金额"], [("人工影响天气常年作业项目维持业务费", 1, "493.65")])],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # refused words inside the name of an item the document prints name that item
+        ("人工影响天气常年作业项目维持业务费是多少", ""),
+        ("人工影响天气常年作业维持业务费有多少", ""),
+        # on their own they are still out of scope
+        ("今天天气怎么样", "这超出了预算文件的范围"),
+        ("影响天气吗", "这超出了预算文件的范围"),
+    ],
+)
+def test_refused_words_inside_an_item_name(question: str, refused: str) -> None:
+    assert understand(question, Lexicon(WEATHER_DOC), WEATHER_DOC).refuse == refused
+
+
+UNITS_DOC = Document(
+    "units",
+    "",
+    "杭州市司法局",
+    2026,
+    "部门预算",
+    [],
+    [
+        small_table(
+            "income_summary",
+            ["合计"],
+            [("合计", 0, "99230"), ("杭州市东郊监狱", 1, "18764"), ("杭州市西郊监狱", 1, "19347")],
+        ),
+        small_table("expenditure_summary", ["合计"], [("合计", 0, "99230"), ("监狱", 3, "59935")]),
+        small_table(
+            "three_public",
+            ["合计", "因公出国(境)费", "公务用车购置及运行费", "公务接待费"],
+            [
+                ("合计", 0, ["413.68", "0", "400", "13.68"]),
+                ("杭州市东郊监狱", 1, ["89.6", "0", "89", "0.6"]),
+                ("杭州市西郊监狱", 1, ["101.6", "0", "100", "1.6"]),
+            ],
+        ),  # fmt: skip
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "surfaces", "hint"),
+    [
+        # a unit named without the department's city: that unit's row, not the 监狱 function row
+        (
+            "东郊监狱和西郊监狱谁的三公经费多",
+            ["杭州市东郊监狱", "杭州市西郊监狱", "三公经费"],
+            ["three_public"],
+        ),
+        # A和B的Z加起来: Z is the figure of each, taken from the table that holds it with a row for each
+        (
+            "东郊监狱和西郊监狱的收入预算加起来是多少",
+            ["杭州市东郊监狱", "杭州市西郊监狱"],
+            ["income_summary"],
+        ),
+        # a figure whose table has no row for the units stays a term of its own
+        ("东郊监狱和西郊监狱的项目支出加起来是多少", ["杭州市东郊监狱", "杭州市西郊监狱", "项目支出"], []),
+        # X的Y占全部Y: X's Y is the part, the Y said after 占 the whole
+        ("西郊监狱的三公经费占全部门三公经费的比重", ["杭州市西郊监狱", "三公经费"], ["three_public"]),
+    ],
+)
+def test_units_of_a_department(question: str, surfaces: list[str], hint: list[str]) -> None:
+    frame = understand(question, Lexicon(UNITS_DOC), UNITS_DOC)
+    named = [m.targets[0].key if m.targets[0].kind == "row" else m.surface for m in frame.mentions[:3]]
+    assert (named, [k for k in hint if k in frame.table_hint]) == (surfaces, hint)

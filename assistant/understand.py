@@ -686,12 +686,15 @@ def _figure_of_each(frame: Frame, doc: Document) -> None:
     *named, last = frame.mentions
     cells = [c for t in last.targets if t.kind == "concept" for c in t.cells]
     tables = [t for key, _, _ in cells if (t := doc.table(key)) is not None]
-    if (
-        frame.question[named[-1].end : last.start] != "的"
-        or not all(t.kind == "row" for m in named for t in m.targets)
-        or not all(_has_row(tables, m) for m in named)
+    if frame.question[named[-1].end : last.start] != "的" or not all(
+        t.kind == "row" for m in named for t in m.targets
     ):
-        return  # only where that table has a row for each (no unit's 三公 shown as its 基本支出)
+        return
+    if not all(_has_row(tables, m) for m in named):  # no table lists that figure for each of them
+        if cells and all(re.search(r"[总合]\]?计", pattern) for _, pattern, _ in cells):  # a whole's total
+            names = "、".join(f"「{m.surface}」" for m in named)
+            frame.refuse = f"文件没有按{names}分别列出「{last.surface}」"
+        return  # never a row of another item (a unit's 三公) shown as its figure, nor added to the whole
     frame.mentions = named
     frame.table_hint = [key for key, _, _ in cells]  # each row in the table that holds the figure
     columns = {column for _, _, column in cells}

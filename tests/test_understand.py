@@ -877,7 +877,7 @@ UNITS_DOC = Document(
             ["杭州市东郊监狱", "杭州市西郊监狱"],
             ["income_summary"],
         ),
-        # a figure whose table has no row for the units stays a term of its own
+        # a figure whose table has no row for the units stays a term of its own (and the question is refused)
         ("东郊监狱和西郊监狱的项目支出加起来是多少", ["杭州市东郊监狱", "杭州市西郊监狱", "项目支出"], []),
         # X的Y占全部Y: X's Y is the part, the Y said after 占 the whole
         ("西郊监狱的三公经费占全部门三公经费的比重", ["杭州市西郊监狱", "三公经费"], ["three_public"]),
@@ -887,3 +887,22 @@ def test_units_of_a_department(question: str, surfaces: list[str], hint: list[st
     frame = understand(question, Lexicon(UNITS_DOC), UNITS_DOC)
     named = [m.targets[0].key if m.targets[0].kind == "row" else m.surface for m in frame.mentions[:3]]
     assert (named, [k for k in hint if k in frame.table_hint]) == (surfaces, hint)
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # A和B的Z where no table lists Z for each: never a unit's row of another item added to the whole
+        (
+            "东郊监狱和西郊监狱的项目支出加起来是多少",
+            "文件没有按「东郊监狱」、「西郊监狱」分别列出「项目支出」",
+        ),
+        ("东郊监狱和西郊监狱的支出预算一共多少", "文件没有按「东郊监狱」、「西郊监狱」分别列出「支出预算」"),
+        # a table lists it for each: answered
+        ("东郊监狱和西郊监狱的收入预算加起来是多少", ""),
+        # items of one table, not units: a sum as before
+        ("办公费和印刷费一共多少", ""),
+    ],
+)
+def test_a_figure_no_table_lists_for_each_unit_is_refused(question: str, refused: str) -> None:
+    assert understand(question, Lexicon(UNITS_DOC), UNITS_DOC).refuse == refused

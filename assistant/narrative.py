@@ -72,7 +72,7 @@ def section_facts(
     found: list[Fact] = []  # the last sentence's facts: a reason printed after them joins their quote
     for start, text in _continued(body):
         for sentence in _sentences(text):
-            if _REASON.match(sentence.strip()) and any(f.column for f in found):
+            if _continues_reason(sentence.strip(), found):
                 facts[-len(found) :] = found = _with_reason(found, sentence.strip())
                 if not _FIGURE.search(sentence):
                     continue  # 一是…；二是…: the next points of the reason join it too
@@ -91,6 +91,15 @@ def section_facts(
 _REASON = re.compile(
     r"^((这|其)?主要(原因)?(是|为|由于|系)|[^，。；]{0,10}?主要原因(说明)?(是|为)?[:：]|[二三四五六七八九十]是)"
 )
+
+
+def _continues_reason(sentence: str, found: list[Fact]) -> bool:
+    """Whether a sentence gives (or goes on giving) the reason for the change stated just before it: 主要是…,
+    二是…, or a numbered point (2.新增…) once a reason was opened (主要原因说明：1.…；)."""
+    if not any(f.column for f in found):
+        return False
+    opened = any("原因" in f.quote for f in found if f.column)
+    return bool(_REASON.match(sentence) or (opened and re.match(r"\d+\s*[.．、]", sentence)))
 
 
 def _with_reason(found: list[Fact], reason: str) -> list[Fact]:

@@ -261,6 +261,20 @@ def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
             "部门预算支出 37,385.88 万元，较 2025 年年初预算减少 16,640.31 万元。"
             "预算收支减少主要原因说明：一是 2026 年未安排注资；二是专项经费不再安排等。",
         ),
+        # numbered points of an opened reason, one of them stating a figure of its own
+        (
+            [
+                "部门预算支出 5,417.80 万元，较 2025 年年初预算增加 206.09 万元。",
+                "预算收支增加主要原因说明：1.落实零基预算改革要求；2.新增全国农业普查项目预算 110 万元。",
+            ],
+            "部门预算支出 5,417.80 万元，较 2025 年年初预算增加 206.09 万元。"
+            "预算收支增加主要原因说明：1.落实零基预算改革要求；2.新增全国农业普查项目预算 110 万元。",
+        ),
+        # a numbered point after a change that opened no reason is not one
+        (
+            ["收入较去年增加 54.13 万元。", "2.公务接待费 3 万元。"],
+            "收入较去年增加 54.13 万元。",
+        ),
         # a sentence that gives no reason stays out
         (
             ["收入较去年增加 54.13 万元。", "其中：一般公共预算拨款 1935.36 万元。"],

@@ -475,7 +475,7 @@ def understand(
         frame.years.append(doc.year - 1)
     for pattern, reason, *printed in wording()["refuse"]:
         found = re.search(pattern, plain)
-        if found and not (printed and found.group() in lexicon.full_text):
+        if found and not (printed and found.group() in lexicon.full_text) and not _defined(found, q, doc):
             frame.refuse = reason  # unless the words asked about are the document's own (2025年执行数)
             break
     frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
@@ -518,6 +518,15 @@ def understand(
         frame.refuse = _out_of_scope(frame, q, lexicon, doc)
 
     return frame
+
+
+def _defined(found: re.Match[str], q: str, doc: Document) -> bool:
+    """Whether the words a refusal found are a term the question asks the meaning of and the budget's 名词解释
+    defines (编制人数：指经政府编制管理部门核定的人员编制数), so the definition answers it."""
+    glossary = doc.section("名词解释")
+    if not glossary or not re.search(wording()["definition"], q):
+        return False
+    return bool(re.search(rf"(^|\n)\s*\S{{0,6}}?{re.escape(found.group())}\s*[：:]", glossary.text))
 
 
 _UNIT_PREFIX = re.compile(r"^(上海市|上海|[\u4e00-\u9fff]{2}区)?(人民政府)?")

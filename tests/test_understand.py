@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.records import Document, Fact
+from assistant.records import Document, Fact, Section
 from assistant.understand import (
     Lexicon,
     Target,
@@ -758,3 +758,22 @@ def test_a_word_opened_by_a_function_character_is_no_typo(question: str, surface
     )
     doc = Document("t", "", "某局", 2026, "部门预算", [], [], [stated])
     assert [m.surface for m in understand(question, Lexicon(doc), doc).mentions] == surfaces
+
+
+@pytest.mark.parametrize(
+    ("glossary", "question", "refused"),
+    [
+        # a term the 名词解释 defines, asked what it means: the definition answers it
+        ("3.编制人数：指经政府编制管理部门核定的人员编制数。", "“编制人数”是什么意思？", ""),
+        # the same words asked as a figure: the documents hold no staff numbers
+        ("3.编制人数：指经政府编制管理部门核定的人员编制数。", "编制人数是多少？", "文件不含人员信息"),
+        # asked what it means where the 名词解释 does not define it
+        ("1.基本支出：指保障机构正常运转的支出。", "“编制人数”是什么意思？", "文件不含人员信息"),
+        # a term only mentioned inside another entry is not defined there
+        ("1.人员经费：按编制人数核定的经费。", "“编制人数”是什么意思？", "文件不含人员信息"),
+    ],
+)
+def test_a_term_the_glossary_defines_is_not_refused(glossary: str, question: str, refused: str) -> None:
+    doc = _narrative_doc("提租补贴5万元。")
+    doc.sections.append(Section("名词解释", "名词解释", glossary, 1))
+    assert understand(question, Lexicon(doc), doc).refuse == refused

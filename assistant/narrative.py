@@ -95,11 +95,20 @@ _REASON = re.compile(
 
 def _continues_reason(sentence: str, found: list[Fact]) -> bool:
     """Whether a sentence gives (or goes on giving) the reason for the change stated just before it: 主要是…,
-    二是…, or a numbered point (2.新增…) once a reason was opened (主要原因说明：1.…；)."""
-    if not any(f.column for f in found):
+    二是…, or the next numbered point of a reason listed from 1 (主要原因说明：1.…；2.新增…), not the next
+    numbered item of the text (4.…增长的主要原因是：…；5.机关事业单位…)."""
+    changes = [f.quote for f in found if f.column]
+    if not changes:
         return False
-    opened = any("原因" in f.quote for f in found if f.column)
-    return bool(_REASON.match(sentence) or (opened and re.match(r"\d+\s*[.．、]", sentence)))
+    point = re.match(r"(\d+)\s*[.．、]", sentence)
+    return bool(_REASON.match(sentence) or (point and any(_listed_reason(q, int(point[1])) for q in changes)))
+
+
+def _listed_reason(quote: str, n: int) -> bool:
+    """Whether a quote opens a reason numbered from 1 and its last point is n − 1."""
+    opened = re.search(r"原因[^。]*?[:：]\s*1\s*[.．、]", quote)
+    points = re.findall(r"(?:^|[：:；;。]\s*)(\d+)\s*[.．、]", quote[opened.start() :]) if opened else []
+    return bool(points) and int(points[-1]) == n - 1
 
 
 def _with_reason(found: list[Fact], reason: str) -> list[Fact]:

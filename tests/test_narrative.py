@@ -270,6 +270,14 @@ def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
             "部门预算支出 5,417.80 万元，较 2025 年年初预算增加 206.09 万元。"
             "预算收支增加主要原因说明：1.落实零基预算改革要求；2.新增全国农业普查项目预算 110 万元。",
         ),
+        # the next numbered item of the text, after a reason that is not numbered, is not a point of it
+        (
+            [
+                "4.行政单位离退休 53.05 万元，较上年增加 32.92 万元，增长的主要原因是：自本年起由我单位发放；",
+                "5.其他支出 3.42 万元。",
+            ],
+            "4.行政单位离退休 53.05 万元，较上年增加 32.92 万元，增长的主要原因是：自本年起由我单位发放；",
+        ),
         # a numbered point after a change that opened no reason is not one
         (
             ["收入较去年增加 54.13 万元。", "2.公务接待费 3 万元。"],

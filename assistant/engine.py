@@ -298,6 +298,11 @@ class Assistant:
             frame = understand(state.question, self.lexicon(doc.id), doc)
         items = [] if frame.refuse else self._items(frame, doc, state.context)
         names = "、".join(f"「{m.label}」" for m in scope.members)
+        if not items and not frame.refuse and frame.wants_text and all(m.own for m in scope.members):
+            own = self._text_answer(frame, doc)  # 局本级设了哪些内设机构: the department's own passage
+            if own is not None:
+                state.last = Last((doc.id,), (entry.key.unit,), entry.key.year)
+                return own
         if not items:
             reason = frame.refuse or f"没有看懂要问{names}的哪一项"
             return compose.refusal(reason, self._named(doc.id, operations.suggestions(doc)))
@@ -857,6 +862,7 @@ class Assistant:
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
+        chosen = _with_units(retriever, chosen, frame.question)
         chosen = _with_list(retriever, chosen) if listed else chosen
         parts = []
         cites = []
@@ -883,6 +889,26 @@ class Assistant:
             table.values,
             table.formula,
         )
+
+
+def _with_units(retriever: Any, chosen: list[Any], question: str) -> list[Any]:
+    """机构设置 asked together with its units (设了哪些内设机构？有没有下属单位): the passage of the same
+    document stating the units (本部门无下属单位) joins the offices' passage when none chosen states them."""
+    from assistant.retrieval import Hit
+
+    asked = set(re.findall(wording()["units_passage"], question)) - {"本级"}  # 局本级 names the unit
+    best = chosen[0].chunk if chosen else None
+    missing = {w for w in asked if not any(w in h.chunk.text for h in chosen)}
+    if best is None or best.section != "机构设置" or not missing:
+        return chosen
+    shown = {h.chunk.id for h in chosen}
+    stating = [
+        c
+        for c in retriever.chunks
+        if c.document == best.document and c.section == "机构设置" and c.id not in shown
+        if any(w in c.text for w in missing)
+    ]
+    return chosen + [Hit(c, 1.0, None, None) for c in stating[:1]]
 
 
 def _mandate(retriever: Any, document: str, question: str) -> list[Any]:

@@ -804,3 +804,59 @@ def test_a_whole_then_its_parts_each(question: str, parts: bool) -> None:
     frame = understand(question, Lexicon(doc), doc)
     items = [resolve(doc, m, frame) for m in frame.mentions]
     assert _whole_then_its_parts(doc, frame, items) is parts
+
+
+ORGANISATIONS = [
+    ROOT.parent / "shared" / "corpus" / "other" / name
+    for name in ("changsha_gonganju_2025.txt", "guangzhou_shizhengfubangongting_2026.txt")
+]
+
+
+@pytest.fixture(scope="module")
+def organisations(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """长沙市公安局 2025 (本级 only) and 广州市人民政府办公厅 2026 (its units under 部门预算构成), from their text."""
+    if not all(p.exists() for p in ORGANISATIONS):
+        pytest.skip("shared corpus of other provinces not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("organisations-index")
+    build_index(ORGANISATIONS, index, with_vectors=False)
+    with environment({"BUDGET_QA_DENSE": "0"}):
+        assistant = Assistant.open(index)
+        assistant.retriever()
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "route", "shown", "not_shown"),
+    [
+        # the offices of the department's own part (本级) are its 机构设置 passage
+        (
+            "长沙市公安局2025年部门预算里，局本级设了哪些内设机构？有没有二级预算单位？",
+            "text",
+            ["警令部", "没有其他二级预算单位"],
+            [],
+        ),
+        # offices asked with the units: the passage of 部门预算构成 that states them joins the offices'
+        (
+            "广州市人民政府办公厅2026年设了哪些内设处室？有没有下属单位？",
+            "text",
+            ["秘书处", "广州市政府政务信息系统管理中心"],
+            [],
+        ),
+        # the offices alone: no units passage added
+        (
+            "广州市人民政府办公厅2026年设了哪些内设处室？",
+            "text",
+            ["秘书处"],
+            ["广州市政府政务信息系统管理中心"],
+        ),
+    ],
+)
+def test_organisation_passages(
+    organisations: Assistant, question: str, route: str, shown: list[str], not_shown: list[str]
+) -> None:
+    answer = organisations.ask(question)
+    assert answer.route == route
+    assert [s for s in shown if s not in answer.text] == []
+    assert [s for s in not_shown if s in answer.text] == []

@@ -191,7 +191,9 @@ def _sentence_facts(
                 continue  # 2025年预算数为9.23万元: last year's figure, not this year's under its name
             label = _clean_label(raw_label, unit_name)
             if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
-                label = re.split(r"包括|以及|及|和", label)[-1] + _counted_noun(clause[m.end() :])
+                label = re.split(r"包括|以及|及|和|下设|下辖|设有", label)[-1] + _counted_noun(
+                    clause[m.end() :]
+                )
             if heading and label and _GENERIC.fullmatch(label):
                 label = heading  # （二）公务接待费 / 2026年预算安排5.00万元
             if not label or re.fullmatch(r"[\d\s.,]*", label):

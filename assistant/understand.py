@@ -148,7 +148,9 @@ class Lexicon:
             counted = fact.unit not in ("元", "万元", "亿元")
             if fact.column or (
                 fact.table not in ("预算编制说明", "其他相关情况说明")
-                and not (counted and fact.table == "机构设置")
+                and not (
+                    counted and fact.table in ("机构设置", "主要职能")
+                )  # 下设4个处室 (主要职能及机构设置)
             ):
                 continue  # a change names no item of its own: it is found through the item it is about
             label = normalise(fact.row_name)

@@ -325,3 +325,19 @@ def test_a_change_is_carried_only_from_a_sentence_stating_a_figure(
 def test_level_marks_are_left_out_of_a_narrative_label(sentence: str, label: str) -> None:
     facts = section_facts("d", "某局", 2026, "预算编制说明", [(0, sentence)])
     assert [f.row_name for f in facts] == [label]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        # what is counted, without the verb that sets it up (下设, 下辖, 设有)
+        ("西安市气象局局机关下设4个处室，分别为办公室、业务科技处。", [("处室", "4")]),
+        ("下设直属事业单位6个，分别为西安市气象台。", [("直属事业单位", "6")]),
+        ("下辖区县气象局8个，分别为阎良区气象局。", [("区县气象局", "8")]),
+        ("本部门设有3个内设机构。", [("内设机构", "3")]),
+        ("本部门包括27个内设机构、1个下属单位。", [("内设机构", "27"), ("下属单位", "1")]),
+    ],
+)
+def test_a_count_is_labelled_by_what_it_counts(sentence: str, labels: list[tuple[str, str]]) -> None:
+    facts = section_facts("d", "西安市气象局", 2022, "主要职能", [(0, sentence)])
+    assert [(f.row_name, str(f.value)) for f in facts] == labels

@@ -777,3 +777,20 @@ def test_a_term_the_glossary_defines_is_not_refused(glossary: str, question: str
     doc = _narrative_doc("提租补贴5万元。")
     doc.sections.append(Section("名词解释", "名词解释", glossary, 1))
     assert understand(question, Lexicon(doc), doc).refuse == refused
+
+
+@pytest.mark.parametrize(
+    ("section", "surfaces"),
+    [
+        # a count the mandate section states (主要职能及机构设置: 下设4个处室) names what it counts
+        ("主要职能", ["处室"]),
+        ("机构设置", ["处室"]),
+        # a count stated elsewhere is found through its table or passage, not as a name of the text
+        ("主要工作任务", []),
+    ],
+)
+def test_counted_offices_of_the_organisation_sections_are_named(section: str, surfaces: list[str]) -> None:
+    quote = "局机关下设4个处室。"
+    stated = Fact("t", "某局", 2022, section, "", "处室", 0, "", Decimal(4), "个", 1, "text", quote)
+    doc = Document("t", "", "某局", 2022, "部门预算", [], [], [stated], [quote])
+    assert [m.surface for m in understand("局机关有几个处室？", Lexicon(doc), doc).mentions] == surfaces

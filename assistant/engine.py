@@ -285,7 +285,9 @@ class Assistant:
         cite = Citation(
             "text", entry.id, section=section, quote=passage.text, line=passage.line_start, page=passage.page
         )
-        return compose.member_listing(entry, rows, cite)
+        listing = compose.member_listing(entry, rows, cite)
+        offices = _offices_passage(self._passages().get(entry.id, []), passage, scope.question)
+        return _with_offices(listing, entry.id, offices) if offices is not None else listing
 
     def _in_members(self, scope: Scope, state: Conversation) -> Answer:
         """A question about budget units inside one department budget: the department's items, each taken
@@ -1209,6 +1211,27 @@ def _units_passage(passages: list[Any], members: list[Member]) -> Any | None:
         if p.section == "机构设置" and re.search(wording()["units_passage"], normalise(p.text))
     ]
     return max(named, key=lambda t: t[:2])[2] if named else None
+
+
+def _offices_passage(passages: list[Any], units: Any, question: str) -> Any | None:
+    """The 机构设置 passage naming the offices (内设处室18个…) when the question asks them beside the units
+    (内设多少个处室？有哪些下属单位) and the units' passage is another one."""
+    offices = wording()["offices"]
+    if not re.search(offices, question) or re.search(offices, units.text):
+        return None
+    return next((p for p in passages if p.section == "机构设置" and re.search(offices, p.text)), None)
+
+
+def _with_offices(listing: Answer, document: str, passage: Any) -> Answer:
+    """The units' answer followed by the offices' passage, quoted and cited by its printed headings."""
+    section = headings.label(passage.section, passage.path.split(" · "))
+    cite = Citation(
+        "text", document, section=section, quote=passage.text, line=passage.line_start, page=passage.page
+    )
+    body, cut, sources = listing.text.partition("\n\n来源：")
+    text = f"{body}\n\n「{section}」写明：\n\n{compose.quote_block(passage.text)}"
+    text += f"{cut}{sources}；「{section}」" if cut else f"\n\n来源：「{section}」"
+    return replace(listing, text=text, route="hybrid", citations=[*listing.citations, cite])
 
 
 def _compared_members(frame: Frame, parts: list[tuple[Member, Item | None]]) -> list[Item] | None:

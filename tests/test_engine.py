@@ -844,6 +844,17 @@ def organisations(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
             ["秘书处", "广州市政府政务信息系统管理中心"],
             [],
         ),
+        # the units listed by row and the offices asked beside them: both passages
+        (
+            "广州市人民政府办公厅2026年部门预算里说办公厅内设多少个处室？有哪些下属单位纳入预算？",
+            "hybrid",
+            [
+                "广州地区公文交换站",
+                "内设处室18个",
+                "「机构设置（第一部分 广州市人民政府办公厅概况 · 二、部门机构设置）」",
+            ],
+            [],
+        ),
         # the offices alone: no units passage added
         (
             "广州市人民政府办公厅2026年设了哪些内设处室？",

@@ -520,6 +520,13 @@ class Assistant:
 
     def _route_items(self, frame: Frame, doc: Document, context: Context) -> Answer:
         items = self._items(frame, doc, context)
+        if (
+            items
+            and frame.op in ("lookup", "count")
+            and all(i.unit != "元" for i in items)
+            and re.search(wording()["count_listed"], frame.question)
+        ):  # 设了哪些处室: what the text counts, with the passage that lists them
+            frame.op, frame.wants_text = "count", True
         if frame.op in ("lookup", "list") and _whole_then_its_parts(doc, frame, items):
             frame.op, items = "breakdown", items[:1]  # 公车预算多少？买车和运行费各多少: with its parts
         if frame.wants_text and not frame.mentions and context.items:

@@ -840,7 +840,7 @@ def organisations(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
         # offices asked with the units: the passage of 部门预算构成 that states them joins the offices'
         (
             "广州市人民政府办公厅2026年设了哪些内设处室？有没有下属单位？",
-            "text",
+            "hybrid",
             ["秘书处", "广州市政府政务信息系统管理中心"],
             [],
         ),
@@ -858,8 +858,8 @@ def organisations(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
         # the offices alone: no units passage added
         (
             "广州市人民政府办公厅2026年设了哪些内设处室？",
-            "text",
-            ["秘书处"],
+            "hybrid",
+            ["**内设处室**：18个", "秘书处"],
             ["广州市政府政务信息系统管理中心"],
         ),
     ],
@@ -871,3 +871,21 @@ def test_organisation_passages(
     assert answer.route == route
     assert [s for s in shown if s not in answer.text] == []
     assert [s for s in not_shown if s in answer.text] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [
+        # offices the text counts, asked which they are: the count and the passage listing them
+        (
+            "深圳市财政局2026年部门预算里，局里设了哪些处室？有没有下属单位？",
+            ["**处室**：17个", "无独立核算下属单位"],
+        ),
+    ],
+)
+def test_counted_offices_asked_which_quote_their_passage(
+    provinces: Assistant, question: str, shown: list[str]
+) -> None:
+    answer = provinces.ask(question)
+    assert answer.route == "hybrid"
+    assert [s for s in shown if s not in answer.text] == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant import headings
 from assistant.records import Chunk, Document, Section
@@ -22,6 +22,9 @@ TERMS = "名词解释"
 BUDGET_NOTES = "预算编制说明"
 OTHER_NOTES = "其他相关情况说明"
 NARRATIVE_SECTIONS = (FUNCTIONS, ORGANISATION, TERMS, BUDGET_NOTES, OTHER_NOTES)
+# sections read as part of another: the units a budget is made of (三、部门预算构成：本部门无下属单位) belong
+# with the offices of 机构设置, where questions about 下属单位 look for them
+READ_AS = {"预算构成": ORGANISATION}
 
 _CN_NUM = "一二三四五六七八九十"
 _POINT = re.compile(rf"^([{_CN_NUM}]+)[、.．]\s*")  # 一、
@@ -47,7 +50,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: set[str] = set()
     cursor = _Cursor(doc.lines)
-    for section in doc.sections:
+    for printed in doc.sections:
+        section = replace(printed, name=READ_AS.get(printed.name, printed.name))
         if section.name not in NARRATIVE_SECTIONS:
             continue
         for item, heading, text in _split_section(section):

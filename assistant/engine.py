@@ -285,7 +285,9 @@ class Assistant:
         cite = Citation(
             "text", entry.id, section=section, quote=passage.text, line=passage.line_start, page=passage.page
         )
-        return compose.member_listing(entry, rows, cite)
+        listing = compose.member_listing(entry, rows, cite)
+        offices = _offices_passage(self._passages().get(entry.id, []), passage, scope.question)
+        return _with_offices(listing, entry.id, offices) if offices is not None else listing
 
     def _in_members(self, scope: Scope, state: Conversation) -> Answer:
         """A question about budget units inside one department budget: the department's items, each taken
@@ -298,6 +300,11 @@ class Assistant:
             frame = understand(state.question, self.lexicon(doc.id), doc)
         items = [] if frame.refuse else self._items(frame, doc, state.context)
         names = "、".join(f"「{m.label}」" for m in scope.members)
+        if not items and not frame.refuse and frame.wants_text and all(m.own for m in scope.members):
+            own = self._text_answer(frame, doc)  # 局本级设了哪些内设机构: the department's own passage
+            if own is not None:
+                state.last = Last((doc.id,), (entry.key.unit,), entry.key.year)
+                return own
         if not items:
             reason = frame.refuse or f"没有看懂要问{names}的哪一项"
             return compose.refusal(reason, self._named(doc.id, operations.suggestions(doc)))
@@ -513,6 +520,13 @@ class Assistant:
 
     def _route_items(self, frame: Frame, doc: Document, context: Context) -> Answer:
         items = self._items(frame, doc, context)
+        if (
+            items
+            and frame.op in ("lookup", "count")
+            and all(i.unit != "元" for i in items)
+            and re.search(wording()["count_listed"], frame.question)
+        ):  # 设了哪些处室: what the text counts, with the passage that lists them
+            frame.op, frame.wants_text = "count", True
         if frame.op in ("lookup", "list") and _whole_then_its_parts(doc, frame, items):
             frame.op, items = "breakdown", items[:1]  # 公车预算多少？买车和运行费各多少: with its parts
         if frame.wants_text and not frame.mentions and context.items:
@@ -857,6 +871,7 @@ class Assistant:
         chosen = [best] + [h for h in hits[1:3] if h.chunk.section == best.chunk.section and _close(h, best)]
         if best.chunk.section == "主要职能" and general_mandate:
             chosen = _mandate(retriever, doc.id, frame.question)
+        chosen = _with_units(retriever, chosen, frame.question)
         chosen = _with_list(retriever, chosen) if listed else chosen
         parts = []
         cites = []
@@ -883,6 +898,26 @@ class Assistant:
             table.values,
             table.formula,
         )
+
+
+def _with_units(retriever: Any, chosen: list[Any], question: str) -> list[Any]:
+    """机构设置 asked together with its units (设了哪些内设机构？有没有下属单位): the passage of the same
+    document stating the units (本部门无下属单位) joins the offices' passage when none chosen states them."""
+    from assistant.retrieval import Hit
+
+    asked = set(re.findall(wording()["units_passage"], question)) - {"本级"}  # 局本级 names the unit
+    best = chosen[0].chunk if chosen else None
+    missing = {w for w in asked if not any(w in h.chunk.text for h in chosen)}
+    if best is None or best.section != "机构设置" or not missing:
+        return chosen
+    shown = {h.chunk.id for h in chosen}
+    stating = [
+        c
+        for c in retriever.chunks
+        if c.document == best.document and c.section == "机构设置" and c.id not in shown
+        if any(w in c.text for w in missing)
+    ]
+    return chosen + [Hit(c, 1.0, None, None) for c in stating[:1]]
 
 
 def _mandate(retriever: Any, document: str, question: str) -> list[Any]:
@@ -1183,6 +1218,27 @@ def _units_passage(passages: list[Any], members: list[Member]) -> Any | None:
         if p.section == "机构设置" and re.search(wording()["units_passage"], normalise(p.text))
     ]
     return max(named, key=lambda t: t[:2])[2] if named else None
+
+
+def _offices_passage(passages: list[Any], units: Any, question: str) -> Any | None:
+    """The 机构设置 passage naming the offices (内设处室18个…) when the question asks them beside the units
+    (内设多少个处室？有哪些下属单位) and the units' passage is another one."""
+    offices = wording()["offices"]
+    if not re.search(offices, question) or re.search(offices, units.text):
+        return None
+    return next((p for p in passages if p.section == "机构设置" and re.search(offices, p.text)), None)
+
+
+def _with_offices(listing: Answer, document: str, passage: Any) -> Answer:
+    """The units' answer followed by the offices' passage, quoted and cited by its printed headings."""
+    section = headings.label(passage.section, passage.path.split(" · "))
+    cite = Citation(
+        "text", document, section=section, quote=passage.text, line=passage.line_start, page=passage.page
+    )
+    body, cut, sources = listing.text.partition("\n\n来源：")
+    text = f"{body}\n\n「{section}」写明：\n\n{compose.quote_block(passage.text)}"
+    text += f"{cut}{sources}；「{section}」" if cut else f"\n\n来源：「{section}」"
+    return replace(listing, text=text, route="hybrid", citations=[*listing.citations, cite])
 
 
 def _compared_members(frame: Frame, parts: list[tuple[Member, Item | None]]) -> list[Item] | None:

@@ -72,7 +72,7 @@ def section_facts(
     found: list[Fact] = []  # the last sentence's facts: a reason printed after them joins their quote
     for start, text in _continued(body):
         for sentence in _sentences(text):
-            if _REASON.match(sentence.strip()) and any(f.column for f in found):
+            if _continues_reason(sentence.strip(), found):
                 facts[-len(found) :] = found = _with_reason(found, sentence.strip())
                 if not _FIGURE.search(sentence):
                     continue  # 一是…；二是…: the next points of the reason join it too
@@ -91,6 +91,24 @@ def section_facts(
 _REASON = re.compile(
     r"^((这|其)?主要(原因)?(是|为|由于|系)|[^，。；]{0,10}?主要原因(说明)?(是|为)?[:：]|[二三四五六七八九十]是)"
 )
+
+
+def _continues_reason(sentence: str, found: list[Fact]) -> bool:
+    """Whether a sentence gives (or goes on giving) the reason for the change stated just before it: 主要是…,
+    二是…, or the next numbered point of a reason listed from 1 (主要原因说明：1.…；2.新增…), not the next
+    numbered item of the text (4.…增长的主要原因是：…；5.机关事业单位…)."""
+    changes = [f.quote for f in found if f.column]
+    if not changes:
+        return False
+    point = re.match(r"(\d+)\s*[.．、]", sentence)
+    return bool(_REASON.match(sentence) or (point and any(_listed_reason(q, int(point[1])) for q in changes)))
+
+
+def _listed_reason(quote: str, n: int) -> bool:
+    """Whether a quote opens a reason numbered from 1 and its last point is n − 1."""
+    opened = re.search(r"原因[^。]*?[:：]\s*1\s*[.．、]", quote)
+    points = re.findall(r"(?:^|[：:；;。]\s*)(\d+)\s*[.．、]", quote[opened.start() :]) if opened else []
+    return bool(points) and int(points[-1]) == n - 1
 
 
 def _with_reason(found: list[Fact], reason: str) -> list[Fact]:
@@ -176,7 +194,9 @@ def _sentence_facts(
                 continue  # 2025年预算数为9.23万元: last year's figure, not this year's under its name
             label = _clean_label(raw_label, unit_name)
             if unit in _COUNTERS:  # 下属5家预算单位: what is counted often follows the figure
-                label = re.split(r"包括|以及|及|和", label)[-1] + _counted_noun(clause[m.end() :])
+                label = re.split(r"包括|以及|及|和|下设|下辖|设有", label)[-1] + _counted_noun(
+                    clause[m.end() :]
+                )
             if heading and label and _GENERIC.fullmatch(label):
                 label = heading  # （二）公务接待费 / 2026年预算安排5.00万元
             if not label or re.fullmatch(r"[\d\s.,]*", label):

@@ -194,6 +194,8 @@ def _unknown_unit(ask: _Ask, catalog: Catalog, mentioned: Callable[[str], bool])
         q = q[: m.start] + "\0" * (m.end - m.start) + q[m.end :]
     q = re.sub(r"20\d\d年度?", lambda m: "\0" * len(m.group()), q)
     for m in re.finditer(ask.words["organisation"], q):
+        if re.search(ask.words["counted"], m.group(1)):
+            continue
         for org in _names_in(m.group(1), ask.words["not_a_name"], ask.words["joins"]):
             known = org in catalog.by_name or org in catalog.districts() or org == ask.district
             generic = len(org) - len(m.group(2)) < 2  # 办公室 / 这个中心: no name before the last word

@@ -151,7 +151,9 @@ class Lexicon:
             counted = fact.unit not in ("元", "万元", "亿元")
             if fact.column or (
                 fact.table not in ("预算编制说明", "其他相关情况说明")
-                and not (counted and fact.table == "机构设置")
+                and not (
+                    counted and fact.table in ("机构设置", "主要职能")
+                )  # 下设4个处室 (主要职能及机构设置)
             ):
                 continue  # a change names no item of its own: it is found through the item it is about
             label = normalise(fact.row_name)
@@ -498,7 +500,12 @@ def understand(
     frame.mentions = lexicon.find(_mask_tables(_mask_claims(_mask_units(_mask_years(q), lexicon))))
     for pattern, reason, *printed in wording()["refuse"]:
         found = re.search(pattern, plain)
-        if found and not (printed and found.group() in lexicon.full_text) and not _in_item(found, frame):
+        if (
+            found
+            and not (printed and found.group() in lexicon.full_text)
+            and not _in_item(found, frame)
+            and not _defined(found, q, doc)
+        ):
             frame.refuse = reason  # unless the words asked about are the document's own (2025年执行数)
             break
     weak = set(aliases()["weak"]) | set(aliases()["phrasings"])
@@ -552,6 +559,15 @@ def _in_item(found: re.Match[str], frame: Frame) -> bool:
         m.start <= found.start() and found.end() <= m.end and m.end - m.start >= size + 4
         for m in frame.mentions
     )
+
+
+def _defined(found: re.Match[str], q: str, doc: Document) -> bool:
+    """Whether the words a refusal found are a term the question asks the meaning of and the budget's 名词解释
+    defines (编制人数：指经政府编制管理部门核定的人员编制数), so the definition answers it."""
+    glossary = doc.section("名词解释")
+    if not glossary or not re.search(wording()["definition"], q):
+        return False
+    return bool(re.search(rf"(^|\n)\s*\S{{0,6}}?{re.escape(found.group())}\s*[：:]", glossary.text))
 
 
 _UNIT_PREFIX = re.compile(r"^(上海市|上海|[\u4e00-\u9fff]{2}区)?(人民政府)?")

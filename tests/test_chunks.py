@@ -249,3 +249,21 @@ def test_passages_keep_their_printed_headings(seed: Document) -> None:
     section = Section("主要职能", "（一）主要职能", "1.负责甲。\n2.负责乙。", 2)
     doc = replace(seed, id="printed", sections=[section], lines=lines, pages=[])
     assert [c.path for c in chunk_document(doc)] == ["一、部门概况 · （一）主要职能"] * 2
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        # the units a budget is made of are read with the offices of 机构设置
+        ("预算构成", "机构设置"),
+        ("机构设置", "机构设置"),
+        # a section the narrative does not search stays out
+        ("绩效目标", None),
+    ],
+)
+def test_sections_read_as_another(seed: Document, name: str, section: str | None) -> None:
+    printed = Section(name, "三、部门预算构成", "本部门无下属单位，部门预算为局本级预算。", 1)
+    chunks = chunk_document(replace(seed, sections=[printed], lines=[]))
+    assert [(c.section, c.text) for c in chunks] == (
+        [(section, "本部门无下属单位，部门预算为局本级预算。")] if section else []
+    )

@@ -233,11 +233,17 @@ OTHER = ROOT.parent / "shared" / "corpus" / "other"
             ["主要职能", "机构设置", "预算构成", "预算编制说明", "名词解释"],
             "一、财政拨款收入:",
         ),
+        (  # the mandate printed as 一、主要职责 where the contents list it as 一、主要职能
+            "js_jianchayuan_2019",
+            "江苏省人民检察院",
+            ["主要职能", "机构设置", "主要工作任务", "预算编制说明", "名词解释"],
+            "一、财政拨款：",
+        ),
     ],
 )
 def test_other_families_sections_and_unit(name, unit, sections, glossary_start):
     doc = read_document(OTHER / f"{name}.txt")
-    assert doc.unit_name == unit and doc.year == 2026 and doc.kind == "部门预算"
+    assert doc.unit_name == unit and doc.year == int(name[-4:]) and doc.kind == "部门预算"
     assert [s.name for s in doc.sections] == sections
     assert next(s for s in doc.sections if s.name == "名词解释").text.startswith(glossary_start)
 

@@ -645,6 +645,10 @@ def test_other_provinces(provinces: Assistant, question, route, shown, not_shown
             "深圳市财政局是干什么的？2026年部门预算里对它的职责是怎么介绍的？",
             "主要职能（第一部分 部门概况 · 一、部门职责）",
         ),
+        (  # 职责 asked with 有哪些 after it
+            "深圳市财政局的部门职责有哪些？（据2026年部门预算）",
+            "主要职能（第一部分 部门概况 · 一、部门职责）",
+        ),
         (
             "深圳市财政局2026年部门预算为什么比2025年少了那么多？文件里是怎么说明原因的？",
             "预算编制说明（第二部分 部门预算收支总体情况）",
@@ -803,3 +807,88 @@ def test_a_whole_then_its_parts_each(question: str, parts: bool) -> None:
     frame = understand(question, Lexicon(doc), doc)
     items = [resolve(doc, m, frame) for m in frame.mentions]
     assert _whole_then_its_parts(doc, frame, items) is parts
+
+
+ORGANISATIONS = [
+    ROOT.parent / "shared" / "corpus" / "other" / name
+    for name in ("changsha_gonganju_2025.txt", "guangzhou_shizhengfubangongting_2026.txt")
+]
+
+
+@pytest.fixture(scope="module")
+def organisations(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """长沙市公安局 2025 (本级 only) and 广州市人民政府办公厅 2026 (its units under 部门预算构成), from their text."""
+    if not all(p.exists() for p in ORGANISATIONS):
+        pytest.skip("shared corpus of other provinces not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp("organisations-index")
+    build_index(ORGANISATIONS, index, with_vectors=False)
+    with environment({"BUDGET_QA_DENSE": "0"}):
+        assistant = Assistant.open(index)
+        assistant.retriever()
+    return assistant
+
+
+@pytest.mark.parametrize(
+    ("question", "route", "shown", "not_shown"),
+    [
+        # the offices of the department's own part (本级) are its 机构设置 passage
+        (
+            "长沙市公安局2025年部门预算里，局本级设了哪些内设机构？有没有二级预算单位？",
+            "text",
+            ["警令部", "没有其他二级预算单位"],
+            [],
+        ),
+        # offices asked with the units: the passage of 部门预算构成 that states them joins the offices'
+        (
+            "广州市人民政府办公厅2026年设了哪些内设处室？有没有下属单位？",
+            "hybrid",
+            ["秘书处", "广州市政府政务信息系统管理中心"],
+            [],
+        ),
+        # the units listed by row and the offices asked beside them: both passages
+        (
+            "广州市人民政府办公厅2026年部门预算里说办公厅内设多少个处室？有哪些下属单位纳入预算？",
+            "hybrid",
+            [
+                "广州地区公文交换站",
+                "内设处室18个",
+                "「机构设置（第一部分 广州市人民政府办公厅概况 · 二、部门机构设置）」",
+            ],
+            [],
+        ),
+        # the offices alone: no units passage added
+        (
+            "广州市人民政府办公厅2026年设了哪些内设处室？",
+            "hybrid",
+            ["**内设处室**：18个", "秘书处"],
+            ["广州市政府政务信息系统管理中心"],
+        ),
+    ],
+)
+def test_organisation_passages(
+    organisations: Assistant, question: str, route: str, shown: list[str], not_shown: list[str]
+) -> None:
+    answer = organisations.ask(question)
+    assert answer.route == route
+    assert [s for s in shown if s not in answer.text] == []
+    assert [s for s in not_shown if s in answer.text] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [
+        # offices the text counts, asked which they are: the count and the passage listing them
+        (
+            "深圳市财政局2026年部门预算里，局里设了哪些处室？有没有下属单位？",
+            ["**处室**：17个", "无独立核算下属单位"],
+        ),
+    ],
+)
+def test_counted_offices_asked_which_quote_their_passage(
+    provinces: Assistant, question: str, shown: list[str]
+) -> None:
+    answer = provinces.ask(question)
+    assert answer.route == "hybrid"
+    assert [s for s in shown if s not in answer.text] == []

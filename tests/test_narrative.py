@@ -270,6 +270,28 @@ def test_a_list_inside_brackets_stays_in_the_sentence_that_opens_it() -> None:
             "部门预算支出 37,385.88 万元，较 2025 年年初预算减少 16,640.31 万元。"
             "预算收支减少主要原因说明：一是 2026 年未安排注资；二是专项经费不再安排等。",
         ),
+        # numbered points of an opened reason, one of them stating a figure of its own
+        (
+            [
+                "部门预算支出 5,417.80 万元，较 2025 年年初预算增加 206.09 万元。",
+                "预算收支增加主要原因说明：1.落实零基预算改革要求；2.新增全国农业普查项目预算 110 万元。",
+            ],
+            "部门预算支出 5,417.80 万元，较 2025 年年初预算增加 206.09 万元。"
+            "预算收支增加主要原因说明：1.落实零基预算改革要求；2.新增全国农业普查项目预算 110 万元。",
+        ),
+        # the next numbered item of the text, after a reason that is not numbered, is not a point of it
+        (
+            [
+                "4.行政单位离退休 53.05 万元，较上年增加 32.92 万元，增长的主要原因是：自本年起由我单位发放；",
+                "5.其他支出 3.42 万元。",
+            ],
+            "4.行政单位离退休 53.05 万元，较上年增加 32.92 万元，增长的主要原因是：自本年起由我单位发放；",
+        ),
+        # a numbered point after a change that opened no reason is not one
+        (
+            ["收入较去年增加 54.13 万元。", "2.公务接待费 3 万元。"],
+            "收入较去年增加 54.13 万元。",
+        ),
         # a sentence that gives no reason stays out
         (
             ["收入较去年增加 54.13 万元。", "其中：一般公共预算拨款 1935.36 万元。"],
@@ -312,3 +334,19 @@ def test_a_change_is_carried_only_from_a_sentence_stating_a_figure(
 def test_level_marks_are_left_out_of_a_narrative_label(sentence: str, label: str) -> None:
     facts = section_facts("d", "某局", 2026, "预算编制说明", [(0, sentence)])
     assert [f.row_name for f in facts] == [label]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        # what is counted, without the verb that sets it up (下设, 下辖, 设有)
+        ("西安市气象局局机关下设4个处室，分别为办公室、业务科技处。", [("处室", "4")]),
+        ("下设直属事业单位6个，分别为西安市气象台。", [("直属事业单位", "6")]),
+        ("下辖区县气象局8个，分别为阎良区气象局。", [("区县气象局", "8")]),
+        ("本部门设有3个内设机构。", [("内设机构", "3")]),
+        ("本部门包括27个内设机构、1个下属单位。", [("内设机构", "27"), ("下属单位", "1")]),
+    ],
+)
+def test_a_count_is_labelled_by_what_it_counts(sentence: str, labels: list[tuple[str, str]]) -> None:
+    facts = section_facts("d", "西安市气象局", 2022, "主要职能", [(0, sentence)])
+    assert [(f.row_name, str(f.value)) for f in facts] == labels

@@ -130,6 +130,20 @@ def test_the_whole_corpus_filtered_by_year_kind_and_district(
     assert len(scope.documents) == count
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # offices and units the budget's own text counts: neither the catalogue nor an unknown unit
+        "万里街道2024年有几个处室、几个直属事业单位？",
+        "万里街道2024年下辖几个社区卫生服务中心？",
+    ],
+)
+def test_counted_offices_are_about_the_unit_named(catalog: Catalog, question: str) -> None:
+    scope = scope_of(catalog, question)
+    assert isinstance(scope, Scope) and not scope.catalog_question and not scope.corpus
+    assert len(scope.documents) == 1
+
+
 def test_a_ranking_with_nothing_named_and_no_default_is_over_the_corpus(catalog: Catalog) -> None:
     scope = scope_of(catalog, "项目支出最多的前三名是谁？")
     assert isinstance(scope, Scope) and scope.corpus and len(scope.documents) == 17

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.records import Document, Fact
+from assistant.records import Document, Fact, Section
 from assistant.understand import (
     Lexicon,
     Target,
@@ -906,3 +906,39 @@ def test_units_of_a_department(question: str, surfaces: list[str], hint: list[st
 )
 def test_a_figure_no_table_lists_for_each_unit_is_refused(question: str, refused: str) -> None:
     assert understand(question, Lexicon(UNITS_DOC), UNITS_DOC).refuse == refused
+
+
+@pytest.mark.parametrize(
+    ("glossary", "question", "refused"),
+    [
+        # a term the 名词解释 defines, asked what it means: the definition answers it
+        ("3.编制人数：指经政府编制管理部门核定的人员编制数。", "“编制人数”是什么意思？", ""),
+        # the same words asked as a figure: the documents hold no staff numbers
+        ("3.编制人数：指经政府编制管理部门核定的人员编制数。", "编制人数是多少？", "文件不含人员信息"),
+        # asked what it means where the 名词解释 does not define it
+        ("1.基本支出：指保障机构正常运转的支出。", "“编制人数”是什么意思？", "文件不含人员信息"),
+        # a term only mentioned inside another entry is not defined there
+        ("1.人员经费：按编制人数核定的经费。", "“编制人数”是什么意思？", "文件不含人员信息"),
+    ],
+)
+def test_a_term_the_glossary_defines_is_not_refused(glossary: str, question: str, refused: str) -> None:
+    doc = _narrative_doc("提租补贴5万元。")
+    doc.sections.append(Section("名词解释", "名词解释", glossary, 1))
+    assert understand(question, Lexicon(doc), doc).refuse == refused
+
+
+@pytest.mark.parametrize(
+    ("section", "surfaces"),
+    [
+        # a count the mandate section states (主要职能及机构设置: 下设4个处室) names what it counts
+        ("主要职能", ["处室"]),
+        ("机构设置", ["处室"]),
+        # a count stated elsewhere is found through its table or passage, not as a name of the text
+        ("主要工作任务", []),
+    ],
+)
+def test_counted_offices_of_the_organisation_sections_are_named(section: str, surfaces: list[str]) -> None:
+    quote = "局机关下设4个处室。"
+    stated = Fact("t", "某局", 2022, section, "", "处室", 0, "", Decimal(4), "个", 1, "text", quote)
+    doc = Document("t", "", "某局", 2022, "部门预算", [], [], [stated], [quote])
+    assert [m.surface for m in understand("局机关有几个处室？", Lexicon(doc), doc).mentions] == surfaces

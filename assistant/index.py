@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,22 @@ def open_live(index_dir: str | Path) -> tuple[Path, Store]:
 
 
 def fingerprint(files: list[Path], model: str) -> str:
+    """What a build was made from: the documents, the embedding model and the reading code and layouts (a
+    newer reader rebuilds an index the older one built, instead of calling it up to date)."""
     entries = [(f.stem, sha256(f)) for f in files]
-    return hashlib.sha256(json.dumps([entries, model]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([entries, model, reader_version()]).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """A digest of the package's code and data files, in a stable order."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml", ".txt", ".json"):
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def build_index(

@@ -75,6 +75,23 @@ def test_changed_file_rebuilds_keeps_the_previous_build_once(built: Path, corpus
     assert not first.exists()
 
 
+def test_a_newer_reader_rebuilds_what_an_older_one_built(
+    built: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import index as indexing
+
+    before = current_build(built)
+    monkeypatch.setattr(indexing, "reader_version", lambda: "a newer reader")  # the code upgraded
+    result = build_index([corpus], built, with_vectors=False)
+    assert not result.up_to_date and current_build(built) == result.build_dir != before
+
+
+def test_the_reader_version_is_a_digest_of_the_package() -> None:
+    from assistant.index import reader_version
+
+    assert len(reader_version()) == 64 and reader_version() == reader_version()
+
+
 def test_force_rebuilds(built: Path, corpus: Path) -> None:
     before = current_build(built)
     result = build_index([corpus], built, with_vectors=False, force=True)

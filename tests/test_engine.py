@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -524,6 +525,20 @@ def test_any_conversation_is_answered_with_citations_or_refused(
     check_answer(many.ask(question, history, document), set(many.catalog.entries))
 
 
+def _other_provinces(tmp_path_factory: pytest.TempPathFactory, paths: list[Path], name: str) -> Assistant:
+    """An assistant over budgets of other provinces read from their text, narrative by BM25 alone."""
+    if not all(p.exists() for p in paths):
+        pytest.skip("shared corpus of other provinces not present")
+    from assistant.index import build_index
+
+    index = tmp_path_factory.mktemp(f"{name}-index")
+    build_index(paths, index, with_vectors=False)
+    with environment({"BUDGET_QA_DENSE": "0"}):
+        assistant = Assistant.open(index)
+        assistant.retriever()
+    return assistant
+
+
 OTHER_PROVINCES = [
     ROOT.parent / "shared" / "corpus" / "other" / name
     for name in (
@@ -538,16 +553,7 @@ OTHER_PROVINCES = [
 @pytest.fixture(scope="module")
 def provinces(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """深圳市财政局, 杭州市气象局 (2026) and 江苏省政协办公厅 (2019), from their text; narrative by BM25 alone."""
-    if not all(p.exists() for p in OTHER_PROVINCES):
-        pytest.skip("shared corpus of other provinces not present")
-    from assistant.index import build_index
-
-    index = tmp_path_factory.mktemp("provinces-index")
-    build_index(OTHER_PROVINCES, index, with_vectors=False)
-    with environment({"BUDGET_QA_DENSE": "0"}):
-        assistant = Assistant.open(index)
-        assistant.retriever()
-    return assistant
+    return _other_provinces(tmp_path_factory, OTHER_PROVINCES, "provinces")
 
 
 @pytest.mark.parametrize(
@@ -696,16 +702,7 @@ NARRATIVES = [
 @pytest.fixture(scope="module")
 def narratives(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """国家信访局 2026, 江苏省高级人民法院 2019 and 北京市财政局 2026, from their text; narrative by BM25 alone."""
-    if not all(p.exists() for p in NARRATIVES):
-        pytest.skip("shared corpus of other provinces not present")
-    from assistant.index import build_index
-
-    index = tmp_path_factory.mktemp("narratives-index")
-    build_index(NARRATIVES, index, with_vectors=False)
-    with environment({"BUDGET_QA_DENSE": "0"}):
-        assistant = Assistant.open(index)
-        assistant.retriever()
-    return assistant
+    return _other_provinces(tmp_path_factory, NARRATIVES, "narratives")
 
 
 @pytest.mark.parametrize(
@@ -818,16 +815,7 @@ ORGANISATIONS = [
 @pytest.fixture(scope="module")
 def organisations(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """长沙市公安局 2025 (本级 only) and 广州市人民政府办公厅 2026 (its units under 部门预算构成), from their text."""
-    if not all(p.exists() for p in ORGANISATIONS):
-        pytest.skip("shared corpus of other provinces not present")
-    from assistant.index import build_index
-
-    index = tmp_path_factory.mktemp("organisations-index")
-    build_index(ORGANISATIONS, index, with_vectors=False)
-    with environment({"BUDGET_QA_DENSE": "0"}):
-        assistant = Assistant.open(index)
-        assistant.retriever()
-    return assistant
+    return _other_provinces(tmp_path_factory, ORGANISATIONS, "organisations")
 
 
 @pytest.mark.parametrize(

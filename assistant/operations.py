@@ -17,12 +17,12 @@ from assistant.records import Answer, Document, Fact, Table, Value, format_decim
 from assistant.resolve import (
     CellRef,
     Item,
-    _same_figure,
     cell,
     children,
     fact_item,
     level_rows,
     resolve,
+    same_figure,
     text_facts,
 )
 from assistant.understand import Frame, Mention, Target, aliases, normalise, row_key, wording
@@ -809,8 +809,7 @@ def _identity_parts(ref: CellRef) -> list[Item]:
     for layout in template["layouts"] if template else []:
         for target, *parts in layout["identities"]:
             if target == ref.column and all(p in ref.table.columns for p in parts):
-                found = [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
-                return found
+                return [Item(c.column, c.yuan, c) for p in parts if (c := cell(ref.table, ref.row, p))]
     return []
 
 
@@ -870,7 +869,7 @@ def _as_stated(doc: Document, part: Item) -> Item:
         name = re.sub(r"^(20\d\d年?)?(安排)?|(20\d\d年度?)?(预算(数|支出)?)?$", "", normalise(fact.row_name))
         if re.search(r"[及和与]", name) and not re.search(r"[及和与]", part.label):
             continue
-        if len(name) > len(part.label) and _in_order(part.label, name) and _same_figure(fact, part.value):
+        if len(name) > len(part.label) and _in_order(part.label, name) and same_figure(fact, part.value):
             return Item(name, part.value, part.primary, part.agreeing, stated=[fact])
     return part
 

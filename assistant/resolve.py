@@ -194,7 +194,7 @@ def resolve(
         item = Item(label, primary.yuan, primary)
         for other in cells[1:]:
             (item.agreeing if other.yuan == primary.yuan else item.differing).append(other)
-        item.stated = [f for f in text_facts(doc, normalise(item.label)) if _same_figure(f, item.value)][:1]
+        item.stated = [f for f in text_facts(doc, normalise(item.label)) if same_figure(f, item.value)][:1]
         return item
     facts = text_facts(doc, mention.surface) or [
         f for t in mention.targets if t.kind == "text" for f in text_facts(doc, t.key)
@@ -220,7 +220,7 @@ def _held_in_table(doc: Document, mention: Mention, fact: Fact, frame: Frame) ->
     parsed = tuple(tuple(part.strip() for part in c.split("|")) for c in spec)
     target = Target("concept", core, parsed)  # type: ignore[arg-type]
     cells = _concept_cells(doc, target, frame.column)
-    if not cells or not _same_figure(fact, cells[0].yuan):
+    if not cells or not same_figure(fact, cells[0].yuan):
         return None
     return resolve(doc, replace(mention, targets=[target]), frame)
 
@@ -232,7 +232,7 @@ def fact_item(fact: Fact) -> Item:
     return Item(fact.row_name, fact.value, fact=fact, unit=fact.unit)
 
 
-def _same_figure(fact: Fact, value: Decimal) -> bool:
+def same_figure(fact: Fact, value: Decimal) -> bool:
     """A figure in the text equals a table figure, allowing the text's rounding to its printed decimals."""
     if fact.unit not in ("元", "万元", "亿元") or fact.column:
         return False

@@ -51,11 +51,19 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("questions", SETS, ids=[s.stem for s in SETS])
 def test_every_question_of_the_set_is_answered_right(assistant, questions: Path) -> None:
-    report = run_eval(
-        load_questions(questions), lambda q, h: assistant.ask(q, h).to_dict(), file=questions.name
-    )
+    cited: dict[str, set[str]] = {}
+
+    def ask(question: str, history: list[str]) -> dict:
+        answer = assistant.ask(question, history)
+        cited[question] = {c.document for c in answer.citations}
+        return answer.to_dict()
+
+    asked = load_questions(questions)
+    report = run_eval(asked, ask, file=questions.name)
     failures = [(f.id, f.question, f.reasons) for f in report.failures]
     assert failures == []
+    # provenance: every cited figure or passage comes from the budget the question is about
+    assert [q["id"] for q in asked if cited[q["question"]] - set(q["docs"])] == []
 
 
 @pytest.mark.parametrize(

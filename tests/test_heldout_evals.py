@@ -81,6 +81,15 @@ def test_the_round_fails_only_its_known_questions(round_) -> None:
     questions = []
     for path in sorted((ROOT / "evals").glob(f"{name}-*.jsonl")):
         questions += load_questions(path)
-    report = run_eval(questions, lambda q, h: assistant.ask(q, h).to_dict(), file=name)
+    cited: dict[str, set[str]] = {}
+
+    def ask(question: str, history: list[str]) -> dict:
+        answer = assistant.ask(question, history)
+        cited[question] = {c.document for c in answer.citations}
+        return answer.to_dict()
+
+    report = run_eval(questions, ask, file=name)
     assert len(questions) == 216
     assert {f.id for f in report.failures} == KNOWN[name]
+    # provenance: every cited figure or passage comes from the budget the question is about
+    assert [q["id"] for q in questions if cited[q["question"]] - set(q["docs"])] == []
